@@ -1,0 +1,131 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { BgrImage } from '../core/image.ts';
+import { VideoInputError } from '../core/errors.ts';
+
+/** What a video holds, in display orientation (rotation already applied). */
+export interface VideoInfo {
+  readonly width: number;
+  readonly height: number;
+  /** degrees the stored frames are turned for display (0, 90, 180, 270) */
+  readonly rotation: number;
+  readonly codec: string;
+  /** frame count from the container, when it knows; decoding is the truth */
+  readonly frameCountHint: number | null;
+  readonly durationSeconds: number | null;
+}
+
+/** One decoded frame: OpenCV's BGR bytes and its own presentation time. */
+export interface DecodedFrame {
+  /** 0-based decode order index */
+  readonly index: number;
+  /** seconds from the first frame's presentation time */
+  readonly timestamp: number;
+  readonly image: BgrImage;
+}
+
+interface ProbeStream {
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  nb_frames?: string;
+  duration?: string;
+  tags?: { rotate?: string };
+  side_data_list?: { rotation?: number }[];
+}
+
+/** Fails with a one-line message when ffmpeg/ffprobe are not installed. */
+function requireTool(tool: 'ffmpeg' | 'ffprobe'): void {
+  const probe = spawnSync(tool, ['-version'], { stdio: 'ignore' });
+  if (probe.error) throw new VideoInputError(`${tool} is not installed (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)`);
+}
+
+export function probeVideo(path: string): VideoInfo {
+  requireTool('ffprobe');
+  const run = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_streams', '-of', 'json', path], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    const reason = (run.stderr || '').trim().split('\n').pop() ?? 'unknown error';
+    throw new VideoInputError(`${path}: not a readable video (${reason})`);
+  }
+  const streams = (JSON.parse(run.stdout) as { streams?: ProbeStream[] }).streams ?? [];
+  const stream = streams[0];
+  if (!stream || !stream.width || !stream.height) throw new VideoInputError(`${path}: no video stream`);
+  const sideRotation = stream.side_data_list?.find((s) => typeof s.rotation === 'number')?.rotation;
+  const rotation = (((Math.round(sideRotation ?? Number(stream.tags?.rotate ?? 0)) % 360) + 360) % 360);
+  const turned = rotation === 90 || rotation === 270;
+  const frames = Number(stream.nb_frames);
+  const duration = Number(stream.duration);
+  return {
+    width: turned ? stream.height : stream.width,
+    height: turned ? stream.width : stream.height,
+    rotation,
+    codec: stream.codec_name ?? 'unknown',
+    frameCountHint: Number.isFinite(frames) && frames > 0 ? frames : null,
+    durationSeconds: Number.isFinite(duration) && duration > 0 ? duration : null,
+  };
+}
+
+/**
+ * Decodes every frame of a video with the system ffmpeg, streamed through a
+ * pipe (never a temporary file), as `-pix_fmt bgr24` with default flags: those
+ * bytes are exactly what OpenCV (and so OpenFace) sees, and AU intensities
+ * move visibly with one-level rounding differences in the YUV→BGR step.
+ * ffmpeg applies the display rotation, so frames arrive upright. `showinfo`
+ * reports each frame's presentation time on stderr; `-fps_mode passthrough`
+ * keeps exactly one output frame per decoded frame (no duplicates or drops for
+ * variable frame rates).
+ */
+export async function* decodeVideo(path: string, info: VideoInfo = probeVideo(path)): AsyncGenerator<DecodedFrame> {
+  requireTool('ffmpeg');
+  const frameBytes = info.width * info.height * 3;
+  const child = spawn('ffmpeg', ['-v', 'info', '-nostdin', '-i', path, '-map', '0:v:0', '-vf', 'showinfo', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ptsTimes: number[] = [];
+  let stderrTail = '';
+  let stderrBuffer = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderrBuffer += chunk;
+    let newline: number;
+    while ((newline = stderrBuffer.indexOf('\n')) >= 0) {
+      const line = stderrBuffer.slice(0, newline);
+      stderrBuffer = stderrBuffer.slice(newline + 1);
+      const match = /Parsed_showinfo.*\bpts_time:\s*(-?[\d.eE+-]+)/.exec(line);
+      if (match) ptsTimes.push(Number(match[1]));
+      else if (line.trim()) stderrTail = line.trim();
+    }
+  });
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let index = 0;
+  let firstPts: number | null = null;
+  const frameFrom = (data: Uint8Array): DecodedFrame => {
+    const pts = ptsTimes[index];
+    if (firstPts === null) firstPts = pts ?? 0;
+    const timestamp = pts === undefined ? Number.NaN : pts - firstPts;
+    return { index: index++, timestamp, image: { width: info.width, height: info.height, data } };
+  };
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes < frameBytes) continue;
+    let joined = Buffer.concat(pending, pendingBytes);
+    let offset = 0;
+    while (joined.length - offset >= frameBytes) {
+      // Copy out: the frame outlives the pipe's buffer.
+      const data = new Uint8Array(frameBytes);
+      data.set(joined.subarray(offset, offset + frameBytes));
+      offset += frameBytes;
+      // The showinfo line for this frame is written before the frame itself.
+      yield frameFrom(data);
+    }
+    joined = joined.subarray(offset);
+    pending = joined.length ? [joined] : [];
+    pendingBytes = joined.length;
+  }
+  const code = await exited;
+  if (code !== 0) throw new VideoInputError(`${path}: ffmpeg could not decode the video (${stderrTail || `exit ${code}`})`);
+  if (index === 0) throw new VideoInputError(`${path}: the video has no decodable frames`);
+}

@@ -15,6 +15,7 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     environment: 'node',
+    reporters: ['default', './tests/summaryReporter.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -81,6 +81,9 @@ export async function* decodeVideo(path: string, info: VideoInfo = probeVideo(pa
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ptsTimes: number[] = [];
+  // stdout and stderr are separate pipes: a frame can arrive before its showinfo line.
+  let wakePts: (() => void) | null = null;
+  let stderrClosed = false;
   let stderrTail = '';
   let stderrBuffer = '';
   child.stderr.setEncoding('utf8');
@@ -94,15 +97,27 @@ export async function* decodeVideo(path: string, info: VideoInfo = probeVideo(pa
       if (match) ptsTimes.push(Number(match[1]));
       else if (line.trim()) stderrTail = line.trim();
     }
+    wakePts?.();
   });
+  child.stderr.on('close', () => {
+    stderrClosed = true;
+    wakePts?.();
+  });
+  const ptsOf = async (frameIndex: number): Promise<number | undefined> => {
+    while (ptsTimes.length <= frameIndex && !stderrClosed) {
+      await new Promise<void>((resolve) => (wakePts = resolve));
+      wakePts = null;
+    }
+    return ptsTimes[frameIndex];
+  };
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
 
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let index = 0;
   let firstPts: number | null = null;
-  const frameFrom = (data: Uint8Array): DecodedFrame => {
-    const pts = ptsTimes[index];
+  const frameFrom = async (data: Uint8Array): Promise<DecodedFrame> => {
+    const pts = await ptsOf(index);
     if (firstPts === null) firstPts = pts ?? 0;
     const timestamp = pts === undefined ? Number.NaN : pts - firstPts;
     return { index: index++, timestamp, image: { width: info.width, height: info.height, data } };
@@ -118,8 +133,7 @@ export async function* decodeVideo(path: string, info: VideoInfo = probeVideo(pa
       const data = new Uint8Array(frameBytes);
       data.set(joined.subarray(offset, offset + frameBytes));
       offset += frameBytes;
-      // The showinfo line for this frame is written before the frame itself.
-      yield frameFrom(data);
+      yield await frameFrom(data);
     }
     joined = joined.subarray(offset);
     pending = joined.length ? [joined] : [];

@@ -6,17 +6,21 @@ import type { BgrImage } from '../image.ts';
  * `Extract_FHOG_descriptor` calls on the 112x112 aligned face.
  *
  * Why this is written the way it is: AU intensities react to tiny HOG changes, so
- * the goal is the same float32 numbers dlib produces, not "a HOG". dlib computes
- * in float (SSE): every +, -, *, / and sqrt below is done in double and rounded
- * with Math.fround, which gives exactly the IEEE float32 result of that one
- * operation. The order of operations follows dlib's vectorised code, because
- * float addition is not associative and the vector and scalar code paths order
- * some products differently.
+ * the goal is dlib's float32 numbers bit for bit, not "a HOG". The version that
+ * matters is the dlib bundled with OpenFace (18.x): it fills the histograms 4
+ * pixel columns at a time with SSE floats (simd4f) and the last columns with
+ * scalar doubles, then normalises with simd4f. Each float operation below is done
+ * in double and rounded with Math.fround, which gives exactly the IEEE float32
+ * result of that operation; the order of operations follows dlib's, because float
+ * arithmetic is not associative and the two code paths order products differently.
+ * On the reference (324 aligned faces) the output is identical to OpenFace's.
  *
  * Channel layout per cell (dlib's order):
- *   0..17  contrast-sensitive orientations (20 degrees each, 0..360)
- *   18..26 contrast-insensitive orientations (0..180)
- *   27..30 texture (gradient energy) under the 4 block normalisations
+ *   0..17  contrast-sensitive orientations, 20 degrees apart; o and o + 9 are
+ *          opposite gradient directions (0 = intensity rising to the right,
+ *          4 = rising downwards, image rows growing downwards)
+ *   18..26 contrast-insensitive orientations (o and o + 9 together)
+ *   27..30 texture (truncated gradient energy) under the 4 block normalisations
  */
 export interface FhogFeatures {
   /** HOG cells vertically: round(height / cellSize) - 2 */
@@ -28,7 +32,10 @@ export interface FhogFeatures {
    * rows * cols * 31 values in OpenFace's descriptor order, which is also the
    * order of a `.hog` file frame: cell row by cell row (top to bottom), within a
    * row cell by cell (left to right), and the 31 channels of a cell together:
-   * values[(row * cols + col) * 31 + channel].
+   * values[(row * cols + col) * 31 + channel]. (OpenFace copies dlib's
+   * hog[y][x](o) in exactly this nesting; its loop bounds name the grid's
+   * sides the other way round, which only matters for non-square grids, never
+   * for its square 112x112 faces.)
    */
   values: Float32Array;
 }
@@ -38,11 +45,14 @@ export const FHOG_CHANNELS = 31;
 const f32 = Math.fround;
 
 /**
- * dlib's 9 unit vectors (cos, sin of 0, 20, ..., 160 degrees) to four decimals, as
- * `matrix<float,2,1>`: the float roundings of these decimals, not exact cosines.
+ * dlib's 9 unit vectors (cos, sin of 0, 20, ..., 160 degrees) to four decimals
+ * (not exact cosines), stored as doubles. The scalar path uses them as doubles;
+ * the vector path multiplies a float vector by them, which converts each to float.
  */
-const DIRECTION_X = new Float64Array([1.0, 0.9397, 0.766, 0.5, 0.1736, -0.1736, -0.5, -0.766, -0.9397].map(f32));
-const DIRECTION_Y = new Float64Array([0.0, 0.342, 0.6428, 0.866, 0.9848, 0.9848, 0.866, 0.6428, 0.342].map(f32));
+const DIRECTION_X = new Float64Array([1.0, 0.9397, 0.766, 0.5, 0.1736, -0.1736, -0.5, -0.766, -0.9397]);
+const DIRECTION_Y = new Float64Array([0.0, 0.342, 0.6428, 0.866, 0.9848, 0.9848, 0.866, 0.6428, 0.342]);
+const DIRECTION_X_FLOAT = DIRECTION_X.map(f32);
+const DIRECTION_Y_FLOAT = DIRECTION_Y.map(f32);
 
 /** `const float eps = 0.0001` */
 const EPS = f32(0.0001);
@@ -52,8 +62,57 @@ const HALF_TRUNCATE = f32(0.1);
 /** Texture features: t *= 2 * 0.2357 (the double 0.4714 converted to float). */
 const TEXTURE_FACTOR = f32(2 * 0.2357);
 
-/** dlib processes pixel columns 8 at a time (simd8f); the leftover columns on the right take the scalar path. */
-const SIMD_WIDTH = 8;
+/**
+ * The dlib bundled with OpenFace processes pixel columns 4 at a time (simd4f,
+ * float); the leftover columns on the right (109 and 110 for a 112-pixel face)
+ * take a scalar path that works in double. Newer dlib releases use 8 at a time,
+ * which changes which pixels take which path: the reference data matches 4.
+ */
+const SIMD_WIDTH = 4;
+
+/** Gradient components are differences of bytes: -255..255. */
+const GRADIENT_SPAN = 511;
+
+/**
+ * The vector path's orientation bin (0..17) for every gradient (gx, gy), indexed
+ * [(gy + 255) * 511 + gx + 255]: computed once (about 2.4 million float dot
+ * products) instead of 9 dot products per pixel.
+ */
+let vectorOrientationTable: Uint8Array | null = null;
+
+function getVectorOrientationTable(): Uint8Array {
+  if (vectorOrientationTable !== null) return vectorOrientationTable;
+  const table = new Uint8Array(GRADIENT_SPAN * GRADIENT_SPAN);
+  for (let gy = -255; gy <= 255; gy++) {
+    for (let gx = -255; gx <= 255; gx++) {
+      table[(gy + 255) * GRADIENT_SPAN + gx + 255] = vectorOrientation(gx, gy);
+    }
+  }
+  vectorOrientationTable = table;
+  return table;
+}
+
+/**
+ * Snap a gradient to the direction with the largest |dot| (float dot products with
+ * the float directions, as the vector path computes them); the sign picks
+ * orientation o or o + 9. Strict > keeps the first of equal candidates, and a zero
+ * gradient gets orientation 0 (its vote is 0 anyway).
+ */
+function vectorOrientation(gx: number, gy: number): number {
+  let bestDot = 0;
+  let bestOrientation = 0;
+  for (let o = 0; o < 9; o++) {
+    const dot = f32(f32(gx * DIRECTION_X_FLOAT[o]) + f32(gy * DIRECTION_Y_FLOAT[o]));
+    if (dot > bestDot) {
+      bestDot = dot;
+      bestOrientation = o;
+    } else if (-dot > bestDot) {
+      bestDot = -dot;
+      bestOrientation = o + 9;
+    }
+  }
+  return bestOrientation;
+}
 
 /**
  * Reusable scratch buffers keyed by geometry, so per-frame calls allocate only
@@ -86,16 +145,17 @@ function getScratch(cellsNr: number, cellsNc: number): Scratch {
 
 /**
  * FHOG of a BGR image with square cells of `cellSize` pixels (OpenFace uses 8:
- * 112x112 -> 12x12 cells). Images too small for one HOG cell give rows = cols = 0.
+ * 112x112 -> 12x12 cells; the outer ring of cells only serves as normalisation
+ * context). Images under 3 cells in either direction give rows = cols = 0.
  */
 export function extractFhog(image: BgrImage, cellSize = 8): FhogFeatures {
   const { width, height, data } = image;
   if (!Number.isInteger(cellSize) || cellSize < 2) throw new RangeError(`cellSize must be an integer >= 2, got ${cellSize}`);
   if (data.length < width * height * 3) throw new RangeError(`image data holds ${data.length} bytes, ${width}x${height} BGR needs ${width * height * 3}`);
 
-  // (int)((float)nr / (float)cell_size + 0.5)
-  const cellsNr = Math.floor(f32(height / cellSize) + 0.5);
-  const cellsNc = Math.floor(f32(width / cellSize) + 0.5);
+  // (int)((double)nr / cell_size + 0.5)
+  const cellsNr = Math.floor(height / cellSize + 0.5);
+  const cellsNc = Math.floor(width / cellSize + 0.5);
   const hogNr = Math.max(cellsNr - 2, 0);
   const hogNc = Math.max(cellsNc - 2, 0);
   if (hogNr === 0 || hogNc === 0) return { rows: 0, cols: 0, channels: 31, values: new Float32Array(0) };
@@ -111,7 +171,8 @@ export function extractFhog(image: BgrImage, cellSize = 8): FhogFeatures {
 /**
  * Gradient at each pixel (central differences of the colour channel with the
  * largest gradient), snapped to one of 18 orientations, voted with bilinear
- * weights into the 4 surrounding cells' histograms.
+ * weights into the 4 surrounding cells' histograms. Votes are added in pixel
+ * scan order (row by row, left to right), the order dlib adds them in.
  */
 function accumulateHistograms(
   data: Uint8Array,
@@ -128,17 +189,19 @@ function accumulateHistograms(
   // beyond the last whole cell are ignored.
   const visibleNr = Math.min(cellsNr * cellSize, height) - 1;
   const visibleNc = Math.min(cellsNc * cellSize, width) - 1;
-  // dlib's vector loop: x = 1, 9, 17, ... while x < visibleNc - 7; the rest is scalar.
+  // dlib's vector loop: x = 1, 1 + W, ... while x < visibleNc - (W - 1); the rest is scalar.
   let vectorEnd = 1;
   while (vectorEnd < visibleNc - (SIMD_WIDTH - 1)) vectorEnd += SIMD_WIDTH;
 
+  const vectorOrientations = getVectorOrientationTable();
+
   for (let y = 1; y < visibleNr; y++) {
     // Row position in cell units, centred on cells: yp = (y + 0.5) / cell - 0.5.
-    // The weights are multiples of 1/(2*cell), exact in float.
-    const yp = f32((y + 0.5) / cellSize - 0.5);
+    // The weights are multiples of 1/(2*cell): exact in float and double alike.
+    const yp = (y + 0.5) / cellSize - 0.5;
     const iyp = Math.floor(yp);
-    const vy0 = f32(yp - iyp);
-    const vy1 = f32(1 - vy0);
+    const vy0 = yp - iyp;
+    const vy1 = 1 - vy0;
     const histRowTop = (iyp + 1) * histStride; // +1: dlib's border row
     const histRowBottom = histRowTop + histStride;
     const rowCentre = y * rowStride;
@@ -149,7 +212,8 @@ function accumulateHistograms(
       const right = centre + 3;
       const up = centre - rowStride;
       const down = centre + rowStride;
-      // BGR byte order: +0 blue, +1 green, +2 red.
+      // BGR byte order: +0 blue, +1 green, +2 red. Integer differences and
+      // squared lengths are exact in any arithmetic.
       const gxB = data[right] - data[left];
       const gyB = data[down] - data[up];
       const gxG = data[right + 1] - data[left + 1];
@@ -159,17 +223,16 @@ function accumulateHistograms(
       const lenB = gxB * gxB + gyB * gyB;
       const lenG = gxG * gxG + gyG * gyG;
       const lenR = gxR * gxR + gyR * gyR;
-      const vector = x < vectorEnd;
 
-      // Channel choice. Ties are broken differently by the two code paths:
-      // the vector path keeps red only if strictly stronger than green, then that
-      // only if strictly stronger than blue (ties go to green, then blue); the
-      // scalar path starts from red and switches only to a strictly stronger
-      // green, then a strictly stronger blue (ties stay with red, then green).
       let gx: number;
       let gy: number;
       let len: number;
-      if (vector) {
+      let bestOrientation = 0;
+      let binLeft: number; // bin index (bordered histogram column * 18 + orientation), left cell
+      if (x < vectorEnd) {
+        // ---- vector path (simd4f: float arithmetic) ----
+        // Channel choice: red only if strictly stronger than green, then that only
+        // if strictly stronger than blue, so ties go to green, then to blue.
         if (lenR > lenG) {
           gx = gxR; gy = gyR; len = lenR;
         } else {
@@ -178,7 +241,28 @@ function accumulateHistograms(
         if (!(len > lenB)) {
           gx = gxB; gy = gyB; len = lenB;
         }
+        bestOrientation = vectorOrientations[(gy + 255) * GRADIENT_SPAN + gx + 255];
+        const magnitude = f32(Math.sqrt(len));
+        // xp = (x + 0.5) / cell + 0.5: one cell ahead of the scalar formula, so
+        // truncation is floor and indexes the bordered histogram directly.
+        const xp = f32(f32((x + 0.5) / cellSize) + 0.5);
+        const ixp = Math.trunc(xp);
+        const vx0 = f32(xp - ixp);
+        const vx1 = f32(1 - vx0);
+        // The magnitude multiplies the x weight first, then the y weight (vy0, vy1
+        // are exact in float).
+        const vx1v = f32(vx1 * magnitude);
+        const vx0v = f32(vx0 * magnitude);
+        binLeft = ixp * 18 + bestOrientation;
+        // Float32Array stores round each sum to float, as dlib's float += does.
+        hist[histRowTop + binLeft] += f32(vy1 * vx1v);
+        hist[histRowBottom + binLeft] += f32(vy0 * vx1v);
+        hist[histRowTop + binLeft + 18] += f32(vy1 * vx0v);
+        hist[histRowBottom + binLeft + 18] += f32(vy0 * vx0v);
       } else {
+        // ---- scalar path (double arithmetic) ----
+        // Channel choice: start from red, switch only to a strictly stronger
+        // green, then a strictly stronger blue (ties stay with red, then green).
         gx = gxR; gy = gyR; len = lenR;
         if (lenG > len) {
           gx = gxG; gy = gyG; len = lenG;
@@ -186,63 +270,30 @@ function accumulateHistograms(
         if (lenB > len) {
           gx = gxB; gy = gyB; len = lenB;
         }
-      }
-      // len is an integer < 2^24, exact in float.
-      const magnitude = f32(Math.sqrt(len));
-
-      // Snap to the direction with the largest |dot| (float dot products); the
-      // sign picks orientation o or o + 9. Strict > keeps the first of equals.
-      let bestDot = 0;
-      let bestOrientation = 0;
-      for (let o = 0; o < 9; o++) {
-        const dot = f32(f32(gx * DIRECTION_X[o]) + f32(gy * DIRECTION_Y[o]));
-        if (dot > bestDot) {
-          bestDot = dot;
-          bestOrientation = o;
-        } else if (-dot > bestDot) {
-          bestDot = -dot;
-          bestOrientation = o + 9;
+        let bestDot = 0;
+        for (let o = 0; o < 9; o++) {
+          const dot = gx * DIRECTION_X[o] + gy * DIRECTION_Y[o];
+          if (dot > bestDot) {
+            bestDot = dot;
+            bestOrientation = o;
+          } else if (-dot > bestDot) {
+            bestDot = -dot;
+            bestOrientation = o + 9;
+          }
         }
-      }
-
-      let cellLeft: number; // cell column (in the bordered histogram) left of the pixel
-      let w11: number; // weight into (top, left)
-      let w01: number; // (bottom, left)
-      let w10: number; // (top, right)
-      let w00: number; // (bottom, right)
-      if (vector) {
-        // Vector path: xp = (x + 0.5) / cell + 0.5 (one cell ahead, so truncation
-        // is floor and indexes the bordered histogram directly), and the magnitude
-        // multiplies the x weight before the y weight.
-        const xp = f32(f32((x + 0.5) / cellSize) + 0.5);
-        const ixp = Math.trunc(xp);
-        const vx0 = f32(xp - ixp);
-        const vx1 = f32(1 - vx0);
-        const vx1v = f32(vx1 * magnitude);
-        const vx0v = f32(vx0 * magnitude);
-        cellLeft = ixp;
-        w11 = f32(vy1 * vx1v);
-        w01 = f32(vy0 * vx1v);
-        w10 = f32(vy1 * vx0v);
-        w00 = f32(vy0 * vx0v);
-      } else {
-        // Scalar path: the y weight multiplies the x weight first, then the magnitude.
-        const xp = f32((x + 0.5) / cellSize - 0.5);
+        const magnitude = Math.sqrt(len);
+        const xp = (x + 0.5) / cellSize - 0.5;
         const ixp = Math.floor(xp);
-        const vx0 = f32(xp - ixp);
-        const vx1 = f32(1 - vx0);
-        cellLeft = ixp + 1;
-        w11 = f32(f32(vy1 * vx1) * magnitude);
-        w01 = f32(f32(vy0 * vx1) * magnitude);
-        w10 = f32(f32(vy1 * vx0) * magnitude);
-        w00 = f32(f32(vy0 * vx0) * magnitude);
+        const vx0 = xp - ixp;
+        const vx1 = 1 - vx0;
+        binLeft = (ixp + 1) * 18 + bestOrientation;
+        // Weight (vy * vx) * v in double, added to the float bin in double and
+        // rounded once: exactly C++'s `float += double`.
+        hist[histRowTop + binLeft] += vy1 * vx1 * magnitude;
+        hist[histRowBottom + binLeft] += vy0 * vx1 * magnitude;
+        hist[histRowTop + binLeft + 18] += vy1 * vx0 * magnitude;
+        hist[histRowBottom + binLeft + 18] += vy0 * vx0 * magnitude;
       }
-      // Float32Array stores round each accumulation to float, as dlib's float += does.
-      const binLeft = cellLeft * 18 + bestOrientation;
-      hist[histRowTop + binLeft] += w11;
-      hist[histRowBottom + binLeft] += w01;
-      hist[histRowTop + binLeft + 18] += w10;
-      hist[histRowBottom + binLeft + 18] += w00;
     }
   }
 }
@@ -264,11 +315,13 @@ function computeCellEnergy(hist: Float32Array, cellsNr: number, cellsNc: number,
 }
 
 /**
- * Horizontal sum of 4 float lanes as dlib's `sum(simd4f)` does it with SSE3
- * (two `hadd`s) or SSE4.1 (`dpps` with ones): (l0 + l1) + (l2 + l3).
+ * Horizontal sum of 4 float lanes as dlib's `sum(simd4f)` does it on plain SSE2
+ * (add the high half onto the low half, then lane 1 onto lane 0):
+ * (l0 + l2) + (l1 + l3). The SSE3/SSE4.1 variants pair (l0 + l1) + (l2 + l3);
+ * the reference matches the SSE2 order bit for bit.
  */
 function sumLanes(l0: number, l1: number, l2: number, l3: number): number {
-  return f32(f32(l0 + l1) + f32(l2 + l3));
+  return f32(f32(l0 + l2) + f32(l1 + l3));
 }
 
 /**

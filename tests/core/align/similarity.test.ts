@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { alignShapesWithScale, RIGID_POINT_INDICES, rigidPoints } from '../../../src/core/align/similarity.ts';
+import { similarityWarp } from '../../../src/core/align/alignFace.ts';
+import type { Pdm } from '../../../src/core/pdm/pdm.ts';
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function transform(xs: Float64Array, ys: Float64Array, scale: number, angle: number, tx: number, ty: number): [Float64Array, Float64Array] {
+  const c = Math.cos(angle) * scale;
+  const s = Math.sin(angle) * scale;
+  return [xs.map((x, i) => c * x - s * ys[i] + tx), ys.map((y, i) => s * xs[i] + c * y + ty)];
+}
+
+describe('alignShapesWithScale', () => {
+  const rnd = random(7);
+  const xs = Float64Array.from({ length: 24 }, () => rnd() * 100 - 50);
+  const ys = Float64Array.from({ length: 24 }, () => rnd() * 100 - 50);
+
+  it('recovers a known rotation and scale, whatever the translations', () => {
+    for (const [scale, angle] of [[0.6, 0.3], [2.5, -1.2], [1, 3.0], [0.01, 0]]) {
+      const [dx, dy] = transform(xs, ys, scale, angle, 37, -12);
+      const [sx, sy] = [xs.map((v) => v + 5), ys.map((v) => v - 80)];
+      const a = alignShapesWithScale(sx, sy, dx, dy);
+      const expected = [scale * Math.cos(angle), -scale * Math.sin(angle), scale * Math.sin(angle), scale * Math.cos(angle)];
+      for (let i = 0; i < 4; i++) expect(a[i]).toBeCloseTo(expected[i], 12);
+    }
+  });
+
+  it('returns a proper rotation (no reflection) for mirrored points', () => {
+    const a = alignShapesWithScale(xs, ys, xs.map((v) => -v), ys);
+    expect(a[0] * a[3] - a[1] * a[2]).toBeGreaterThan(0);
+    expect(a[0]).toBeCloseTo(a[3], 12);
+    expect(a[1]).toBeCloseTo(-a[2], 12);
+  });
+
+  it('finds the least-squares fit for noisy points', () => {
+    const [dx, dy] = transform(xs, ys, 1.3, 0.5, 0, 0);
+    const noisy = dx.map((v) => v + (rnd() - 0.5) * 0.01);
+    const a = alignShapesWithScale(xs, ys, noisy, dy);
+    expect(Math.hypot(a[0], a[2])).toBeCloseTo(1.3, 3);
+    expect(Math.atan2(a[2], a[0])).toBeCloseTo(0.5, 3);
+  });
+});
+
+describe('rigidPoints', () => {
+  it('picks OpenFace\'s 24 rigid points (outline, nose, eyes) from x..., y... layout', () => {
+    expect(RIGID_POINT_INDICES).toEqual([1, 2, 3, 4, 12, 13, 14, 15, 27, 28, 29, 31, 32, 33, 34, 35, 36, 39, 40, 41, 42, 45, 46, 47]);
+    const shape = Float64Array.from({ length: 136 }, (_, i) => i);
+    const [x, y] = rigidPoints(shape, 68);
+    expect(Array.from(x)).toEqual(RIGID_POINT_INDICES);
+    expect(Array.from(y)).toEqual(RIGID_POINT_INDICES.map((i) => 68 + i));
+  });
+});
+
+describe('similarityWarp', () => {
+  it('maps landmarks built from the PDM mean shape back onto mean * 0.7, centred in the output', () => {
+    const rnd = random(3);
+    const mean = new Float64Array(204);
+    for (let i = 0; i < 204; i++) mean[i] = rnd() * 120 - 60;
+    const pdm: Pdm = { numPoints: 68, numModes: 0, meanShape: mean, princComp: new Float64Array(0), eigenValues: new Float64Array(0) };
+    // landmarks: the scaled mean shape, rotated by 0.2 rad, 1.8x larger, PDM origin at (150, 90)
+    const [lx, ly] = transform(mean.slice(0, 68).map((v) => v * 0.7), mean.slice(68, 136).map((v) => v * 0.7), 1.8, 0.2, 150, 90);
+    const landmarks = new Float64Array(136);
+    landmarks.set(lx, 0);
+    landmarks.set(ly, 68);
+    const m = similarityWarp(landmarks, [0.9, 0, 0, 0.2, 150, 90], pdm, 0.7, 112, 112);
+    for (let i = 0; i < 68; i++) {
+      expect(m[0] * lx[i] + m[1] * ly[i] + m[2]).toBeCloseTo(mean[i] * 0.7 + 56, 9);
+      expect(m[3] * lx[i] + m[4] * ly[i] + m[5]).toBeCloseTo(mean[68 + i] * 0.7 + 56, 9);
+    }
+    // the centre uses integer division, like OpenFace's out_width / 2
+    const odd = similarityWarp(landmarks, [0.9, 0, 0, 0.2, 150, 90], pdm, 0.7, 113, 99);
+    expect(odd[0] * 150 + odd[1] * 90 + odd[2]).toBeCloseTo(56, 9);
+    expect(odd[3] * 150 + odd[4] * 90 + odd[5]).toBeCloseTo(49, 9);
+  });
+});

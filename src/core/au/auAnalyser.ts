@@ -1,0 +1,299 @@
+import { ModelFormatError } from '../errors.ts';
+import type { Pdm } from '../pdm/pdm.ts';
+import type { AuColumns } from '../result.ts';
+import type { AuModel, AuModelSet } from './auModels.ts';
+import { computeGeometryFeatures, geometryFeatureLength } from './geometry.ts';
+import { postprocessIntensity, smoothPresence } from './postprocess.ts';
+import { AuPredictorBank } from './predict.ts';
+import { HistogramRunningMedian } from './runningMedian.ts';
+
+/**
+ * The AU stage of OpenFace's FaceAnalyser, as FeatureExtraction drives it
+ * (AddNextFrame with online = false, then the offline postprocessing), in
+ * the version that produced ../shared/reference (checked value for value
+ * against its per-frame and final CSVs):
+ *
+ * - person calibration: running medians of the HOG (1000 bins over
+ *   [-0.005, 1]) and of the geometry features (10000 bins over [-60, 60]),
+ *   updated on odd frames only (1st, 3rd, ... counting every frame, tracked
+ *   or not) and only from tracked frames; the HOG median is clamped at 0
+ *   after each update (bin 0's centre is negative);
+ * - prediction: every linear SVR/SVM on [HOG, geometry], the dynamic ones
+ *   minus the current medians;
+ * - failed frames: HOG of the black aligned face (all zeros) and zero
+ *   geometry; their predictions are output and recorded as 0;
+ * - finish(): the first 3000 tracked frames are predicted again with the
+ *   final medians, then each AU track is postprocessed (postprocess.ts).
+ */
+
+/** What the AU stage needs from one frame. */
+export interface AuFrameInput {
+  /** the 4464 FHOG values of the aligned face in OpenFace's order; ignored (may be null) when `success` is false */
+  readonly hog: Float32Array | Float64Array | null;
+  /** p_0..p_33 of the fitted PDM; ignored (may be null) when `success` is false */
+  readonly paramsLocal: Float64Array | null;
+  /**
+   * p_scale, p_rx, p_ry, p_rz, p_tx, p_ty. OpenFace picks a view-specific
+   * median from the rotation, but ships one (frontal) view only, so this
+   * does not change any result; accepted for completeness.
+   */
+  readonly paramsGlobal?: Float64Array | null;
+  /** whether the face was tracked in this frame */
+  readonly success: boolean;
+}
+
+/** AU predictions for one frame, in the order of the analyser's `intensityNames` / `presenceNames`. */
+export interface AuFramePrediction {
+  readonly intensity: Float64Array;
+  readonly presence: Float64Array;
+}
+
+/** The postprocessed predictions of a whole video: `frames[i]` is the i-th frame added. */
+export interface AuVideoResult extends AuColumns {
+  readonly frames: readonly AuFramePrediction[];
+}
+
+export interface AuAnalyserOptions {
+  /** tracked frames re-predicted with the final median (OpenFace's max_init_frames: 3000) */
+  readonly maxInitFrames?: number;
+  /** HOG values per frame (OpenFace: 12 x 12 cells x 31 = 4464) */
+  readonly hogLength?: number;
+}
+
+// FaceAnalyser's constructor settings.
+const HOG_BINS = 1000;
+const HOG_MIN = -0.005;
+const HOG_MAX = 1;
+const GEOM_BINS = 10000;
+const GEOM_MIN = -60;
+const GEOM_MAX = 60;
+export const OPENFACE_MAX_INIT_FRAMES = 3000;
+export const OPENFACE_HOG_LENGTH = 12 * 12 * 31;
+
+/** Rows of fixed width appended one at a time, in one growing buffer. */
+class RowBuffer {
+  private data: Float64Array;
+  rows = 0;
+
+  constructor(readonly width: number) {
+    this.data = new Float64Array(Math.max(width, 1) * 256);
+  }
+
+  push(values: Float64Array | null): void {
+    const end = (this.rows + 1) * this.width;
+    if (end > this.data.length) {
+      const grown = new Float64Array(Math.max(end, this.data.length * 2));
+      grown.set(this.data);
+      this.data = grown;
+    }
+    if (values) this.data.set(values.subarray(0, this.width), this.rows * this.width);
+    else this.data.fill(0, this.rows * this.width, end);
+    this.rows++;
+  }
+
+  row(r: number): Float64Array {
+    return this.data.subarray(r * this.width, (r + 1) * this.width);
+  }
+
+  get(r: number, c: number): number {
+    return this.data[r * this.width + c];
+  }
+}
+
+/** Indices of `models` of the given kinds, sorted by AU name (the CSV column order), names unique. */
+function columnsOf(models: readonly AuModel[], kinds: readonly string[], what: string): { names: string[]; indices: number[] } {
+  const chosen = models.map((m, k) => ({ m, k })).filter(({ m }) => kinds.includes(m.kind));
+  // FeatureExtraction sorts the names with std::sort on std::string: plain code-unit order.
+  chosen.sort((a, b) => (a.m.auName < b.m.auName ? -1 : a.m.auName > b.m.auName ? 1 : 0));
+  for (let i = 1; i < chosen.length; i++) {
+    if (chosen[i].m.auName === chosen[i - 1].m.auName) {
+      throw new ModelFormatError(`${chosen[i].m.source}: a second ${what} model for ${chosen[i].m.auName} (also ${chosen[i - 1].m.source})`);
+    }
+  }
+  return { names: chosen.map(({ m }) => m.auName), indices: chosen.map(({ k }) => k) };
+}
+
+/**
+ * One video's AU stage. Frames must be added in display order (the running
+ * median depends on it); all state belongs to the instance.
+ */
+export class AuAnalyser implements AuColumns {
+  readonly intensityNames: readonly string[];
+  readonly presenceNames: readonly string[];
+  private readonly intensityModels: Int32Array;
+  private readonly presenceModels: Int32Array;
+  private readonly bank: AuPredictorBank;
+  private readonly pdm: Pdm;
+  private readonly hogLength: number;
+  private readonly maxInitFrames: number;
+
+  private readonly hogMedian: HistogramRunningMedian;
+  private readonly geomMedian: HistogramRunningMedian;
+  private readonly hogMedianClamped: Float64Array;
+
+  private readonly zeroHog: Float64Array;
+  private readonly geom: Float64Array;
+  private readonly projection: Float64Array;
+  private readonly outputs: Float64Array;
+
+  /** every frame's predictions of every model (0 on failed frames), frame-major */
+  private readonly history: RowBuffer;
+  private successes: Uint8Array = new Uint8Array(256);
+  /** projections of the first `maxInitFrames` tracked frames, and which frames they are */
+  private initProjections: RowBuffer;
+  private initFrames: number[] = [];
+
+  private framesSeen = 0;
+  private framesTracked = 0;
+  private result: AuVideoResult | null = null;
+
+  constructor(models: AuModelSet, pdm: Pdm, options: AuAnalyserOptions = {}) {
+    this.pdm = pdm;
+    this.hogLength = options.hogLength ?? OPENFACE_HOG_LENGTH;
+    this.maxInitFrames = options.maxInitFrames ?? OPENFACE_MAX_INIT_FRAMES;
+    if (!Number.isInteger(this.maxInitFrames) || this.maxInitFrames < 0) throw new RangeError(`AuAnalyser: bad maxInitFrames ${this.maxInitFrames}`);
+    if (models.models.length === 0) throw new ModelFormatError(`${models.source}: no AU models`);
+    const geomLength = geometryFeatureLength(pdm);
+    this.bank = new AuPredictorBank(models.models, this.hogLength, geomLength);
+
+    const intensity = columnsOf(models.models, ['svr-static', 'svr-dynamic'], 'intensity');
+    const presence = columnsOf(models.models, ['svm-static', 'svm-dynamic'], 'presence');
+    this.intensityNames = intensity.names;
+    this.presenceNames = presence.names;
+    this.intensityModels = Int32Array.from(intensity.indices);
+    this.presenceModels = Int32Array.from(presence.indices);
+
+    this.hogMedian = new HistogramRunningMedian(this.hogLength, HOG_BINS, HOG_MIN, HOG_MAX);
+    this.geomMedian = new HistogramRunningMedian(geomLength, GEOM_BINS, GEOM_MIN, GEOM_MAX);
+    this.hogMedianClamped = new Float64Array(this.hogLength);
+
+    this.zeroHog = new Float64Array(this.hogLength);
+    this.geom = new Float64Array(geomLength);
+    this.projection = new Float64Array(this.bank.size);
+    this.outputs = new Float64Array(this.bank.size);
+    this.history = new RowBuffer(this.bank.size);
+    this.initProjections = new RowBuffer(this.bank.size);
+  }
+
+  /** Frames added so far. */
+  get frameCount(): number {
+    return this.framesSeen;
+  }
+
+  /**
+   * Adds the next frame and returns OpenFace's online prediction for it: the
+   * raw SVR intensities (not shifted, clamped or smoothed) and the SVM
+   * presences, with the running median as it stands after this frame — what
+   * OpenFace writes to its CSV before the end-of-video postprocessing.
+   */
+  addFrame(input: AuFrameInput): AuFramePrediction {
+    if (this.result) throw new Error('AuAnalyser: addFrame after finish(); use a new analyser per video');
+    const success = input.success;
+    let hog: Float32Array | Float64Array;
+    if (success) {
+      if (!input.hog || input.hog.length !== this.hogLength) {
+        throw new RangeError(`AuAnalyser frame ${this.framesSeen + 1}: expected ${this.hogLength} HOG values, got ${input.hog ? input.hog.length : 'none'}`);
+      }
+      if (!input.paramsLocal || input.paramsLocal.length !== this.pdm.numModes) {
+        throw new RangeError(
+          `AuAnalyser frame ${this.framesSeen + 1}: expected ${this.pdm.numModes} local PDM parameters, got ${input.paramsLocal ? input.paramsLocal.length : 'none'}`,
+        );
+      }
+      hog = input.hog;
+      computeGeometryFeatures(this.pdm, input.paramsLocal, this.geom);
+    } else {
+      // OpenFace aligns nothing on a failed frame: its aligned face is black,
+      // whose FHOG is all zeros, and it zeroes params_local.
+      hog = this.zeroHog;
+      this.geom.fill(0);
+    }
+
+    this.framesSeen++;
+    if (success) this.framesTracked++;
+
+    // OpenFace updates the medians on odd frame counts only ("a small
+    // speedup"), counting every frame; only tracked frames enter the
+    // histograms, but the median is recomputed on failed odd frames too.
+    if (this.framesSeen % 2 === 1) {
+      this.hogMedian.update(hog, success);
+      const median = this.hogMedian.median;
+      for (let i = 0; i < median.length; i++) this.hogMedianClamped[i] = median[i] < 0 ? 0 : median[i];
+      this.geomMedian.update(this.geom, success);
+      this.bank.setMedians(this.hogMedianClamped, this.geomMedian.median);
+    }
+
+    this.bank.project(hog, this.geom, this.projection);
+    this.bank.evaluate(this.projection, this.outputs);
+
+    // OpenFace records (and outputs) 0 for every AU of a failed frame.
+    this.history.push(success ? this.outputs : null);
+    if (this.framesSeen > this.successes.length) {
+      const grown = new Uint8Array(this.successes.length * 2);
+      grown.set(this.successes);
+      this.successes = grown;
+    }
+    this.successes[this.framesSeen - 1] = success ? 1 : 0;
+    if (success && this.framesTracked - 1 < this.maxInitFrames) {
+      this.initProjections.push(this.projection);
+      this.initFrames.push(this.framesSeen - 1);
+    }
+    return this.pick(success ? this.outputs : null);
+  }
+
+  /**
+   * Ends the video and returns OpenFace's final (offline) AU values for every
+   * frame added: early frames re-predicted with the final medians, dynamic
+   * intensities shifted by their cutoff quantile, clamped to [0, 5] and
+   * smoothed over 3 frames, presences smoothed over 7. Calling it again
+   * returns the same result.
+   */
+  finish(): AuVideoResult {
+    if (this.result) return this.result;
+    const n = this.framesSeen;
+    const bank = this.bank;
+
+    // PostprocessPredictions: the stored early frames with the final medians.
+    for (let i = 0; i < this.initFrames.length; i++) {
+      bank.evaluate(this.initProjections.row(i), this.outputs);
+      this.history.row(this.initFrames[i]).set(this.outputs);
+    }
+    // The stored projections are not needed any more.
+    this.initFrames = [];
+    this.initProjections = new RowBuffer(0);
+
+    const successes = this.successes.subarray(0, n);
+    const column = new Float64Array(n);
+    const columnOf = (k: number): Float64Array => {
+      for (let f = 0; f < n; f++) column[f] = this.history.get(f, k);
+      return column;
+    };
+
+    const intensityTracks = Array.from(this.intensityModels, (k) => {
+      const model = bank.models[k];
+      return postprocessIntensity(columnOf(k), successes, model.kind === 'svr-dynamic' ? model.cutoff : null);
+    });
+    const presenceTracks = Array.from(this.presenceModels, (k) => smoothPresence(columnOf(k)));
+
+    const frames: AuFramePrediction[] = new Array<AuFramePrediction>(n);
+    for (let f = 0; f < n; f++) {
+      const intensity = new Float64Array(intensityTracks.length);
+      for (let j = 0; j < intensityTracks.length; j++) intensity[j] = intensityTracks[j][f];
+      const presence = new Float64Array(presenceTracks.length);
+      for (let j = 0; j < presenceTracks.length; j++) presence[j] = presenceTracks[j][f];
+      frames[f] = { intensity, presence };
+    }
+    this.result = { intensityNames: this.intensityNames, presenceNames: this.presenceNames, frames };
+    return this.result;
+  }
+
+  /** The intensity and presence columns of one frame's model outputs (zeros for null). */
+  private pick(outputs: Float64Array | null): AuFramePrediction {
+    const intensity = new Float64Array(this.intensityModels.length);
+    const presence = new Float64Array(this.presenceModels.length);
+    if (outputs) {
+      for (let j = 0; j < intensity.length; j++) intensity[j] = outputs[this.intensityModels[j]];
+      for (let j = 0; j < presence.length; j++) presence[j] = outputs[this.presenceModels[j]];
+    }
+    return { intensity, presence };
+  }
+}

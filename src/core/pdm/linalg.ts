@@ -1,0 +1,282 @@
+/**
+ * The small dense linear algebra the PDM fit needs: 3x3 products, a 3x3 SVD
+ * (for OpenFace's `Orthonormalise` and OpenCV's `Rodrigues`) and a Cholesky
+ * solver for the 40x40 normal equations. Matrices are row-major typed arrays.
+ *
+ * The Cholesky solver mirrors OpenCV's `CholImpl` step by step (it stores the
+ * inverse of each diagonal element and accumulates in double), because
+ * OpenFace's `CalcParams` solves its Gauss-Newton step with
+ * `cv::solve(..., DECOMP_CHOLESKY)` on float matrices and we reproduce that
+ * arithmetic exactly; `round` is `Math.fround` for that float32 path and the
+ * identity for a plain double solve.
+ */
+
+/** A 3x3 matrix, row-major: m[3 * row + col]. */
+export type Mat3 = Float64Array;
+
+export function mat3Identity(): Mat3 {
+  return Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
+}
+
+/**
+ * a * b for 3x3 matrices. Each entry sums k = 0, 1, 2 in order from 0, as
+ * OpenCV's `Matx` product does, so results agree to the last bit.
+ */
+export function mat3Mul(a: Mat3, b: Mat3, out: Mat3 = new Float64Array(9)): Mat3 {
+  let r00 = 0, r01 = 0, r02 = 0, r10 = 0, r11 = 0, r12 = 0, r20 = 0, r21 = 0, r22 = 0;
+  for (let k = 0; k < 3; k++) {
+    const b0 = b[3 * k], b1 = b[3 * k + 1], b2 = b[3 * k + 2];
+    const a0 = a[k], a1 = a[3 + k], a2 = a[6 + k];
+    r00 += a0 * b0; r01 += a0 * b1; r02 += a0 * b2;
+    r10 += a1 * b0; r11 += a1 * b1; r12 += a1 * b2;
+    r20 += a2 * b0; r21 += a2 * b1; r22 += a2 * b2;
+  }
+  out[0] = r00; out[1] = r01; out[2] = r02;
+  out[3] = r10; out[4] = r11; out[5] = r12;
+  out[6] = r20; out[7] = r21; out[8] = r22;
+  return out;
+}
+
+export function mat3Transpose(a: Mat3, out: Mat3 = new Float64Array(9)): Mat3 {
+  const t1 = a[1], t2 = a[2], t5 = a[5];
+  out[0] = a[0]; out[4] = a[4]; out[8] = a[8];
+  out[1] = a[3]; out[3] = t1;
+  out[2] = a[6]; out[6] = t2;
+  out[5] = a[7]; out[7] = t5;
+  return out;
+}
+
+export function mat3Det(a: Mat3): number {
+  return (
+    a[0] * (a[4] * a[8] - a[5] * a[7]) -
+    a[1] * (a[3] * a[8] - a[5] * a[6]) +
+    a[2] * (a[3] * a[7] - a[4] * a[6])
+  );
+}
+
+/** Result of `svd3`: a = u * diag(w) * vᵀ, w sorted in decreasing order. */
+export interface Svd3 {
+  readonly u: Mat3;
+  readonly w: Float64Array;
+  readonly v: Mat3;
+}
+
+/**
+ * Singular value decomposition of a 3x3 matrix by one-sided (Hestenes) Jacobi
+ * rotations, the method OpenCV's `cv::SVD` uses for small matrices. Columns
+ * of a working copy of `a` are orthogonalised pairwise; their norms are the
+ * singular values, the accumulated rotations form v.
+ */
+export function svd3(a: Mat3): Svd3 {
+  const g = Float64Array.from(a); // working columns: g[3 * row + col]
+  const v = mat3Identity();
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let rotated = false;
+    for (let p = 0; p < 2; p++) {
+      for (let q = p + 1; q < 3; q++) {
+        let alpha = 0, beta = 0, gamma = 0;
+        for (let r = 0; r < 3; r++) {
+          const gp = g[3 * r + p], gq = g[3 * r + q];
+          alpha += gp * gp;
+          beta += gq * gq;
+          gamma += gp * gq;
+        }
+        // Columns already orthogonal to working precision: skip the pair.
+        if (Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta) || gamma === 0) continue;
+        rotated = true;
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const c = 1 / Math.sqrt(1 + t * t);
+        const s = c * t;
+        for (let r = 0; r < 3; r++) {
+          const gp = g[3 * r + p], gq = g[3 * r + q];
+          g[3 * r + p] = c * gp - s * gq;
+          g[3 * r + q] = s * gp + c * gq;
+          const vp = v[3 * r + p], vq = v[3 * r + q];
+          v[3 * r + p] = c * vp - s * vq;
+          v[3 * r + q] = s * vp + c * vq;
+        }
+      }
+    }
+    if (!rotated) break;
+  }
+  const w = new Float64Array(3);
+  for (let c = 0; c < 3; c++) w[c] = Math.hypot(g[c], g[3 + c], g[6 + c]);
+  // Sort singular values in decreasing order, permuting columns alongside.
+  const order = [0, 1, 2].sort((i, j) => w[j] - w[i]);
+  const u = new Float64Array(9);
+  const vs = new Float64Array(9);
+  const ws = new Float64Array(3);
+  for (let k = 0; k < 3; k++) {
+    const c = order[k];
+    ws[k] = w[c];
+    for (let r = 0; r < 3; r++) {
+      vs[3 * r + k] = v[3 * r + c];
+      u[3 * r + k] = w[c] > 0 ? g[3 * r + c] / w[c] : 0;
+    }
+  }
+  completeOrthonormalColumns(u, ws);
+  return { u, w: ws, v: vs };
+}
+
+/**
+ * For a rank-deficient input the u columns of zero singular values are
+ * undefined (left at 0 by `svd3`); fill them so that u is orthonormal.
+ */
+function completeOrthonormalColumns(u: Mat3, w: Float64Array): void {
+  for (let k = 0; k < 3; k++) {
+    if (w[k] > 0) continue;
+    // Try the unit axes; keep the first that is independent of the columns before k.
+    for (let axis = 0; axis < 3; axis++) {
+      const col = [0, 0, 0];
+      col[axis] = 1;
+      for (let j = 0; j < k; j++) {
+        const d = u[j] * col[0] + u[3 + j] * col[1] + u[6 + j] * col[2];
+        for (let r = 0; r < 3; r++) col[r] -= d * u[3 * r + j];
+      }
+      const norm = Math.hypot(col[0], col[1], col[2]);
+      if (norm > 1e-6) {
+        for (let r = 0; r < 3; r++) u[3 * r + k] = col[r] / norm;
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * The rotation closest to `r` (OpenFace's `Orthonormalise`): with
+ * r = U W Vᵀ it returns U diag(1, 1, det(U Vᵀ)) Vᵀ, so the result never
+ * contains a reflection.
+ */
+export function orthonormalise(r: Mat3, out: Mat3 = new Float64Array(9)): Mat3 {
+  const { u, v } = svd3(r);
+  const vt = mat3Transpose(v);
+  const uvt = mat3Mul(u, vt);
+  const d = mat3Det(uvt);
+  // u * diag(1, 1, d): scale the last column of u by d.
+  const uw = Float64Array.from(u);
+  uw[2] *= d; uw[5] *= d; uw[8] *= d;
+  return mat3Mul(uw, vt, out);
+}
+
+/**
+ * Solves a x = b for a symmetric positive definite n x n matrix `a`
+ * (row-major, overwritten by its factor) and one right-hand side `b`
+ * (overwritten by x), following OpenCV's `CholImpl`: sums run in double,
+ * each stored factor/solution value and each product of two stored values
+ * goes through `round` (Math.fround reproduces the float32 instantiation,
+ * where those products are float multiplications). Returns false, leaving
+ * `b` unspecified, when a pivot falls below `epsilon` (OpenCV: FLT_EPSILON
+ * for float, DBL_EPSILON for double).
+ */
+export function choleskySolve(
+  a: Float64Array,
+  b: Float64Array,
+  n: number,
+  round: (x: number) => number,
+  epsilon: number,
+): boolean {
+  const L = a;
+  for (let i = 0; i < n; i++) {
+    const rowI = i * n;
+    for (let j = 0; j < i; j++) {
+      const rowJ = j * n;
+      let s = a[rowI + j];
+      for (let k = 0; k < j; k++) s -= round(L[rowI + k] * L[rowJ + k]);
+      L[rowI + j] = round(s * L[rowJ + j]);
+    }
+    let s = a[rowI + i];
+    for (let k = 0; k < i; k++) {
+      const t = L[rowI + k];
+      s -= t * t;
+    }
+    if (!(s >= epsilon)) return false;
+    // OpenCV keeps the reciprocal of the diagonal and multiplies by it.
+    L[rowI + i] = round(1 / Math.sqrt(s));
+  }
+  // L y = b
+  for (let i = 0; i < n; i++) {
+    const rowI = i * n;
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= round(L[rowI + k] * b[k]);
+    b[i] = round(s * L[rowI + i]);
+  }
+  // Lᵀ x = y
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = n - 1; k > i; k--) s -= round(L[k * n + i] * b[k]);
+    b[i] = round(s * L[i * n + i]);
+  }
+  return true;
+}
+
+/**
+ * Dot product of a[aOffset ..] and b[bOffset ..] over `length` terms summed
+ * the way OpenCV's gemm does for a matrix-vector product (`GEMMSingleMul`,
+ * A·Bᵀ branch): four interleaved partial sums, the leftover terms on the
+ * first, then ((s0 + s1) + s2) + s3. Products of float32 values are exact
+ * in double, so this matches OpenCV's float and double variants alike.
+ */
+export function gemvDot(a: Float64Array, aOffset: number, b: Float64Array, bOffset: number, length: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let k = 0;
+  for (; k <= length - 4; k += 4) {
+    s0 += a[aOffset + k] * b[bOffset + k];
+    s1 += a[aOffset + k + 1] * b[bOffset + k + 1];
+    s2 += a[aOffset + k + 2] * b[bOffset + k + 2];
+    s3 += a[aOffset + k + 3] * b[bOffset + k + 3];
+  }
+  for (; k < length; k++) s0 += a[aOffset + k] * b[bOffset + k];
+  return s0 + s1 + s2 + s3;
+}
+
+/**
+ * Cholesky solve of a x = b in double, for the fast path: same factorisation
+ * as `choleskySolve` (reciprocal diagonal, DBL_EPSILON pivot test), but the
+ * inner products use four partial sums, which shortens the floating-point
+ * dependency chains about fourfold. `a` is overwritten by its factor, `b`
+ * by x.
+ */
+export function choleskySolveDouble(a: Float64Array, b: Float64Array, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const rowI = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rowJ = j * n;
+      let s0 = a[rowI + j], s1 = 0, s2 = 0, s3 = 0;
+      let k = 0;
+      for (; k + 3 < j; k += 4) {
+        s0 -= a[rowI + k] * a[rowJ + k];
+        s1 -= a[rowI + k + 1] * a[rowJ + k + 1];
+        s2 -= a[rowI + k + 2] * a[rowJ + k + 2];
+        s3 -= a[rowI + k + 3] * a[rowJ + k + 3];
+      }
+      for (; k < j; k++) s0 -= a[rowI + k] * a[rowJ + k];
+      const s = s0 + s1 + s2 + s3;
+      if (j < i) {
+        a[rowI + j] = s * a[rowJ + j];
+      } else {
+        if (!(s >= DBL_EPSILON)) return false;
+        a[rowI + i] = 1 / Math.sqrt(s);
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const rowI = i * n;
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= a[rowI + k] * b[k];
+    b[i] = s * a[rowI + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = n - 1; k > i; k--) s -= a[k * n + i] * b[k];
+    b[i] = s * a[i * n + i];
+  }
+  return true;
+}
+
+/** FLT_EPSILON and DBL_EPSILON, OpenCV's pivot thresholds for `CholImpl`. */
+export const FLT_EPSILON = 1.1920928955078125e-7;
+export const DBL_EPSILON = 2.220446049250313e-16;
+
+/** Identity rounding, for the double-precision paths. */
+export const noRound = (x: number): number => x;

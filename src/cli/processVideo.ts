@@ -1,0 +1,156 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { encode as encodePng } from 'fast-png';
+import { SplitFaceError, VideoInputError } from '../core/errors.ts';
+import { parseLandmarkCsv, type LandmarkRow } from '../core/csv/landmarkCsv.ts';
+import { formatAuCsv } from '../core/csv/auCsv.ts';
+import { encodeHogFrame } from '../core/hog/hogFile.ts';
+import { AuPipeline, type Stage } from '../core/pipeline.ts';
+import type { BgrImage } from '../core/image.ts';
+import { decodeVideo, probeVideo, type DecodedFrame, type VideoInfo } from './ffmpegDecode.ts';
+import { decodeImageSequence, probeImageSequence } from './imageSequence.ts';
+import { loadModelFolder } from './modelFolder.ts';
+import { ProgressLine } from './progress.ts';
+
+export interface ProcessOptions {
+  video: string;
+  models: string;
+  landmarksFrom: string | undefined;
+  out: string;
+  hogOut: string | undefined;
+  alignedOut: string | undefined;
+  fps: number;
+}
+
+/** What one `process` run did, for the CLI's summary and the benchmarks. */
+export interface ProcessSummary {
+  /** the CSV written (NAME.partial.csv when the run stopped early) */
+  out: string;
+  frames: number;
+  tracked: number;
+  /** decoded frames the landmark CSV had no row for */
+  framesWithoutLandmarks: number;
+  /** why the run stopped before the end of the video, or null */
+  stoppedBy: string | null;
+  seconds: number;
+  /** milliseconds summed over all frames: decode plus the pipeline's stages */
+  stageMs: Record<Stage | 'decode', number>;
+  video: VideoInfo;
+}
+
+function openFrames(video: string, fps: number): { info: VideoInfo; frames: AsyncGenerator<DecodedFrame> } {
+  if (!existsSync(video)) throw new VideoInputError(`${video}: no such file or folder`);
+  if (statSync(video).isDirectory()) {
+    const info = probeImageSequence(video);
+    return { info, frames: decodeImageSequence(video, fps, info) };
+  }
+  const info = probeVideo(video);
+  return { info, frames: decodeVideo(video, info) };
+}
+
+function writeAlignedPng(dir: string, index: number, face: BgrImage): void {
+  const rgb = new Uint8Array(face.data.length);
+  for (let i = 0; i < rgb.length; i += 3) {
+    rgb[i] = face.data[i + 2];
+    rgb[i + 1] = face.data[i + 1];
+    rgb[i + 2] = face.data[i];
+  }
+  const png = encodePng({ width: face.width, height: face.height, data: rgb, channels: 3, depth: 8 });
+  writeFileSync(join(dir, `frame_det_${String(index).padStart(6, '0')}.png`), png);
+}
+
+/**
+ * Runs the AU engine over one video (or image folder) and writes the CSV and
+ * its provenance JSON (and, on request, .hog and aligned faces). A decode
+ * failure or Ctrl-C midway keeps what was computed as NAME.partial.csv.
+ */
+export async function processVideo(options: ProcessOptions): Promise<ProcessSummary> {
+  if (!existsSync(options.video)) throw new VideoInputError(`${options.video}: no such file or folder`);
+  const models = await loadModelFolder(options.models);
+  if (!options.landmarksFrom) {
+    throw new SplitFaceError('--landmarks-from OPENFACE.csv is required for now: SplitFace\'s own face tracker is not in this release');
+  }
+  if (!existsSync(options.landmarksFrom)) throw new SplitFaceError(`${options.landmarksFrom}: no such file`);
+  const landmarkRows = parseLandmarkCsv(readFileSync(options.landmarksFrom, 'utf8'), options.landmarksFrom);
+  const byFrame = new Map<number, LandmarkRow>(landmarkRows.map((row) => [row.frame, row]));
+
+  const { info, frames } = openFrames(options.video, options.fps);
+  const pipeline = new AuPipeline(models);
+  const progress = new ProgressLine(basename(options.video), info.frameCountHint);
+  if (options.alignedOut) mkdirSync(options.alignedOut, { recursive: true });
+  const hogFd = options.hogOut ? openSync(options.hogOut, 'w') : null;
+  let frameCount = 0;
+  let missing = 0;
+  // A decode failure or Ctrl-C midway keeps what was computed, written as a partial result.
+  let stoppedBy: string | null = null;
+  let decodeMs = 0;
+  const onInterrupt = () => (stoppedBy = 'interrupted (Ctrl-C)');
+  process.once('SIGINT', onInterrupt);
+  try {
+    for (;;) {
+      const decodeStart = performance.now();
+      const next = await frames.next();
+      decodeMs += performance.now() - decodeStart;
+      if (next.done || stoppedBy) break;
+      const decoded = next.value;
+      const frameNumber = decoded.index + 1;
+      const row = byFrame.get(frameNumber);
+      if (!row) missing++;
+      const out = pipeline.addFrame(decoded.image, {
+        frame: frameNumber,
+        timestamp: decoded.timestamp,
+        success: row?.success ?? false,
+        confidence: row?.confidence ?? 0,
+        landmarks: row?.landmarks ?? null,
+        paramsGlobal: row?.paramsGlobal ?? null,
+        paramsLocal: row?.paramsLocal ?? null,
+        pose: row?.pose ?? null,
+      });
+      if (hogFd !== null) writeSync(hogFd, encodeHogFrame(out.hog, { success: out.success }));
+      if (options.alignedOut && out.alignedFace) writeAlignedPng(options.alignedOut, decoded.index, out.alignedFace);
+      frameCount++;
+      progress.update(frameCount);
+    }
+  } catch (error) {
+    if (!(error instanceof VideoInputError) || frameCount === 0) throw error;
+    stoppedBy ??= error.message;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    if (hogFd !== null) closeSync(hogFd);
+    progress.end();
+  }
+  if (!stoppedBy && info.frameCountHint !== null && frameCount < info.frameCountHint) {
+    // ffmpeg decodes what it can of a cut-off file and still exits 0.
+    stoppedBy = `only ${frameCount} of the ${info.frameCountHint} frames the file announces could be decoded (is it truncated or damaged?)`;
+  }
+  const result = pipeline.finish();
+  const out = stoppedBy ? options.out.replace(/(\.csv)?$/i, '.partial.csv') : options.out;
+  writeFileSync(out, formatAuCsv(result.rows, result.auColumns));
+  const tracked = result.rows.filter((r) => r.success).length;
+  const provenance = {
+    tool: 'splitface',
+    version: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string,
+    video: resolve(options.video),
+    video_info: info,
+    frames: frameCount,
+    frames_tracked: tracked,
+    landmarks: { source: 'openface-csv', file: resolve(options.landmarksFrom), frames_without_a_row: missing },
+    openface_models: { folder: resolve(options.models), files: models.files },
+    au_models: 'AU_all_best.txt (dynamic models with person-specific running median, offline postprocessing)',
+    partial: stoppedBy !== null,
+    stopped_by: stoppedBy,
+    written: new Date().toISOString(),
+  };
+  const metaPath = out.replace(/\.csv$/i, '') + '.json';
+  writeFileSync(metaPath, JSON.stringify(provenance, null, 2) + '\n');
+  return {
+    out,
+    frames: frameCount,
+    tracked,
+    framesWithoutLandmarks: missing,
+    stoppedBy,
+    seconds: progress.elapsedSeconds(),
+    stageMs: { decode: decodeMs, ...pipeline.timings() },
+    video: info,
+  };
+}

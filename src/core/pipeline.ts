@@ -4,7 +4,7 @@ import type { OpenFaceModels } from './model/openfaceModels.ts';
 import { alignFace } from './align/alignFace.ts';
 import { extractFhog, type FhogFeatures } from './hog/fhog.ts';
 import { AuAnalyser } from './au/auAnalyser.ts';
-import { fitPdm } from './pdm/fitPdm.ts';
+import { fitPdm, INVERT_PROJECTION, type FitPdmOptions } from './pdm/fitPdm.ts';
 
 /** What the landmark stage knows about the face in one frame. */
 export interface FaceObservation {
@@ -50,7 +50,17 @@ export class AuPipeline {
   private readonly observations: FaceObservation[] = [];
   private readonly stageMs: Record<Stage, number> = { fit: 0, align: 0, hog: 0, au: 0 };
 
-  constructor(private readonly models: OpenFaceModels) {
+  /**
+   * `fitOptions` govern the PDM fit for landmarks that come without
+   * parameters. The default inverts the projection exactly (no
+   * regularisation), which recovers OpenFace's own parameters from OpenFace's
+   * landmarks; noisy landmarks from elsewhere want OpenFace's regularised
+   * CalcParams (`{}`).
+   */
+  constructor(
+    private readonly models: OpenFaceModels,
+    private readonly fitOptions: FitPdmOptions = INVERT_PROJECTION,
+  ) {
     this.analyser = new AuAnalyser(models.au, models.pdm);
   }
 
@@ -63,7 +73,7 @@ export class AuPipeline {
     }
     let { paramsGlobal, paramsLocal } = face;
     if (!paramsGlobal || !paramsLocal) {
-      const fit = this.time('fit', () => fitPdm(this.models.pdm, landmarks));
+      const fit = this.time('fit', () => fitPdm(this.models.pdm, landmarks, this.fitOptions));
       paramsGlobal = fit.paramsGlobal;
       paramsLocal = fit.paramsLocal;
     }

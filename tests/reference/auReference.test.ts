@@ -56,6 +56,24 @@ describe.skipIf(skip !== null)(suiteTitle('AU engine against OpenFace C++ with O
   }
 });
 
+describe.skipIf(skip !== null)(suiteTitle('landmarks without PDM parameters are fitted', skip), () => {
+  it('0188_03_021_al_pacino: the CSV stripped of p_* columns still gives OpenFace\'s AUs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'splitface-fit-'));
+    const lines = readFileSync(sharedPath('reference/0188_03_021_al_pacino.csv'), 'utf8').trim().split('\n');
+    const keep = lines[0].split(',').map((h, i) => [h.trim(), i] as const).filter(([h]) => !h.startsWith('p_')).map(([, i]) => i);
+    const stripped = join(dir, 'landmarks-only.csv');
+    writeFileSync(stripped, lines.map((line) => line.split(',').filter((_, i) => keep.includes(i)).join(',')).join('\n'));
+    expect(readFileSync(stripped, 'utf8')).not.toMatch(/p_scale|p_0/);
+    const csv = join(dir, 'out.csv');
+    const run = runCli(['process', sharedPath('videos/0188_03_021_al_pacino.avi'), '--openface-models', sharedPath('openface'), '--landmarks-from', stripped, '--out', csv]);
+    expect(run.status).toBe(0);
+    const summary = (JSON.parse(runTool('au-compare.mjs', [csv, sharedPath('reference/0188_03_021_al_pacino.csv')])) as { summary: AuSummary }).summary;
+    expect(summary.mean_r).toBeGreaterThanOrEqual(0.99);
+    expect(summary.min_r).toBeGreaterThanOrEqual(0.97);
+    expect(summary.min_presence).toBeGreaterThanOrEqual(0.97);
+  });
+});
+
 describe.skipIf(skip !== null)(suiteTitle('splitface process on bad input, with real models', skip), () => {
   const dir = mkdtempSync(join(tmpdir(), 'splitface-bad-'));
   const models = sharedPath('openface');

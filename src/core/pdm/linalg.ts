@@ -3,12 +3,13 @@
  * (for OpenFace's `Orthonormalise` and OpenCV's `Rodrigues`) and a Cholesky
  * solver for the 40x40 normal equations. Matrices are row-major typed arrays.
  *
- * The Cholesky solver mirrors OpenCV's `CholImpl` step by step (it stores the
+ * `choleskySolve` mirrors OpenCV's `CholImpl` step by step (it stores the
  * inverse of each diagonal element and accumulates in double), because
  * OpenFace's `CalcParams` solves its Gauss-Newton step with
- * `cv::solve(..., DECOMP_CHOLESKY)` on float matrices and we reproduce that
- * arithmetic exactly; `round` is `Math.fround` for that float32 path and the
- * identity for a plain double solve.
+ * `cv::solve(..., DECOMP_CHOLESKY)` on float matrices and the float32 path
+ * reproduces that arithmetic exactly; `choleskySolveDouble` is the same
+ * factorisation arranged for speed, for the double path. `gemvDot` sums a
+ * matrix-vector product in OpenCV's gemm order.
  */
 
 /** A 3x3 matrix, row-major: m[3 * row + col]. */
@@ -103,29 +104,36 @@ export function svd3(a: Mat3): Svd3 {
   const w = new Float64Array(3);
   for (let c = 0; c < 3; c++) w[c] = Math.hypot(g[c], g[3 + c], g[6 + c]);
   // Sort singular values in decreasing order, permuting columns alongside.
-  const order = [0, 1, 2].sort((i, j) => w[j] - w[i]);
+  let i0 = 0, i1 = 1, i2 = 2, t: number;
+  if (w[i0] < w[i1]) { t = i0; i0 = i1; i1 = t; }
+  if (w[i1] < w[i2]) { t = i1; i1 = i2; i2 = t; }
+  if (w[i0] < w[i1]) { t = i0; i0 = i1; i1 = t; }
+  const order = [i0, i1, i2];
   const u = new Float64Array(9);
   const vs = new Float64Array(9);
   const ws = new Float64Array(3);
+  // Columns of negligible norm carry no direction: their u is rebuilt below.
+  const tiny = w[order[0]] * 1e-13;
   for (let k = 0; k < 3; k++) {
     const c = order[k];
     ws[k] = w[c];
     for (let r = 0; r < 3; r++) {
       vs[3 * r + k] = v[3 * r + c];
-      u[3 * r + k] = w[c] > 0 ? g[3 * r + c] / w[c] : 0;
+      u[3 * r + k] = w[c] > tiny ? g[3 * r + c] / w[c] : 0;
     }
   }
-  completeOrthonormalColumns(u, ws);
+  completeOrthonormalColumns(u, ws, tiny);
   return { u, w: ws, v: vs };
 }
 
 /**
- * For a rank-deficient input the u columns of zero singular values are
- * undefined (left at 0 by `svd3`); fill them so that u is orthonormal.
+ * For a rank-deficient input the u columns of (numerically) zero singular
+ * values are undefined (left at 0 by `svd3`); fill them so that u is
+ * orthonormal.
  */
-function completeOrthonormalColumns(u: Mat3, w: Float64Array): void {
+function completeOrthonormalColumns(u: Mat3, w: Float64Array, tiny: number): void {
   for (let k = 0; k < 3; k++) {
-    if (w[k] > 0) continue;
+    if (w[k] > tiny) continue;
     // Try the unit axes; keep the first that is independent of the columns before k.
     for (let axis = 0; axis < 3; axis++) {
       const col = [0, 0, 0];
@@ -163,6 +171,7 @@ export function orthonormalise(r: Mat3, out: Mat3 = new Float64Array(9)): Mat3 {
  * Solves a x = b for a symmetric positive definite n x n matrix `a`
  * (row-major, overwritten by its factor) and one right-hand side `b`
  * (overwritten by x), following OpenCV's `CholImpl`: sums run in double,
+ * the float32 instantiation's inputs are float values already,
  * each stored factor/solution value and each product of two stored values
  * goes through `round` (Math.fround reproduces the float32 instantiation,
  * where those products are float multiplications). Returns false, leaving
@@ -231,34 +240,43 @@ export function gemvDot(a: Float64Array, aOffset: number, b: Float64Array, bOffs
 }
 
 /**
- * Cholesky solve of a x = b in double, for the fast path: same factorisation
- * as `choleskySolve` (reciprocal diagonal, DBL_EPSILON pivot test), but the
- * inner products use four partial sums, which shortens the floating-point
- * dependency chains about fourfold. `a` is overwritten by its factor, `b`
- * by x.
+ * Cholesky solve of a x = b in double, for the fast path: the same
+ * factorisation as `choleskySolve` (lower factor, reciprocal diagonal,
+ * DBL_EPSILON pivot test; sums in the same order), but two off-diagonal
+ * entries of a row are computed together, which halves the loads and
+ * interleaves two dependency chains. `a` is overwritten by its factor
+ * (lower triangle), `b` by x.
  */
 export function choleskySolveDouble(a: Float64Array, b: Float64Array, n: number): boolean {
   for (let i = 0; i < n; i++) {
     const rowI = i * n;
-    for (let j = 0; j <= i; j++) {
-      const rowJ = j * n;
-      let s0 = a[rowI + j], s1 = 0, s2 = 0, s3 = 0;
-      let k = 0;
-      for (; k + 3 < j; k += 4) {
-        s0 -= a[rowI + k] * a[rowJ + k];
-        s1 -= a[rowI + k + 1] * a[rowJ + k + 1];
-        s2 -= a[rowI + k + 2] * a[rowJ + k + 2];
-        s3 -= a[rowI + k + 3] * a[rowJ + k + 3];
+    let j = 0;
+    for (; j + 1 < i; j += 2) {
+      const rowJ = j * n, rowJ1 = rowJ + n;
+      let s0 = a[rowI + j], s1 = a[rowI + j + 1];
+      for (let k = 0; k < j; k++) {
+        const x = a[rowI + k];
+        s0 -= x * a[rowJ + k];
+        s1 -= x * a[rowJ1 + k];
       }
-      for (; k < j; k++) s0 -= a[rowI + k] * a[rowJ + k];
-      const s = s0 + s1 + s2 + s3;
-      if (j < i) {
-        a[rowI + j] = s * a[rowJ + j];
-      } else {
-        if (!(s >= DBL_EPSILON)) return false;
-        a[rowI + i] = 1 / Math.sqrt(s);
-      }
+      const l0 = s0 * a[rowJ + j];
+      a[rowI + j] = l0;
+      s1 -= l0 * a[rowJ1 + j];
+      a[rowI + j + 1] = s1 * a[rowJ1 + j + 1];
     }
+    for (; j < i; j++) {
+      const rowJ = j * n;
+      let s = a[rowI + j];
+      for (let k = 0; k < j; k++) s -= a[rowI + k] * a[rowJ + k];
+      a[rowI + j] = s * a[rowJ + j];
+    }
+    let s = a[rowI + i];
+    for (let k = 0; k < i; k++) {
+      const t = a[rowI + k];
+      s -= t * t;
+    }
+    if (!(s >= DBL_EPSILON)) return false;
+    a[rowI + i] = 1 / Math.sqrt(s);
   }
   for (let i = 0; i < n; i++) {
     const rowI = i * n;

@@ -20,14 +20,11 @@ export interface Box {
   height: number;
 }
 
-/** The number of global (rigid) parameters: scale, rx, ry, rz, tx, ty. */
-export const NUM_GLOBAL_PARAMS = 6;
-
 /**
  * The 3D shape meanShape + princComp * paramsLocal (OpenFace's CalcShape3D),
  * 3n values: x_0..x_n-1, y_0.., z_0.. (model space, mm). Each row sums the
- * component products as OpenCV's matrix-vector gemm does and adds the mean
- * last, so the values agree with OpenFace's to the last bit.
+ * component products in the order of OpenCV's own matrix-vector gemm and
+ * adds the mean last (an OpenCV built with a BLAS may differ in the last bit).
  */
 export function shape3d(pdm: Pdm, paramsLocal: ArrayLike<number>, out: Float64Array = new Float64Array(3 * pdm.numPoints)): Float64Array {
   const rows = 3 * pdm.numPoints, m = pdm.numModes;

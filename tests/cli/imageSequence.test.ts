@@ -122,7 +122,7 @@ describe.skipIf(!hasFfmpeg)(suiteTitle('image folders: other formats, fallbacks 
 
   it('a JPEG our decoder cannot reproduce falls back to ffmpeg, with one warning per reason', async () => {
     const smoothing = readFileSync(`${FIXTURES}unsupported_block_smoothing.jpg`);
-    await withFolder({ '1.jpg': smoothing, '2.jpg': smoothing, '3.jpg': readFileSync(`${FIXTURES}face_420.jpg`) }, async (dir) => {
+    await withFolder({ '1.jpg': smoothing, '2.jpg': smoothing, '3.jpg': readFileSync(`${FIXTURES}synth_420.jpg`) }, async (dir) => {
       const warnings: string[] = [];
       const frames = await collect(decodeImageSequence(dir, 25, undefined, { warn: (m) => warnings.push(m) }));
       expect(frames.length).toBe(3);
@@ -136,7 +136,7 @@ describe.skipIf(!hasFfmpeg)(suiteTitle('image folders: other formats, fallbacks 
   it('a JPEG of another size stops the sequence with a message naming both sizes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitface-imgseq-'));
     try {
-      copyFileSync(`${FIXTURES}face_420.jpg`, join(dir, '1.jpg'));
+      copyFileSync(`${FIXTURES}synth_420.jpg`, join(dir, '1.jpg'));
       copyFileSync(`${FIXTURES}truncated_420.jpg`, join(dir, '2.jpg'));
       await expect(collect(decodeImageSequence(dir, 30))).rejects.toThrow(/2\.jpg: every image of a sequence must be 33x17 like the first one \(this one is 95x63\)/);
     } finally {

@@ -9,6 +9,8 @@ export interface VideoInfo {
   /** degrees the stored frames are turned for display (0, 90, 180, 270) */
   readonly rotation: number;
   readonly codec: string;
+  /** the decoder's pixel format, e.g. yuv420p, or yuvj420p for full-range H.264 */
+  readonly pixelFormat: string;
   /** frame count from the container, when it knows; decoding is the truth */
   readonly frameCountHint: number | null;
   readonly durationSeconds: number | null;
@@ -25,6 +27,7 @@ export interface DecodedFrame {
 
 interface ProbeStream {
   codec_name?: string;
+  pix_fmt?: string;
   width?: number;
   height?: number;
   nb_frames?: string;
@@ -59,6 +62,7 @@ export function probeVideo(path: string): VideoInfo {
     height: turned ? stream.width : stream.height,
     rotation,
     codec: stream.codec_name ?? 'unknown',
+    pixelFormat: stream.pix_fmt ?? 'unknown',
     frameCountHint: Number.isFinite(frames) && frames > 0 ? frames : null,
     durationSeconds: Number.isFinite(duration) && duration > 0 ? duration : null,
   };
@@ -69,6 +73,10 @@ export function probeVideo(path: string): VideoInfo {
  * pipe (never a temporary file), as `-pix_fmt bgr24` with default flags: those
  * bytes are exactly what OpenCV (and so OpenFace) sees, and AU intensities
  * move visibly with one-level rounding differences in the YUV→BGR step.
+ * OpenCV ignores a stream's colour tags: it converts with BT.601 and treats
+ * only the decoders' "yuvj" formats as full range. The ffmpeg command line
+ * would honour a BT.709 tag (most phone videos carry one), so the matrix and
+ * range are pinned to what OpenCV uses.
  * ffmpeg applies the display rotation, so frames arrive upright. `showinfo`
  * reports each frame's presentation time on stderr; `-fps_mode passthrough`
  * keeps exactly one output frame per decoded frame (no duplicates or drops for
@@ -77,7 +85,9 @@ export function probeVideo(path: string): VideoInfo {
 export async function* decodeVideo(path: string, info: VideoInfo = probeVideo(path)): AsyncGenerator<DecodedFrame> {
   requireTool('ffmpeg');
   const frameBytes = info.width * info.height * 3;
-  const child = spawn('ffmpeg', ['-v', 'info', '-nostdin', '-i', path, '-map', '0:v:0', '-vf', 'showinfo', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-'], {
+  const range = info.pixelFormat.startsWith('yuvj') ? 'pc' : 'tv';
+  const filters = `showinfo,scale=in_color_matrix=bt601:in_range=${range}`;
+  const child = spawn('ffmpeg', ['-v', 'info', '-nostdin', '-i', path, '-map', '0:v:0', '-vf', filters, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ptsTimes: number[] = [];

@@ -68,7 +68,7 @@ function probeImage(path: string): ImageSize {
 export function probeImageSequence(folder: string): VideoInfo & { files: string[]; decoders: string } {
   const files = listImages(folder);
   const { width, height } = probeImage(files[0]);
-  return { files, width, height, rotation: 0, codec: 'images', frameCountHint: files.length, durationSeconds: null, decoders: IMAGE_DECODERS };
+  return { files, width, height, rotation: 0, codec: 'images', pixelFormat: 'bgr24', frameCountHint: files.length, durationSeconds: null, decoders: IMAGE_DECODERS };
 }
 
 function decodeWithFfmpeg(path: string, frameBytes: number): Uint8Array {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { yuv420ToBgr } from '../../src/core/color/yuvToBgr.ts';
 import { decodeVideo, probeVideo } from '../../src/cli/ffmpegDecode.ts';
 import { hasFfmpeg, sharedPath, sharedSkipReason, SKIP_NO_FFMPEG, suiteTitle } from '../helpers/shared.ts';
 
@@ -60,5 +63,53 @@ describe.skipIf(!hasFfmpeg)(suiteTitle('decodeVideo errors', hasFfmpeg ? null : 
   });
   it('names a missing file', () => {
     expect(() => probeVideo('/nonexistent/clip.mp4')).toThrow(/clip\.mp4: not a readable video \(.*No such file/);
+  });
+});
+
+describe.skipIf(skipShared !== null)(suiteTitle('decodeVideo reads colour as OpenCV does', skipShared), () => {
+  const dir = mkdtempSync(join(tmpdir(), 'splitface-colour-'));
+  const source = sharedPath('videos/lab_640x480_h264.mp4');
+  /** The same H.264 stream with other colour signalling (no re-encode). */
+  function retagged(name: string, metadata: string): string {
+    const out = join(dir, name);
+    const run = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', source, '-frames:v', '5', '-c', 'copy', '-bsf:v', `h264_metadata=${metadata}`, out]);
+    expect(run.status).toBe(0);
+    return out;
+  }
+  async function firstFrames(path: string, count: number): Promise<Uint8Array[]> {
+    const frames: Uint8Array[] = [];
+    for await (const frame of decodeVideo(path)) if (frames.length < count) frames.push(frame.image.data);
+    return frames;
+  }
+  /** The decoder's own full-range planes (asking for yuv420p would squeeze them to limited range). */
+  function yuvPlanes(path: string, width: number, height: number, count: number): Uint8Array[] {
+    const run = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'yuvj420p', '-'], { maxBuffer: 1 << 28 });
+    const size = (width * height * 3) / 2;
+    return Array.from({ length: count }, (_, k) => new Uint8Array(run.stdout.buffer, run.stdout.byteOffset + k * size, size));
+  }
+
+  it('a BT.709 tag changes nothing (OpenCV always converts with BT.601)', async () => {
+    const tagged = retagged('bt709.mp4', 'matrix_coefficients=1:colour_primaries=1:transfer_characteristics=1');
+    const plain = await firstFrames(source, 3);
+    const bt709 = await firstFrames(tagged, 3);
+    expect(bt709.map((f) => createHash('sha1').update(f).digest('hex'))).toEqual(plain.map((f) => createHash('sha1').update(f).digest('hex')));
+  });
+
+  it('a full-range H.264 stream (decoded as yuvj420p) is converted as full range, like OpenCV', async () => {
+    const full = retagged('full.mp4', 'video_full_range_flag=1');
+    const info = probeVideo(full);
+    expect(info.pixelFormat).toBe('yuvj420p');
+    const frames = await firstFrames(full, 2);
+    const planes = yuvPlanes(full, 640, 480, 2);
+    for (let k = 0; k < 2; k++) {
+      const p = planes[k];
+      const expected = yuv420ToBgr({
+        y: p.subarray(0, 640 * 480), u: p.subarray(640 * 480, 640 * 480 * 1.25), v: p.subarray(640 * 480 * 1.25),
+        width: 640, height: 480, yStride: 640, uvStride: 320, matrix: 'bt601', fullRange: true,
+      });
+      expect(Buffer.compare(Buffer.from(frames[k]), Buffer.from(expected.data))).toBe(0);
+    }
+    const limited = await firstFrames(source, 1);
+    expect(Buffer.compare(Buffer.from(frames[0]), Buffer.from(limited[0]))).not.toBe(0);
   });
 });

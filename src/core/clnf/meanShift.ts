@@ -1,0 +1,103 @@
+/**
+ * The regularised landmark mean-shift of OpenFace's CLNF
+ * (CLNF::NonVectorisedMeanShift_precalc_kde): for each landmark, the mean of
+ * its patch response map weighted by a Gaussian kernel centred on the
+ * landmark's current position in the response map, minus that position.
+ *
+ * The kernel is not evaluated at the exact position: OpenFace precomputes it
+ * on a 0.1-pixel grid over the window (one table per window size) and uses
+ * the nearest grid point, after clamping the position into the window. All
+ * arithmetic is float32, as in OpenFace.
+ */
+
+const fr = Math.fround;
+const STEP = fr(0.1);
+
+/** The precomputed kernel table for one window size and kernel factor a = -0.5/σ². */
+export interface KdeTable {
+  readonly window: number;
+  /** grid points per axis (window / 0.1) */
+  readonly steps: number;
+  /** (steps * steps) rows of window² kernel values; row = xIndex * steps + yIndex */
+  readonly values: Float32Array;
+}
+
+/**
+ * Builds the table: for grid offsets dx = x·0.1, dy = y·0.1 (x, y < window/0.1),
+ * value[ii * window + jj] = exp(a ((dy - ii)² + (dx - jj)²)).
+ */
+export function buildKdeTable(window: number, a: number): KdeTable {
+  const af = fr(a);
+  const limit = fr(window / STEP); // a float compare, as in OpenFace's loop bound
+  let steps = 0;
+  while (steps < limit) steps++;
+  const w2 = window * window;
+  const values = new Float32Array(steps * steps * w2);
+  let o = 0;
+  for (let x = 0; x < steps; x++) {
+    const dx = fr(x * STEP);
+    for (let y = 0; y < steps; y++) {
+      const dy = fr(y * STEP);
+      for (let ii = 0; ii < window; ii++) {
+        const ty = fr(dy - ii);
+        const vx = fr(ty * ty);
+        for (let jj = 0; jj < window; jj++) {
+          const tx = fr(dx - jj);
+          const vy = fr(tx * tx);
+          values[o++] = Math.exp(fr(af * fr(vx + vy)));
+        }
+      }
+    }
+  }
+  return { window, steps, values };
+}
+
+/**
+ * Mean shifts of all landmarks: out[i] = Δx, out[i + n] = Δy in response-map
+ * coordinates. `dxs`/`dys` are the landmarks' positions in their response
+ * maps (float32 values), `responses[i]` the window x window maps; landmarks
+ * with visible[i] = 0 get 0.
+ */
+export function meanShifts(
+  table: KdeTable,
+  responses: readonly Float32Array[],
+  dxs: Float64Array,
+  dys: Float64Array,
+  visible: Uint8Array,
+  out: Float64Array,
+): void {
+  const n = dxs.length;
+  const win = table.window;
+  const w2 = win * win;
+  const kde = table.values;
+  const maxPos = fr(win - STEP);
+  const rowLength = Math.trunc(fr(win / STEP) + 0.5);
+  for (let i = 0; i < n; i++) {
+    if (!visible[i]) {
+      out[i] = 0;
+      out[i + n] = 0;
+      continue;
+    }
+    let dx = dxs[i], dy = dys[i];
+    if (dx < 0) dx = 0;
+    if (dy < 0) dy = 0;
+    if (dx > maxPos) dx = maxPos;
+    if (dy > maxPos) dy = maxPos;
+    const col = Math.trunc(fr(dy / STEP) + 0.5);
+    const row = Math.trunc(fr(dx / STEP) + 0.5);
+    const ko = (row * rowLength + col) * w2;
+    const resp = responses[i];
+    let mx = 0, my = 0, sum = 0;
+    let p = 0;
+    for (let ii = 0; ii < win; ii++) {
+      for (let jj = 0; jj < win; jj++, p++) {
+        const v = fr(resp[p] * kde[ko + p]);
+        sum = fr(sum + v);
+        mx = fr(mx + fr(v * jj));
+        my = fr(my + fr(v * ii));
+      }
+    }
+    out[i] = fr(fr(mx / sum) - dx);
+    out[i + n] = fr(fr(my / sum) - dy);
+  }
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { getQuadrangleSubPix } from '../../../src/core/clnf/areaOfInterest.ts';
+import { bgrToGray } from '../../../src/core/clnf/tracker.ts';
+import { WasmKernels } from '../../../src/core/clnf/wasmKernels.ts';
+import { rng } from './synthetic.ts';
+
+const W = 12, H = 10;
+const img = Uint8Array.from({ length: W * H }, (_, i) => (i * 37) % 251);
+const at = (x: number, y: number) => img[y * W + x];
+
+describe('getQuadrangleSubPix (OpenCV 8u → 32f)', () => {
+  it('copies pixels for an identity map centred on a pixel', () => {
+    const out = new Float64Array(5 * 3);
+    getQuadrangleSubPix(img, W, H, 1, 0, 6, 0, 1, 4, out, 5, 3);
+    for (let y = 0; y < 3; y++) for (let x = 0; x < 5; x++) expect(out[y * 5 + x]).toBe(at(4 + x, 3 + y));
+  });
+
+  it('interpolates bilinearly between pixels', () => {
+    const out = new Float64Array(1);
+    getQuadrangleSubPix(img, W, H, 1, 0, 5.5, 0, 1, 4.25, out, 1, 1);
+    const expected = 0.5 * 0.75 * at(5, 4) + 0.5 * 0.75 * at(6, 4) + 0.5 * 0.25 * at(5, 5) + 0.5 * 0.25 * at(6, 5);
+    expect(out[0]).toBeCloseTo(expected, 4);
+  });
+
+  it('rotates: destination x runs along the source y axis for a 90° map', () => {
+    const out = new Float64Array(3 * 3);
+    // [[0, -1], [1, 0]]: dst (x, y) samples src (cx - (y - 1), cy + (x - 1))
+    getQuadrangleSubPix(img, W, H, 0, -1, 5, 1, 0, 5, out, 3, 3);
+    for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) expect(out[y * 3 + x]).toBe(at(5 - (y - 1), 5 + (x - 1)));
+  });
+
+  it('replicates the border outside the image', () => {
+    const out = new Float64Array(3);
+    getQuadrangleSubPix(img, W, H, 1, 0, -5, 0, 1, 0, out, 3, 1);
+    for (const v of out) expect(v).toBe(at(0, 0));
+  });
+});
+
+describe('getQuadrangleSubPix in WebAssembly', () => {
+  const wasm = WasmKernels.create();
+  it.skipIf(!wasm)('matches the TypeScript version bit for bit, inside the image and across its borders', () => {
+    const random = rng(9);
+    const w = 40, h = 30;
+    const image = { data: Uint8Array.from({ length: w * h }, () => Math.floor(random() * 256)), width: w, height: h };
+    wasm!.useImage(image);
+    for (let trial = 0; trial < 200; trial++) {
+      const angle = (random() - 0.5) * 2, scale = 0.5 + random() * 2;
+      const c = scale * Math.cos(angle), s = scale * Math.sin(angle);
+      const cx = -5 + random() * (w + 10), cy = -5 + random() * (h + 10);
+      const size = 3 + Math.floor(random() * 20);
+      const a = new Float64Array(size * size), b = new Float64Array(size * size);
+      getQuadrangleSubPix(image.data, w, h, c, -s, cx, s, c, cy, a, size, size);
+      wasm!.quad(w, h, c, -s, cx, s, c, cy, b, size, size);
+      expect(Array.from(b)).toEqual(Array.from(a));
+    }
+  });
+});
+
+describe('bgrToGray', () => {
+  it('is OpenCV fixed-point: (1868 B + 9617 G + 4899 R + 8192) >> 14', () => {
+    const bgr = Uint8Array.of(255, 255, 255, 0, 0, 255, 10, 200, 30, 1, 2, 3);
+    // 10·1868 + 200·9617 + 30·4899 + 8192 = 2097242 → 128
+    expect(Array.from(bgrToGray(bgr, 4, 1))).toEqual([255, 76, 128, 2]);
+  });
+});

@@ -36,6 +36,7 @@ for (const [video, reference] of VIDEOS) {
     hogOut: undefined,
     alignedOut: undefined,
     fps: 30,
+    allFaces: false,
   });
   const perFrame = Object.fromEntries(Object.entries(summary.stageMs).map(([stage, ms]) => [stage, Number((ms / summary.frames).toFixed(3))]));
   results.push({

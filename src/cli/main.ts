@@ -6,11 +6,13 @@ import { processVideo, type ProcessOptions, type ProcessSummary } from './proces
 const USAGE = `splitface — OpenFace-compatible facial Action Units
 
 Usage:
-  splitface process VIDEO --openface-models DIR --landmarks-from OPENFACE.csv [options]
+  splitface process VIDEO --openface-models DIR [options]
 
   VIDEO                   a video file (mp4, mov, webm, avi, wmv, mkv...) or a folder of images (one sequence, name order)
   --openface-models DIR   your OpenFace model folder (the one holding AU_predictors/ and model/)
-  --landmarks-from CSV    per-frame 2D landmarks (and PDM parameters) from an OpenFace CSV, frame-matched
+  --landmarks-from CSV    take the per-frame 2D landmarks (and PDM parameters) from an OpenFace CSV,
+                          frame-matched, instead of tracking the face ourselves
+  --all-faces             follow every face (rows per face, stable face_id) instead of the largest
   --out OUT.csv           where to write the AU CSV (default: ./NAME.csv); provenance goes to OUT.json
   --hog-out OUT.hog       also write the aligned-face FHOG features in OpenFace's .hog layout
   --aligned-out DIR       also write the 112x112 aligned faces as PNG (frame_det_000000.png...)
@@ -35,6 +37,7 @@ function parseCommandLine(argv: string[]): CommandLine | null {
       'aligned-out': { type: 'string' },
       fps: { type: 'string' },
       timings: { type: 'boolean' },
+      'all-faces': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -57,6 +60,7 @@ function parseCommandLine(argv: string[]): CommandLine | null {
     alignedOut: values['aligned-out'],
     fps,
     timings: values.timings === true,
+    allFaces: values['all-faces'] === true,
   };
 }
 
@@ -67,9 +71,7 @@ function report(summary: ProcessSummary, options: CommandLine): number {
     console.error(`splitface: the ${frames} frames computed so far are in ${out} (a partial result: the end-of-video calibration saw only these frames)`);
   }
   console.log(`${out}: ${frames} frames (${tracked} tracked) in ${seconds.toFixed(1)} s, ${(frames / seconds).toFixed(1)} fps`);
-  if (summary.framesWithoutLandmarks > 0) {
-    console.log(`note: ${summary.framesWithoutLandmarks} frames had no row in ${options.landmarksFrom} and were written as success=0`);
-  }
+  if (summary.note) console.log(`note: ${summary.note}`);
   if (options.timings) {
     const perFrame = (ms: number) => (ms / Math.max(frames, 1)).toFixed(2);
     console.log(Object.entries(summary.stageMs).map(([stage, ms]) => `${stage} ${perFrame(ms)} ms`).join(', ') + ' (per frame)');

@@ -1,19 +1,37 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ModelFormatError } from '../core/errors.ts';
-import { loadOpenFaceModels, type OpenFaceModels } from '../core/model/openfaceModels.ts';
+import { loadOpenFaceModels, type ModelFileReader, type OpenFaceModels } from '../core/model/openfaceModels.ts';
+import { loadClnfModels, type ClnfModels } from '../core/clnf/index.ts';
 
-/** Loads an OpenFace model folder from disk through the shared (browser and Node) loader. */
-export async function loadModelFolder(dir: string): Promise<OpenFaceModels> {
-  const root = resolve(dir);
-  const info = await stat(root).catch(() => null);
-  if (!info?.isDirectory()) throw new ModelFormatError(`${dir}: no such folder (--openface-models takes the folder that holds AU_predictors/ and model/)`);
-  return loadOpenFaceModels(async (relativePath) => {
+/** A model folder on disk, read through the loaders the browser shares. */
+export interface ModelFolder {
+  readonly au: OpenFaceModels;
+  /** the CLNF landmark models, loaded on first use (only our own tracker needs them) */
+  clnf(): Promise<ClnfModels>;
+}
+
+function diskReader(root: string): ModelFileReader {
+  return async (relativePath) => {
     try {
       return new Uint8Array(await readFile(join(root, relativePath)));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-  }, dir);
+  };
+}
+
+/** Loads an OpenFace model folder from disk through the shared (browser and Node) loaders. */
+export async function loadModelFolder(dir: string): Promise<ModelFolder> {
+  const root = resolve(dir);
+  const info = await stat(root).catch(() => null);
+  if (!info?.isDirectory()) throw new ModelFormatError(`${dir}: no such folder (--openface-models takes the folder that holds AU_predictors/ and model/)`);
+  const read = diskReader(root);
+  const au = await loadOpenFaceModels(read, dir);
+  let clnf: Promise<ClnfModels> | null = null;
+  return {
+    au,
+    clnf: () => (clnf ??= loadClnfModels(read, dir)),
+  };
 }

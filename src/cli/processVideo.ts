@@ -1,16 +1,18 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { encode as encodePng } from 'fast-png';
-import { SplitFaceError, VideoInputError } from '../core/errors.ts';
-import { parseLandmarkCsv, type LandmarkRow } from '../core/csv/landmarkCsv.ts';
+import { VideoInputError } from '../core/errors.ts';
 import { formatAuCsv } from '../core/csv/auCsv.ts';
 import { encodeHogFrame } from '../core/hog/hogFile.ts';
-import { AuPipeline, type Stage } from '../core/pipeline.ts';
+import { AuPipeline, STAGES } from '../core/pipeline.ts';
+import type { FrameResult } from '../core/result.ts';
 import type { BgrImage } from '../core/image.ts';
 import { decodeVideo, probeVideo, type DecodedFrame, type VideoInfo } from './ffmpegDecode.ts';
 import { decodeImageSequence, probeImageSequence } from './imageSequence.ts';
 import { loadModelFolder } from './modelFolder.ts';
+import type { OpenFaceModels } from '../core/model/openfaceModels.ts';
 import { ProgressLine } from './progress.ts';
+import { csvFaceSource, trackerFaceSource, type FaceSource } from './faceSources.ts';
 
 export interface ProcessOptions {
   video: string;
@@ -20,6 +22,8 @@ export interface ProcessOptions {
   hogOut: string | undefined;
   alignedOut: string | undefined;
   fps: number;
+  /** follow every face (one set of rows per face_id) instead of the largest */
+  allFaces: boolean;
 }
 
 /** What one `process` run did, for the CLI's summary and the benchmarks. */
@@ -28,13 +32,13 @@ export interface ProcessSummary {
   out: string;
   frames: number;
   tracked: number;
-  /** decoded frames the landmark CSV had no row for */
-  framesWithoutLandmarks: number;
+  /** something the user should know about the landmarks (frames without a face...), or null */
+  note: string | null;
   /** why the run stopped before the end of the video, or null */
   stoppedBy: string | null;
   seconds: number;
-  /** milliseconds summed over all frames: decode plus the pipeline's stages */
-  stageMs: Record<Stage | 'decode', number>;
+  /** milliseconds summed over all frames: decode, the landmark stages, the AU pipeline's stages */
+  stageMs: Record<string, number>;
   video: VideoInfo;
 }
 
@@ -66,21 +70,30 @@ function writeAlignedPng(dir: string, index: number, face: BgrImage): void {
  */
 export async function processVideo(options: ProcessOptions): Promise<ProcessSummary> {
   if (!existsSync(options.video)) throw new VideoInputError(`${options.video}: no such file or folder`);
-  const models = await loadModelFolder(options.models);
-  if (!options.landmarksFrom) {
-    throw new SplitFaceError('--landmarks-from OPENFACE.csv is required for now: SplitFace\'s own face tracker is not in this release');
+  const folder = await loadModelFolder(options.models);
+  const source: FaceSource = options.landmarksFrom
+    ? csvFaceSource(options.landmarksFrom)
+    : await trackerFaceSource(folder, { allFaces: options.allFaces });
+  try {
+    return await runFrames(options, folder.au, source);
+  } finally {
+    await source.release();
   }
-  if (!existsSync(options.landmarksFrom)) throw new SplitFaceError(`${options.landmarksFrom}: no such file`);
-  const landmarkRows = parseLandmarkCsv(readFileSync(options.landmarksFrom, 'utf8'), options.landmarksFrom);
-  const byFrame = new Map<number, LandmarkRow>(landmarkRows.map((row) => [row.frame, row]));
+}
 
+async function runFrames(options: ProcessOptions, models: OpenFaceModels, source: FaceSource): Promise<ProcessSummary> {
   const { info, frames } = openFrames(options.video, options.fps);
-  const pipeline = new AuPipeline(models);
+  // One AU pipeline per face: the running median is person-specific.
+  const pipelines = new Map<number, AuPipeline>();
+  const pipelineFor = (faceId: number): AuPipeline => {
+    let pipeline = pipelines.get(faceId);
+    if (!pipeline) pipelines.set(faceId, (pipeline = new AuPipeline(models)));
+    return pipeline;
+  };
   const progress = new ProgressLine(basename(options.video), info.frameCountHint);
   if (options.alignedOut) mkdirSync(options.alignedOut, { recursive: true });
   const hogFd = options.hogOut ? openSync(options.hogOut, 'w') : null;
   let frameCount = 0;
-  let missing = 0;
   // A decode failure or Ctrl-C midway keeps what was computed, written as a partial result.
   let stoppedBy: string | null = null;
   let decodeMs = 0;
@@ -93,21 +106,13 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessSumm
       decodeMs += performance.now() - decodeStart;
       if (next.done || stoppedBy) break;
       const decoded = next.value;
-      const frameNumber = decoded.index + 1;
-      const row = byFrame.get(frameNumber);
-      if (!row) missing++;
-      const out = pipeline.addFrame(decoded.image, {
-        frame: frameNumber,
-        timestamp: decoded.timestamp,
-        success: row?.success ?? false,
-        confidence: row?.confidence ?? 0,
-        landmarks: row?.landmarks ?? null,
-        paramsGlobal: row?.paramsGlobal ?? null,
-        paramsLocal: row?.paramsLocal ?? null,
-        pose: row?.pose ?? null,
-      });
-      if (hogFd !== null) writeSync(hogFd, encodeHogFrame(out.hog, { success: out.success }));
-      if (options.alignedOut && out.alignedFace) writeAlignedPng(options.alignedOut, decoded.index, out.alignedFace);
+      for (const face of await source.facesIn(decoded)) {
+        const out = pipelineFor(face.faceId).addFrame(decoded.image, face);
+        // The .hog file and aligned faces follow OpenFace's single face: face 0.
+        if (face.faceId !== 0) continue;
+        if (hogFd !== null) writeSync(hogFd, encodeHogFrame(out.hog, { success: out.success }));
+        if (options.alignedOut && out.alignedFace) writeAlignedPng(options.alignedOut, decoded.index, out.alignedFace);
+      }
       frameCount++;
       progress.update(frameCount);
     }
@@ -123,18 +128,31 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessSumm
     // ffmpeg decodes what it can of a cut-off file and still exits 0.
     stoppedBy = `only ${frameCount} of the ${info.frameCountHint} frames the file announces could be decoded (is it truncated or damaged?)`;
   }
-  const result = pipeline.finish();
+  const rows: FrameResult[] = [];
+  const stageMs: Record<string, number> = { decode: decodeMs, ...source.timings() };
+  for (const stage of STAGES) stageMs[stage] = 0;
+  let auColumns = null;
+  for (const pipeline of pipelines.values()) {
+    const result = pipeline.finish();
+    rows.push(...result.rows);
+    auColumns = result.auColumns;
+    const timings = pipeline.timings();
+    for (const stage of STAGES) stageMs[stage] += timings[stage];
+  }
+  rows.sort((a, b) => a.frame - b.frame || a.faceId - b.faceId);
   const out = stoppedBy ? options.out.replace(/(\.csv)?$/i, '.partial.csv') : options.out;
-  writeFileSync(out, formatAuCsv(result.rows, result.auColumns));
-  const tracked = result.rows.filter((r) => r.success).length;
+  writeFileSync(out, formatAuCsv(rows, auColumns ?? { intensityNames: [], presenceNames: [] }));
+  const tracked = rows.filter((r) => r.success).length;
   const provenance = {
     tool: 'splitface',
     version: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string,
     video: resolve(options.video),
     video_info: info,
     frames: frameCount,
-    frames_tracked: tracked,
-    landmarks: { source: 'openface-csv', file: resolve(options.landmarksFrom), frames_without_a_row: missing },
+    rows: rows.length,
+    rows_tracked: tracked,
+    faces: pipelines.size,
+    landmarks: source.provenance,
     openface_models: { folder: resolve(options.models), files: models.files },
     au_models: 'AU_all_best.txt (dynamic models with person-specific running median, offline postprocessing)',
     partial: stoppedBy !== null,
@@ -147,10 +165,10 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessSumm
     out,
     frames: frameCount,
     tracked,
-    framesWithoutLandmarks: missing,
+    note: source.note(),
     stoppedBy,
     seconds: progress.elapsedSeconds(),
-    stageMs: { decode: decodeMs, ...pipeline.timings() },
+    stageMs,
     video: info,
   };
 }

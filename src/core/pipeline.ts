@@ -10,6 +10,8 @@ import { fitPdm, INVERT_PROJECTION, type FitPdmOptions } from './pdm/fitPdm.ts';
 export interface FaceObservation {
   /** 1-based frame number */
   readonly frame: number;
+  /** which face (0 for the only or first face) */
+  readonly faceId: number;
   readonly timestamp: number;
   readonly success: boolean;
   readonly confidence: number;
@@ -91,7 +93,7 @@ export class AuPipeline {
     const aus = this.time('au', () => this.analyser.finish());
     const rows = this.observations.map((face, i): FrameResult => ({
       frame: face.frame,
-      faceId: 0,
+      faceId: face.faceId,
       timestamp: face.timestamp,
       confidence: face.confidence,
       success: face.success,

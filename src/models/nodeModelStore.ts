@@ -2,6 +2,7 @@
  * Reads models built by scripts/prepare-models.ts from public/models/ (Node),
  * checking each file against the manifest's sha256.
  */
+import { SplitFaceError } from '../core/errors.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,8 @@ import { MODEL_MANIFEST_FILE } from './manifest.ts';
 
 export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../public/models/', import.meta.url));
 
-export class ModelFileError extends Error {}
+/** The prepared models (public/models) are missing or altered: a one-line message for the user. */
+export class ModelFileError extends SplitFaceError {}
 
 export function readModelManifest(dir: string = DEFAULT_MODEL_DIR): ModelManifest {
   const path = `${dir}/${MODEL_MANIFEST_FILE}`;

@@ -1,0 +1,233 @@
+/**
+ * Finds and follows faces through a video: a face detector and a rough
+ * 68-point landmark net start a track, OpenFace's CLNF follows it frame to
+ * frame from its previous parameters, and its validator decides when a track
+ * is lost and the detector must look again.
+ *
+ * One face (the default, like OpenFace FeatureExtraction): the largest face
+ * found is tracked; after a failure the detector looks again on the first
+ * failed frame and then every `redetectEvery` failed frames, so a face that
+ * leaves and comes back is found again.
+ *
+ * All faces: every track is followed each frame; the detector also runs every
+ * `detectEvery` frames to start tracks for new faces. Ids are stable: a face
+ * found where a recently lost track was takes that track's id back.
+ */
+import type { BgrImage } from '../image.ts';
+import type { FaceDetection, PixelBox } from '../detect/faceDetection.ts';
+import { landmarkBox } from '../landmarks/faceCrop.ts';
+import { bgrToGray, type ClnfInit, type ClnfResult } from '../clnf/index.ts';
+
+/** Where faces are in a frame (BlazeFace). */
+export interface FaceDetectorStage {
+  detect(image: BgrImage): Promise<readonly FaceDetection[]>;
+}
+
+/** Rough 68 landmarks for a detected face (face-api), to start CLNF close to the face. */
+export interface InitialLandmarkStage {
+  landmarksFor(image: BgrImage, detection: FaceDetection): Promise<Float64Array>;
+}
+
+/** One CLNF fit: stateless, from a start (ClnfTracker.detectLandmarks). */
+export interface LandmarkFitStage {
+  detectLandmarks(gray: Uint8Array, width: number, height: number, init: ClnfInit): ClnfResult;
+}
+
+export interface FaceTrackerOptions {
+  /** follow every face (true) or the largest one (false, OpenFace's behaviour) */
+  readonly allFaces: boolean;
+  /** after a failure: look again on the first failed frame, then every n-th (OpenFace: 4) */
+  readonly redetectEvery: number;
+  /** all faces: look for new faces every n frames */
+  readonly detectEvery: number;
+  /** a track failing this many frames in a row ends (its id can come back) */
+  readonly maxFailures: number;
+  /** a new face within this many frames of a lost track, where it was, takes its id */
+  readonly reuseIdWithin: number;
+}
+
+export const DEFAULT_TRACKER_OPTIONS: FaceTrackerOptions = Object.freeze({
+  allFaces: false,
+  redetectEvery: 4,
+  detectEvery: 10,
+  maxFailures: 30,
+  reuseIdWithin: 90,
+});
+
+/** One face in one frame. */
+export interface TrackedFace {
+  readonly faceId: number;
+  /** CLNF's fit (on failure: the last estimate, with success false) */
+  readonly fit: ClnfResult;
+}
+
+/** Where a tracker's time goes, in milliseconds summed over all frames. */
+export interface TrackerTimings {
+  detect: number;
+  landmarks: number;
+  clnf: number;
+}
+
+interface Track {
+  readonly id: number;
+  paramsGlobal: Float64Array;
+  paramsLocal: Float64Array;
+  lastSuccess: boolean;
+  failuresInARow: number;
+  lastFit: ClnfResult;
+  lastBox: PixelBox;
+}
+
+interface LostTrack {
+  readonly id: number;
+  readonly box: PixelBox;
+  readonly frame: number;
+}
+
+export function boxIou(a: PixelBox, b: PixelBox): number {
+  const x0 = Math.max(a.x, b.x);
+  const y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.width, b.x + b.width);
+  const y1 = Math.min(a.y + a.height, b.y + b.height);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  const union = a.width * a.height + b.width * b.height - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+const SAME_FACE_IOU = 0.3;
+
+export class FaceTracker {
+  private readonly options: FaceTrackerOptions;
+  private tracks: Track[] = [];
+  private lost: LostTrack[] = [];
+  private nextId = 0;
+  private frameIndex = -1;
+  private gray = new Uint8Array(0);
+  readonly timings: TrackerTimings = { detect: 0, landmarks: 0, clnf: 0 };
+
+  constructor(
+    private readonly detector: FaceDetectorStage,
+    private readonly initial: InitialLandmarkStage,
+    private readonly clnf: LandmarkFitStage,
+    options: Partial<FaceTrackerOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options };
+  }
+
+  /** The faces in the next frame of the video, by face id. */
+  async next(image: BgrImage): Promise<TrackedFace[]> {
+    this.frameIndex++;
+    if (this.gray.length !== image.width * image.height) this.gray = new Uint8Array(image.width * image.height);
+    bgrToGray(image.data, image.width, image.height, this.gray);
+
+    for (const track of this.tracks) {
+      if (track.failuresInARow < this.options.maxFailures) this.follow(track, image);
+      else track.failuresInARow++; // dormant (one-face mode): only the detector looks
+    }
+    if (this.wantsDetection()) await this.startTracks(image);
+    this.retireFailedTracks();
+    return this.tracks.map((t) => ({ faceId: t.id, fit: t.lastFit })).sort((a, b) => a.faceId - b.faceId);
+  }
+
+  /** One CLNF step from the track's previous parameters; wide search after a failure, as OpenFace. */
+  private follow(track: Track, image: BgrImage): void {
+    const fit = this.fit(image, { paramsGlobal: track.paramsGlobal, paramsLocal: track.paramsLocal, wideSearch: !track.lastSuccess });
+    this.adopt(track, fit);
+  }
+
+  private adopt(track: Track, fit: ClnfResult): void {
+    // OpenFace continues from a failed fit's parameters too: the face may only be blurred.
+    track.paramsGlobal = fit.paramsGlobal;
+    track.paramsLocal = fit.paramsLocal;
+    track.lastSuccess = fit.success;
+    track.failuresInARow = fit.success ? 0 : track.failuresInARow + 1;
+    track.lastFit = fit;
+    if (fit.success) track.lastBox = landmarkBox(fit.landmarks);
+  }
+
+  private wantsDetection(): boolean {
+    const { allFaces, redetectEvery, detectEvery } = this.options;
+    const failing = this.tracks.some(
+      (t) => !t.lastSuccess && (t.failuresInARow >= this.options.maxFailures || (t.failuresInARow - 1) % redetectEvery === 0),
+    );
+    if (!allFaces) return this.tracks.length === 0 || failing;
+    return this.tracks.length === 0 || failing || this.frameIndex % detectEvery === 0;
+  }
+
+  private async startTracks(image: BgrImage): Promise<void> {
+    const start = performance.now();
+    const detections = [...(await this.detector.detect(image))].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    this.timings.detect += performance.now() - start;
+    if (!this.options.allFaces) {
+      // One face: re-start the (failing or missing) track on the largest face.
+      if (detections.length === 0) return;
+      const track = this.tracks[0];
+      const fit = await this.fitDetection(image, detections[0]);
+      if (!fit.success) return;
+      if (track) this.adopt(track, fit);
+      else this.tracks.push(this.newTrack(this.nextId++, fit));
+      return;
+    }
+    for (const detection of detections) {
+      const owner = this.tracks.find((t) => boxIou(t.lastBox, detection.box) > SAME_FACE_IOU);
+      if (owner?.lastSuccess) continue;
+      const fit = await this.fitDetection(image, detection);
+      if (!fit.success) continue;
+      const box = landmarkBox(fit.landmarks);
+      if (owner) {
+        this.adopt(owner, fit);
+        continue;
+      }
+      // CLNF can settle on a face another track already follows.
+      if (this.tracks.some((t) => boxIou(t.lastBox, box) > SAME_FACE_IOU)) continue;
+      this.tracks.push(this.newTrack(this.reclaimId(box), fit));
+    }
+  }
+
+  private async fitDetection(image: BgrImage, detection: FaceDetection): Promise<ClnfResult> {
+    const start = performance.now();
+    const landmarks = await this.initial.landmarksFor(image, detection);
+    this.timings.landmarks += performance.now() - start;
+    return this.fit(image, { landmarks });
+  }
+
+  private fit(image: BgrImage, init: ClnfInit): ClnfResult {
+    const start = performance.now();
+    const fit = this.clnf.detectLandmarks(this.gray, image.width, image.height, init);
+    this.timings.clnf += performance.now() - start;
+    return fit;
+  }
+
+  private newTrack(id: number, fit: ClnfResult): Track {
+    return {
+      id,
+      paramsGlobal: fit.paramsGlobal,
+      paramsLocal: fit.paramsLocal,
+      lastSuccess: true,
+      failuresInARow: 0,
+      lastFit: fit,
+      lastBox: landmarkBox(fit.landmarks),
+    };
+  }
+
+  /** A lost track's id when the new face is where it was lately; else a new id. */
+  private reclaimId(box: PixelBox): number {
+    const recent = this.lost.filter((l) => this.frameIndex - l.frame <= this.options.reuseIdWithin && boxIou(l.box, box) > SAME_FACE_IOU);
+    recent.sort((a, b) => boxIou(b.box, box) - boxIou(a.box, box));
+    const match = recent[0];
+    if (!match) return this.nextId++;
+    this.lost = this.lost.filter((l) => l !== match);
+    return match.id;
+  }
+
+  private retireFailedTracks(): void {
+    const { maxFailures, allFaces } = this.options;
+    const keep: Track[] = [];
+    for (const track of this.tracks) {
+      if (track.failuresInARow < maxFailures) keep.push(track);
+      else if (allFaces) this.lost.push({ id: track.id, box: track.lastBox, frame: this.frameIndex });
+    }
+    // One face keeps its (dormant) track and id for the whole video, as OpenFace's single track does.
+    this.tracks = allFaces ? keep : this.tracks;
+  }
+}

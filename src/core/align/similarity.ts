@@ -44,6 +44,7 @@ function sumOfSquaresInterleaved(xs: Float64Array, ys: Float64Array): number {
  * A = (s_dst / s_src) * R, with R the Kabsch rotation (reflections excluded),
  * s the RMS distance of the points from their centroid. The translation is
  * not returned: OpenFace centres the face with the PDM translation instead.
+ * In OpenCV's operation order (see alignShapesWithScaleDirectSums for the other).
  */
 export function alignShapesWithScale(
   srcX: Float64Array,
@@ -104,6 +105,42 @@ export function alignShapesWithScale(
 
   const scale = sDst / sSrc;
   return Float64Array.of(scale * c, scale * -s, scale * s, scale * c);
+}
+
+/**
+ * The same similarity as `alignShapesWithScale` for shapes laid out
+ * x_0..x_n-1, y_0..y_n-1, written to `out`, in direct double sums (means
+ * as sum / n, one pass of per-point sums, unnormalised cross terms) instead
+ * of OpenCV's operation order: its last bits differ from alignShapesWithScale.
+ * The CLNF tracker uses it (Patch_experts::Response); its figures against
+ * OpenFace were measured with it.
+ */
+export function alignShapesWithScaleDirectSums(src: Float64Array, dst: Float64Array, n: number, out: Float64Array): void {
+  let msx = 0, msy = 0, mdx = 0, mdy = 0;
+  for (let i = 0; i < n; i++) {
+    msx += src[i];
+    msy += src[i + n];
+    mdx += dst[i];
+    mdy += dst[i + n];
+  }
+  msx /= n; msy /= n; mdx /= n; mdy /= n;
+  let ss = 0, sd = 0, a = 0, b = 0;
+  for (let i = 0; i < n; i++) {
+    const sx = src[i] - msx, sy = src[i + n] - msy;
+    const dx = dst[i] - mdx, dy = dst[i + n] - mdy;
+    ss += sx * sx + sy * sy;
+    sd += dx * dx + dy * dy;
+    a += sx * dx + sy * dy;
+    b += sx * dy - sy * dx;
+  }
+  // the Kabsch angle in closed form: atan2(Σ(sx·dy - sy·dx), Σ(sx·dx + sy·dy))
+  const s = Math.sqrt(sd / n) / Math.sqrt(ss / n);
+  const h = Math.hypot(a, b);
+  const c = h > 0 ? a / h : 1, sn = h > 0 ? b / h : 0;
+  out[0] = s * c;
+  out[1] = -s * sn;
+  out[2] = s * sn;
+  out[3] = s * c;
 }
 
 /**

@@ -49,40 +49,27 @@ export function getQuadrangleSubPix(
       insideRange(Math.floor(ys) - 1, srcHeight - 3) &&
       insideRange(Math.floor(xe) - 1, srcWidth - 3) &&
       insideRange(Math.floor(ye) - 1, srcHeight - 3);
-    if (inside) {
-      for (let x = 0; x < dstWidth; x++) {
-        const ixs = Math.floor(xs);
-        const iys = Math.floor(ys);
-        const a = fr(xs - ixs), b = fr(ys - iys);
-        const a1 = fr(1 - a), b1 = fr(1 - b);
-        const w00 = fr(a1 * b1), w01 = fr(a * b1), w10 = fr(a1 * b), w11 = fr(a * b);
-        xs += A11;
-        ys += A21;
-        const p = iys * step + ixs;
-        dst[o++] = fr(fr(fr(fr(src[p] * w00) + fr(src[p + 1] * w01)) + fr(src[p + step] * w10)) + fr(src[p + step + 1] * w11));
+    for (let x = 0; x < dstWidth; x++) {
+      let ixs = Math.floor(xs);
+      const iys = Math.floor(ys);
+      const a = fr(xs - ixs), b = fr(ys - iys);
+      const a1 = fr(1 - a), b1 = fr(1 - b);
+      const w00 = fr(a1 * b1), w01 = fr(a * b1), w10 = fr(a1 * b), w11 = fr(a * b);
+      xs += A11;
+      ys += A21;
+      // an inside row takes OpenCV's fast path: no per-pixel border checks
+      let row0: number, row1: number;
+      if (inside || (iys >= 0 && iys < srcHeight - 1)) {
+        row0 = iys * step;
+        row1 = row0 + step;
+      } else {
+        row0 = row1 = (iys < 0 ? 0 : srcHeight - 1) * step;
       }
-    } else {
-      for (let x = 0; x < dstWidth; x++) {
-        let ixs = Math.floor(xs);
-        const iys = Math.floor(ys);
-        const a = fr(xs - ixs), b = fr(ys - iys);
-        const a1 = fr(1 - a), b1 = fr(1 - b);
-        const w00 = fr(a1 * b1), w01 = fr(a * b1), w10 = fr(a1 * b), w11 = fr(a * b);
-        xs += A11;
-        ys += A21;
-        let row0: number, row1: number;
-        if (iys >= 0 && iys < srcHeight - 1) {
-          row0 = iys * step;
-          row1 = row0 + step;
-        } else {
-          row0 = row1 = (iys < 0 ? 0 : srcHeight - 1) * step;
-        }
-        if (ixs >= 0 && ixs < srcWidth - 1) {
-          dst[o++] = fr(fr(fr(fr(src[row0 + ixs] * w00) + fr(src[row0 + ixs + 1] * w01)) + fr(src[row1 + ixs] * w10)) + fr(src[row1 + ixs + 1] * w11));
-        } else {
-          ixs = ixs < 0 ? 0 : srcWidth - 1;
-          dst[o++] = fr(fr(src[row0 + ixs] * b1) + fr(src[row1 + ixs] * b));
-        }
+      if (inside || (ixs >= 0 && ixs < srcWidth - 1)) {
+        dst[o++] = fr(fr(fr(fr(src[row0 + ixs] * w00) + fr(src[row0 + ixs + 1] * w01)) + fr(src[row1 + ixs] * w10)) + fr(src[row1 + ixs + 1] * w11));
+      } else {
+        ixs = ixs < 0 ? 0 : srcWidth - 1;
+        dst[o++] = fr(fr(src[row0 + ixs] * b1) + fr(src[row1 + ixs] * b));
       }
     }
   }

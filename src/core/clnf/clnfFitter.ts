@@ -16,15 +16,16 @@
  * The matrices are float32 in OpenFace; they are here too (Math.fround).
  */
 
+import type { GrayImage } from '../image.ts';
 import type { Pdm } from '../pdm/pdm.ts';
-import { choleskySolve, FLT_EPSILON } from '../pdm/linalg.ts';
-import { updateModelParameters } from '../pdm/fitPdm.ts';
-import { projectShape3d, shape3d } from '../pdm/shape.ts';
+import { computeJacobianT, updateModelParameters } from '../pdm/fitPdm.ts';
+import { projectShape } from '../pdm/shape.ts';
+import { alignShapesWithScaleDirectSums } from '../align/similarity.ts';
 import { getQuadrangleSubPix } from './areaOfInterest.ts';
 import { CcnfExpertRuntime } from './ccnfResponse.ts';
 import type { CcnfScale } from './ccnfModel.ts';
 import { buildKdeTable, meanShifts, type KdeTable } from './meanShift.ts';
-import { clampParams, jacobianT, normalEquations } from './pdmOps.ts';
+import { clampParams, regularisedStep } from './pdmOps.ts';
 import type { WasmKernels } from './wasmKernels.ts';
 
 const fr = Math.fround;
@@ -40,13 +41,6 @@ export interface FitParameters {
   readonly limitPose: boolean;
   /** scale-dependent reg_factor, sigma and weight_factor (OpenFace's refine_parameters) */
   readonly refineParameters: boolean;
-}
-
-/** A grayscale image, 8-bit, row-major, no padding. */
-export interface GrayImage {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
 }
 
 interface ScaleRuntime {
@@ -174,10 +168,10 @@ export class ClnfFitter {
     const n = pdm.numPoints;
     const sc = this.scales[scale];
     const view = this.viewIndex(glob, scale);
-    projectInto(pdm, loc, glob, landmarks);
+    projectShape(pdm, loc, glob, landmarks);
     const reference = new Float64Array(2 * n);
-    projectInto(pdm, loc, [sc.scaling, 0, 0, 0, 0, 0], reference);
-    alignShapesWithScale(landmarks, reference, n, simImgToRef);
+    projectShape(pdm, loc, [sc.scaling, 0, 0, 0, 0, 0], reference);
+    alignShapesWithScaleDirectSums(landmarks, reference, n, simImgToRef);
     invert2x2(simImgToRef, simRefToImg);
     const a1 = simRefToImg[0];
     const b1 = -simRefToImg[1];
@@ -249,7 +243,7 @@ export class ClnfFitter {
     const B0 = fr(simRefToImg[0]), B1 = fr(simRefToImg[1]), B2 = fr(simRefToImg[2]), B3 = fr(simRefToImg[3]);
 
     for (let iter = 0; iter < stage.numIterations; iter++) {
-      projectInto(pdm, loc, glob, shape, s3);
+      projectShape(pdm, loc, glob, shape, s3);
       if (iter > 0) {
         let d = 0;
         for (let k = 0; k < rows; k++) {
@@ -260,8 +254,8 @@ export class ClnfFitter {
       }
       prev.set(shape);
 
-      // (s3 holds the 3D shape of loc from projectInto)
-      jacobianT(pdm, s3, glob, rigid, JT);
+      // (s3 holds the 3D shape of loc from projectShape)
+      computeJacobianT(pdm, s3, glob, fr, JT, rigid);
       for (let p = 0; p < P; p++) {
         const po = p * rows;
         for (let r = 0; r < rows; r++) JwT[po + r] = fr(JT[po + r] * weights[r]);
@@ -290,17 +284,9 @@ export class ClnfFitter {
         ms[i] = 0;
         ms[i + n] = 0;
       }
-      for (let p = 0; p < P; p++) {
-        let s = 0;
-        const po = p * rows;
-        for (let r = 0; r < rows; r++) s += JwT[po + r] * ms[r];
-        g[p] = fr(s);
-      }
-      if (!rigid) for (let j = 0; j < m; j++) g[6 + j] = fr(g[6 + j] - fr(reg[j] * loc[j]));
-      normalEquations(JwT, JT, rows, P, H, this.wasm);
-      if (!rigid) for (let j = 0; j < m; j++) H[(6 + j) * P + 6 + j] = fr(H[(6 + j) * P + 6 + j] + reg[j]);
+      // (the rigid pass has P = 6: no modes, no regularisation)
       // cv::solve leaves a zero update when the Cholesky factorisation fails
-      if (!choleskySolve(H, g, P, fr, FLT_EPSILON)) g.fill(0);
+      if (!regularisedStep(JwT, JT, ms, reg, loc, rows, P, H, g, this.wasm)) g.fill(0);
       updateModelParameters(g, loc, glob, rigid ? 0 : m, fr);
       clampParams(pdm, loc, glob, stage.limitPose);
     }
@@ -362,49 +348,6 @@ interface RlmsStage {
   readonly weightFactor: number;
   readonly numIterations: number;
   readonly limitPose: boolean;
-}
-
-/**
- * CalcShape2D into `out` (x_0..x_n-1, y_0..y_n-1); `shape` receives the 3D
- * shape (CalcShape3D), so a caller can reuse it and its buffer.
- */
-export function projectInto(pdm: Pdm, loc: ArrayLike<number>, glob: ArrayLike<number>, out: Float64Array, shape: Float64Array = new Float64Array(3 * pdm.numPoints)): void {
-  shape3d(pdm, loc, shape);
-  projectShape3d(shape, glob, out);
-}
-
-/**
- * OpenFace's AlignShapesWithScale: the 2x2 matrix s·R taking the
- * mean-centred `src` onto the mean-centred `dst` (both x_0..x_n-1,
- * y_0..y_n-1), with s the ratio of their RMS radii and R the Kabsch rotation
- * (no reflection). In 2D the Kabsch rotation has a closed form: the angle
- * atan2(Σ(sx·dy - sy·dx), Σ(sx·dx + sy·dy)).
- */
-export function alignShapesWithScale(src: Float64Array, dst: Float64Array, n: number, out: Float64Array): void {
-  let msx = 0, msy = 0, mdx = 0, mdy = 0;
-  for (let i = 0; i < n; i++) {
-    msx += src[i];
-    msy += src[i + n];
-    mdx += dst[i];
-    mdy += dst[i + n];
-  }
-  msx /= n; msy /= n; mdx /= n; mdy /= n;
-  let ss = 0, sd = 0, a = 0, b = 0;
-  for (let i = 0; i < n; i++) {
-    const sx = src[i] - msx, sy = src[i + n] - msy;
-    const dx = dst[i] - mdx, dy = dst[i + n] - mdy;
-    ss += sx * sx + sy * sy;
-    sd += dx * dx + dy * dy;
-    a += sx * dx + sy * dy;
-    b += sx * dy - sy * dx;
-  }
-  const s = Math.sqrt(sd / n) / Math.sqrt(ss / n);
-  const h = Math.hypot(a, b);
-  const c = h > 0 ? a / h : 1, sn = h > 0 ? b / h : 0;
-  out[0] = s * c;
-  out[1] = -s * sn;
-  out[2] = s * sn;
-  out[3] = s * c;
 }
 
 /** Inverse of a 2x2 matrix (row-major), as cv::Matx22d::inv computes it. */

@@ -1,4 +1,4 @@
-import type { Box } from '../pdm/shape.ts';
+import { pointExtent, type Box } from '../pdm/shape.ts';
 
 /**
  * OpenFace's corrections from a face detector's box to the box its CLNF
@@ -21,14 +21,6 @@ export function clnfBoxFromHaar(rect: Box): Box {
 
 /** The box OpenFace's convention means for known landmarks (x_0..x_n-1, y_0..y_n-1): their extent. */
 export function boxAroundLandmarks(landmarks: ArrayLike<number>): Box {
-  const n = landmarks.length / 2;
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const x = landmarks[i], y = landmarks[i + n];
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
-  }
-  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  const { minX, maxX, minY, maxY } = pointExtent(landmarks, landmarks.length / 2);
+  return { x: minX, y: minY, width: maxX - minX, height: maxY - minY };
 }

@@ -18,7 +18,8 @@
 export { loadClnfModels, CLNF_MAIN_MODEL, type ClnfModels, type ClnfModelData, type ClnfPartData } from './modelLoader.ts';
 export { parseCcnfPatchExperts, type CcnfScale, type CcnfPatchExpert, type CcnfNeuron } from './ccnfModel.ts';
 export { parseValidator, validateLandmarks, type ValidatorModel } from './validator.ts';
-export { ClnfTracker, DEFAULT_CLNF_PARAMETERS, bgrToGray, type ClnfParameters, type ClnfInit, type ClnfResult, type ClnfTimings } from './tracker.ts';
-export { ClnfFitter, type FitParameters, type GrayImage } from './clnfFitter.ts';
+export { ClnfTracker, DEFAULT_CLNF_PARAMETERS, type ClnfParameters, type ClnfInit, type ClnfResult, type ClnfTimings } from './tracker.ts';
+export { bgrToGray, type GrayImage } from '../image.ts';
+export { ClnfFitter, type FitParameters } from './clnfFitter.ts';
 export { calcParams } from './pdmOps.ts';
 export { clnfBoxFromDlibHog, clnfBoxFromHaar, boxAroundLandmarks } from './faceBox.ts';

@@ -1,67 +1,22 @@
 /**
  * The PDM operations the CLNF fitting needs, with OpenFace 1.x's float
- * arithmetic (PDM.cpp): the Jacobian of the 2D landmarks over the rigid (6)
- * or all (6 + m) parameters with optional per-coordinate weights (the NU-RLMS
- * weights), the parameter clamp, and CalcParams from landmarks in OpenFace's
+ * arithmetic (PDM.cpp): the regularised (NU-RLMS) step and its normal
+ * equations, the parameter clamp, and CalcParams from landmarks in OpenFace's
  * exact form, including its handling of missing landmarks, which the
  * hierarchical eye models rely on (6 of their 28 points are given).
  *
- * Shapes and rotation matrices come from the shared PDM code in ../pdm
- * (double, like OpenFace); the float32 parts are reproduced with Math.fround
- * after every float operation.
+ * Shapes, the Jacobian, the parameter update and the start of CalcParams come
+ * from the shared PDM code in ../pdm; the float32 parts are reproduced with
+ * Math.fround after every float operation.
  */
 
 import type { Pdm } from '../pdm/pdm.ts';
 import { choleskySolve, FLT_EPSILON } from '../pdm/linalg.ts';
-import { euler2RotationMatrix } from '../pdm/rotation.ts';
-import { calcBoundingBox, shape3d } from '../pdm/shape.ts';
-import { updateModelParameters } from '../pdm/fitPdm.ts';
+import { projectShape, projectShape3d, shape3d } from '../pdm/shape.ts';
+import { computeJacobianT, initialGlobalParams, updateModelParameters, visibleLandmarks } from '../pdm/fitPdm.ts';
 import type { WasmKernels } from './wasmKernels.ts';
 
 const fr = Math.fround;
-
-/**
- * Jacobian of OpenFace's weak-perspective projection (PDM::ComputeJacobian /
- * ComputeRigidJacobian), written transposed: JT[param * 2n + row], rows
- * x_0..x_n-1 then y_0..y_n-1, parameters scale, the three small-angle
- * rotations, tx, ty and (unless `rigid`) the m modes. Every entry is a
- * float32 value computed as OpenFace does; `shape` is the 3D shape
- * (CalcShape3D, double) of the current local parameters.
- */
-export function jacobianT(pdm: Pdm, shape: Float64Array, glob: ArrayLike<number>, rigid: boolean, JT: Float64Array): void {
-  const n = pdm.numPoints, m = pdm.numModes, rows = 2 * n;
-  const V = pdm.princComp;
-  const s = fr(glob[0]);
-  const R = euler2RotationMatrix(glob[1], glob[2], glob[3]);
-  const r11 = fr(R[0]), r12 = fr(R[1]), r13 = fr(R[2]);
-  const r21 = fr(R[3]), r22 = fr(R[4]), r23 = fr(R[5]);
-  const c1 = rows, c2 = 2 * rows, c3 = 3 * rows, c4 = 4 * rows, c5 = 5 * rows;
-  for (let i = 0; i < n; i++) {
-    const X = fr(shape[i]), Y = fr(shape[i + n]), Z = fr(shape[i + 2 * n]);
-    const iy = i + n;
-    JT[i] = fr(fr(fr(X * r11) + fr(Y * r12)) + fr(Z * r13));
-    JT[iy] = fr(fr(fr(X * r21) + fr(Y * r22)) + fr(Z * r23));
-    JT[c1 + i] = fr(s * fr(fr(Y * r13) - fr(Z * r12)));
-    JT[c1 + iy] = fr(s * fr(fr(Y * r23) - fr(Z * r22)));
-    JT[c2 + i] = fr(-s * fr(fr(X * r13) - fr(Z * r11)));
-    JT[c2 + iy] = fr(-s * fr(fr(X * r23) - fr(Z * r21)));
-    JT[c3 + i] = fr(s * fr(fr(X * r12) - fr(Y * r11)));
-    JT[c3 + iy] = fr(s * fr(fr(X * r22) - fr(Y * r21)));
-    JT[c4 + i] = 1;
-    JT[c4 + iy] = 0;
-    JT[c5 + i] = 0;
-    JT[c5 + iy] = 1;
-    if (rigid) continue;
-    // modes: s · R₂ₓ₃ · V_i, float factors promoted to double, cast to float
-    const bx = i * m, by = (i + n) * m, bz = (i + 2 * n) * m;
-    for (let j = 0; j < m; j++) {
-      const col = (6 + j) * rows;
-      const vx = V[bx + j], vy = V[by + j], vz = V[bz + j];
-      JT[col + i] = fr(s * (r11 * vx + r12 * vy + r13 * vz));
-      JT[col + iy] = fr(s * (r21 * vx + r22 * vy + r23 * vz));
-    }
-  }
-}
 
 /**
  * PDM::Clamp: local parameters to ±3 standard deviations (stored as float),
@@ -90,106 +45,56 @@ export interface CalcParamsResult {
   readonly iterations: number;
 }
 
-/** The rows of a PDM for a subset of its points (OpenFace swaps these in during CalcParams). */
-export function subsetPdm(pdm: Pdm, points: readonly number[]): Pdm {
-  const n = pdm.numPoints, m = pdm.numModes, k = points.length;
-  const meanShape = new Float64Array(3 * k);
-  const princComp = new Float64Array(3 * k * m);
-  for (let d = 0; d < 3; d++) {
-    points.forEach((p, i) => {
-      meanShape[d * k + i] = pdm.meanShape[d * n + p];
-      princComp.set(pdm.princComp.subarray((d * n + p) * m, (d * n + p + 1) * m), (d * k + i) * m);
-    });
-  }
-  return { numPoints: k, numModes: m, meanShape, princComp, eigenValues: pdm.eigenValues };
-}
-
 /**
  * OpenFace 1.x's PDM::CalcParams from 2D landmarks (x_0..x_n-1, y_0..y_n-1),
  * rotation starting at 0: regularised Gauss-Newton (factor 1 on 1/eigenvalue),
- * half steps, stopped after 1000 iterations or on the 5th iteration whose
- * error is not 0.1% below the previous one. Landmarks whose x is exactly 0
- * are missing: the fit uses the other points only, and — as OpenFace does —
- * the initial box is taken over the first k x-values and the next k values
- * of the full landmark vector (k = the number of points present). That only
- * differs from the true box when points are missing; the eye models start
- * from it, so it is kept. The error test uses the updated global but the
- * previous local parameters, also as OpenFace does. `wasm` speeds up the
- * normal equations (same results).
+ * half steps, stopped after 1000 iterations, when the Cholesky solve fails,
+ * or on the 5th iteration whose error is not 0.1% below the previous one.
+ * Landmarks whose x is exactly 0 are missing: the fit uses the other points
+ * only, and — as OpenFace does — the initial box is taken over the first k
+ * x-values and the next k values of the full landmark vector (k = the number
+ * of points present). That only differs from the true box when points are
+ * missing; the eye models start from it, so it is kept. The error test uses
+ * the updated global but the previous local parameters, also as OpenFace
+ * does. `wasm` speeds up the normal equations (same results).
  *
- * This is the algorithm of ../pdm/fitPdm.ts (PdmFitter, 'float32'), and
- * agrees with it to a float ulp when all points are present. It is kept here
- * for the misindexed start box, which PdmFitter deliberately does not
- * reproduce but the eye models depend on, and for the WebAssembly normal
- * equations (this runs four times per frame).
+ * The start, the visible points, the Jacobian and the update are those of
+ * ../pdm/fitPdm.ts. The iteration is not PdmFitter's 'float32' one: this
+ * step is `regularisedStep` (NU-RLMS's, sums in the WebAssembly kernel's
+ * order) and the error is summed point by point, so the two differ in the
+ * last float bit; the tracker's figures were measured with this one.
  */
 export function calcParams(pdm: Pdm, landmarks: ArrayLike<number>, wasm: WasmKernels | null = null): CalcParamsResult {
-  const nAll = pdm.numPoints, m = pdm.numModes;
-  const visible: number[] = [];
-  for (let i = 0; i < nAll; i++) if (landmarks[i] !== 0) visible.push(i);
-  if (visible.length === 0) throw new RangeError('calcParams: no landmarks (all x are 0)');
-  const sub = visible.length === nAll ? pdm : subsetPdm(pdm, visible);
-  const n = visible.length, rows = 2 * n, P = 6 + m;
-  const target = new Float64Array(rows);
-  visible.forEach((p, k) => {
-    target[k] = landmarks[p];
-    target[k + n] = landmarks[p + nAll];
-  });
+  const { pdm: sub, landmarks: target } = visibleLandmarks(pdm, landmarks, 'calcParams');
+  const n = sub.numPoints, m = pdm.numModes, rows = 2 * n, P = 6 + m;
 
-  // Initial global parameters from the (possibly misindexed) box.
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-  for (let k = 0; k < n; k++) {
-    const x = landmarks[k], y = landmarks[k + n];
-    if (x < minX) minX = x;
-    if (x > maxX) maxX = x;
-    if (y < minY) minY = y;
-    if (y > maxY) maxY = y;
-  }
-  const width = Math.abs(minX - maxX), height = Math.abs(minY - maxY);
-  const modelBox = calcBoundingBox(sub, new Float64Array(m), [1, 0, 0, 0, 0, 0]);
-  const glob = Float64Array.of((width / modelBox.width + height / modelBox.height) / 2, 0, 0, 0, (minX + maxX) / 2.0, (minY + maxY) / 2.0);
+  // OpenFace's misindexed start box: over the full vector, not `target`.
+  const glob = initialGlobalParams(sub, landmarks, [0, 0, 0]);
   const loc = new Float64Array(m);
 
   const reg = new Float64Array(m);
   for (let j = 0; j < m; j++) reg[j] = fr(1 / pdm.eigenValues[j]);
 
   const shape = new Float64Array(3 * n);
+  const proj = new Float64Array(rows);
   const JT = new Float64Array(P * rows);
   const resid = new Float64Array(rows);
   const H = new Float64Array(P * P);
   const g = new Float64Array(P);
-  const R = new Float64Array(9);
 
   shape3d(sub, loc, shape);
-  euler2RotationMatrix(glob[1], glob[2], glob[3], R);
-  let currError = projectionError(shape, glob, R, target, n);
+  let currError = pointwiseDistance(projectShape3d(shape, glob, proj), target, n);
   let notImproved = 0;
   let it = 0;
   for (; it < 1000; it++) {
-    shape3d(sub, loc, shape);
-    euler2RotationMatrix(glob[1], glob[2], glob[3], R);
-    const s = glob[0], tx = glob[4], ty = glob[5];
-    for (let i = 0; i < n; i++) {
-      const X = shape[i], Y = shape[i + n], Z = shape[i + 2 * n];
-      resid[i] = fr(target[i] - (s * (X * R[0] + Y * R[1] + Z * R[2]) + tx));
-      resid[i + n] = fr(target[i + n] - (s * (X * R[3] + Y * R[4] + Z * R[5]) + ty));
-    }
-    jacobianT(sub, shape, glob, false, JT);
-    for (let p = 0; p < P; p++) {
-      let acc = 0;
-      const po = p * rows;
-      for (let r = 0; r < rows; r++) acc += JT[po + r] * resid[r];
-      g[p] = fr(acc);
-    }
-    for (let j = 0; j < m; j++) g[6 + j] = fr(g[6 + j] - fr(reg[j] * loc[j]));
-    normalEquations(JT, JT, rows, P, H, wasm);
-    for (let j = 0; j < m; j++) H[(6 + j) * P + 6 + j] = fr(H[(6 + j) * P + 6 + j] + reg[j]);
-    if (!choleskySolve(H, g, P, fr, FLT_EPSILON)) break;
+    projectShape(sub, loc, glob, proj, shape);
+    for (let r = 0; r < rows; r++) resid[r] = fr(target[r] - proj[r]);
+    computeJacobianT(sub, shape, glob, fr, JT);
+    if (!regularisedStep(JT, JT, resid, reg, loc, rows, P, H, g, wasm)) break;
     for (let p = 0; p < P; p++) g[p] = fr(0.5 * g[p]);
     updateModelParameters(g, loc, glob, m, fr);
-    euler2RotationMatrix(glob[1], glob[2], glob[3], R);
     // OpenFace re-projects the 3D shape of the previous local parameters here.
-    const error = projectionError(shape, glob, R, target, n);
+    const error = pointwiseDistance(projectShape3d(shape, glob, proj), target, n);
     if (0.999 * currError < error) {
       notImproved++;
       if (notImproved === 5) {
@@ -202,16 +107,52 @@ export function calcParams(pdm: Pdm, landmarks: ArrayLike<number>, wasm: WasmKer
   return { paramsGlobal: glob, paramsLocal: loc, iterations: it };
 }
 
-function projectionError(shape: Float64Array, glob: Float64Array, R: Float64Array, target: Float64Array, n: number): number {
-  const s = glob[0], tx = glob[4], ty = glob[5];
+/**
+ * Euclidean norm of a - b for 2D shapes (x_0..x_n-1, y_0..y_n-1), summed
+ * point by point (fitPdm.ts's `distance` sums all x's first: other last bits).
+ */
+function pointwiseDistance(a: Float64Array, b: Float64Array, n: number): number {
   let e = 0;
   for (let i = 0; i < n; i++) {
-    const X = shape[i], Y = shape[i + n], Z = shape[i + 2 * n];
-    const dx = s * (X * R[0] + Y * R[1] + Z * R[2]) + tx - target[i];
-    const dy = s * (X * R[3] + Y * R[4] + Z * R[5]) + ty - target[i + n];
+    const dx = a[i] - b[i];
+    const dy = a[i + n] - b[i + n];
     e += dx * dx + dy * dy;
   }
   return Math.sqrt(e);
+}
+
+/**
+ * One regularised Gauss-Newton / NU-RLMS step in OpenFace's float
+ * arithmetic, the solve of (JwᵀJ + Λ) Δp = Jwᵀv - Λp (CalcParams and
+ * NU_RLMS): `g` becomes Δp. JwT and JT are the weighted and plain Jacobians,
+ * transposed (P x rows); `reg` holds Λ's diagonal on the P - 6 modes (none
+ * when P = 6, the rigid pass). Each Jwᵀv entry is summed in row order in
+ * double and stored as float; H comes from `normalEquations`. Returns false
+ * when the Cholesky factorisation fails (`g` is then unspecified).
+ */
+export function regularisedStep(
+  JwT: Float64Array,
+  JT: Float64Array,
+  v: Float64Array,
+  reg: Float64Array,
+  loc: Float64Array,
+  rows: number,
+  P: number,
+  H: Float64Array,
+  g: Float64Array,
+  wasm: WasmKernels | null,
+): boolean {
+  const modes = P - 6;
+  for (let p = 0; p < P; p++) {
+    let s = 0;
+    const po = p * rows;
+    for (let r = 0; r < rows; r++) s += JwT[po + r] * v[r];
+    g[p] = fr(s);
+  }
+  for (let j = 0; j < modes; j++) g[6 + j] = fr(g[6 + j] - fr(reg[j] * loc[j]));
+  normalEquations(JwT, JT, rows, P, H, wasm);
+  for (let j = 0; j < modes; j++) H[(6 + j) * P + 6 + j] = fr(H[(6 + j) * P + 6 + j] + reg[j]);
+  return choleskySolve(H, g, P, fr, FLT_EPSILON);
 }
 
 /**
@@ -220,7 +161,8 @@ function projectionError(shape: Float64Array, glob: Float64Array, R: Float64Arra
  * float gemm accumulates in double). Each sum is taken over the even and the
  * odd rows separately and the two added (the order of the WebAssembly SIMD
  * kernel, which computes the same bits when `wasm` is given). The Cholesky
- * solve reads the lower triangle.
+ * solve reads the lower triangle. Not fitPdm.ts's `gramMatrix`, which sums
+ * each entry in plain row order: the two differ in the last float bit.
  */
 export function normalEquations(JwT: Float64Array, JT: Float64Array, rows: number, P: number, H: Float64Array, wasm: WasmKernels | null = null): void {
   if (wasm && wasm.fitsNormal(P, rows)) {

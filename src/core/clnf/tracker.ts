@@ -22,27 +22,27 @@
  * from a face detector (supplied by the caller) every 4th failed frame.
  */
 
+import type { GrayImage } from '../image.ts';
 import type { Pdm } from '../pdm/pdm.ts';
-import { paramsFromBoundingBox, type Box } from '../pdm/shape.ts';
-import { ClnfFitter, projectInto, type FitParameters, type GrayImage } from './clnfFitter.ts';
+import { paramsFromBoundingBox, projectShape, type Box } from '../pdm/shape.ts';
+import { ClnfFitter, type FitParameters } from './clnfFitter.ts';
 import type { ClnfModels } from './modelLoader.ts';
 import { calcParams } from './pdmOps.ts';
 import { ConvAccelerator, validateLandmarks, type ValidatorModel } from './validator.ts';
 import { WasmKernels } from './wasmKernels.ts';
 
-/** OpenFace's FaceModelParameters defaults (LandmarkDetectorParameters.cpp) as FeatureExtraction runs them. */
-export interface ClnfParameters {
+/**
+ * OpenFace's FaceModelParameters defaults (LandmarkDetectorParameters.cpp) as
+ * FeatureExtraction runs them: the main model's FitParameters, with a window
+ * list for each search width, and the tracker's own settings.
+ */
+export interface ClnfParameters extends Omit<FitParameters, 'windowSizes'> {
   /** windows per scale for a first detection or after a failure (OpenFace: 11, 9, 7, 5) */
   readonly windowSizesInit: readonly number[];
   /** windows per scale while tracking (OpenFace: 0, 9, 7, 5: the coarsest scale is skipped) */
   readonly windowSizesSmall: readonly number[];
-  readonly regFactor: number;
-  readonly sigma: number;
   /** NU-RLMS patch confidence weighting; OpenFace leaves it off (0) for the main model in video */
   readonly weightFactor: number;
-  readonly numIterations: number;
-  readonly limitPose: boolean;
-  readonly refineParameters: boolean;
   readonly validateDetections: boolean;
   readonly validationBoundary: number;
   readonly refineHierarchical: boolean;
@@ -193,7 +193,7 @@ export class ClnfTracker {
 
   /**
    * One landmark detection (CLNF::DetectLandmarks) on an 8-bit grayscale
-   * image (`cvtColor(BGR2GRAY)`, see bgrToGray). Stateless apart from caches.
+   * image (`cvtColor(BGR2GRAY)`, see bgrToGray in ../image.ts). Stateless apart from caches.
    */
   detectLandmarks(gray: Uint8Array, width: number, height: number, init: ClnfInit): ClnfResult {
     const start = this.startParams(init);
@@ -308,7 +308,7 @@ export class ClnfTracker {
       refineParameters: p.refineParameters,
     });
     const landmarks = new Float64Array(2 * n);
-    projectInto(pdm, loc, glob, landmarks);
+    projectShape(pdm, loc, glob, landmarks);
     const t1 = performance.now();
     let t2 = t1;
 
@@ -330,8 +330,7 @@ export class ClnfTracker {
         }
         const { paramsGlobal: pg, paramsLocal: pl } = calcParams(ppdm, partLocs, this.wasm);
         part.fitter.fit(image, pg, pl, part.params);
-        const out = new Float64Array(2 * np);
-        projectInto(ppdm, pl, pg, out);
+        const out = projectShape(ppdm, pl, pg);
         results.push({ part, landmarks: out });
       }
       t2 = performance.now();
@@ -348,7 +347,7 @@ export class ClnfTracker {
         const fit = calcParams(pdm, landmarks, this.wasm);
         glob = fit.paramsGlobal;
         loc = fit.paramsLocal;
-        projectInto(pdm, loc, glob, landmarks);
+        projectShape(pdm, loc, glob, landmarks);
       }
     }
 
@@ -374,15 +373,4 @@ export class ClnfTracker {
       timings: { mainFit: t1 - t0, parts: t2 - t1, pdmFit: t3 - t2, validation: t4 - t3 },
     };
   }
-}
-
-/**
- * OpenCV's cvtColor(BGR2GRAY) for 8-bit images, fixed point:
- * Y = (1868 B + 9617 G + 4899 R + 8192) >> 14 (imgproc color_rgb: B2Y, G2Y,
- * R2Y with yuv_shift 14), bit-identical to what OpenFace tracks on.
- */
-export function bgrToGray(bgr: Uint8Array, width: number, height: number, out: Uint8Array = new Uint8Array(width * height)): Uint8Array {
-  const count = width * height;
-  for (let i = 0, j = 0; i < count; i++, j += 3) out[i] = (bgr[j] * 1868 + bgr[j + 1] * 9617 + bgr[j + 2] * 4899 + 8192) >> 14;
-  return out;
 }

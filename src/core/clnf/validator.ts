@@ -19,7 +19,7 @@
 
 import { ModelFormatError } from '../errors.ts';
 import { BinaryReader } from './binaryReader.ts';
-import type { GrayImage } from './clnfFitter.ts';
+import type { GrayImage } from '../image.ts';
 import type { WasmKernels } from './wasmKernels.ts';
 
 export interface PiecewiseAffineWarp {

@@ -28,6 +28,7 @@
  * TypeScript versions run instead.
  */
 
+import type { GrayImage } from '../image.ts';
 import { EXP_COEFFS, EXP_LIMIT, INV_LN2, LN2_HI, LN2_LO } from './ccnfExp.ts';
 
 // memory layout (f64 element offsets)
@@ -614,7 +615,7 @@ export class WasmKernels {
    * Makes `image` the frame `quad` samples, copying its pixels in unless this
    * very object is already there (the tracker makes one object per frame).
    */
-  useImage(image: { readonly data: Uint8Array; readonly width: number; readonly height: number }): void {
+  useImage(image: GrayImage): void {
     if (this.image === image) return;
     const bytes = image.width * image.height;
     if (bytes > this.imageBytes) {

@@ -34,12 +34,15 @@
  * left out of the fit. OpenFace then takes the initial box over a misindexed
  * range of the landmark vector; here it is taken over the visible points.
  * With all 68 points present (the normal case) this is exactly OpenFace.
+ * (The CLNF tracker's calcParams, ../clnf/pdmOps.ts, needs the misindexed box
+ * and builds on the pieces exported here: visibleLandmarks,
+ * initialGlobalParams, computeJacobianT and updateModelParameters.)
  */
 
 import type { Pdm } from './pdm.ts';
 import { choleskySolve, choleskySolveDouble, FLT_EPSILON, gemvDot, mat3Identity, mat3Mul, noRound, orthonormalise } from './linalg.ts';
 import { axisAngle2Euler, euler2RotationMatrix, rotationMatrix2AxisAngle } from './rotation.ts';
-import { calcBoundingBox, projectShape, shape3d } from './shape.ts';
+import { calcBoundingBox, pointExtent, projectShape, projectShape3d, shape3d } from './shape.ts';
 
 export interface FitPdmOptions {
   /** Initial rotation (rx, ry, rz) in radians; OpenFace's default is 0, 0, 0. */
@@ -109,19 +112,57 @@ export class PdmFitter {
     if (landmarks.length !== 2 * nAll) {
       throw new RangeError(`fitPdm: ${landmarks.length} landmark values for a ${nAll}-point PDM (expected ${2 * nAll})`);
     }
-    // OpenFace marks a landmark missing when its x is exactly 0.
-    const visible: number[] = [];
-    for (let i = 0; i < nAll; i++) if (landmarks[i] !== 0) visible.push(i);
-    if (visible.length === nAll) return runFit(pdm, landmarks, options, () => (this.moments ??= pdmMoments(pdm)));
-    if (visible.length === 0) throw new RangeError('fitPdm: no visible landmarks (all x are 0)');
-    const sub = subsetPdm(pdm, visible);
-    const target = new Float64Array(2 * visible.length);
-    visible.forEach((i, k) => {
-      target[k] = landmarks[i];
-      target[k + visible.length] = landmarks[i + nAll];
-    });
-    return runFit(sub, target, options, () => pdmMoments(sub));
+    const visible = visibleLandmarks(pdm, landmarks, 'fitPdm');
+    if (visible.pdm === pdm) return runFit(pdm, visible.landmarks, options, () => (this.moments ??= pdmMoments(pdm)));
+    return runFit(visible.pdm, visible.landmarks, options, () => pdmMoments(visible.pdm));
   }
+}
+
+/** The points a CalcParams fit uses (see `visibleLandmarks`). */
+export interface VisibleLandmarks {
+  /** the PDM itself when every point is visible, else its rows for the visible points (`subsetPdm`) */
+  readonly pdm: Pdm;
+  /** the visible points' landmarks, x's then y's */
+  readonly landmarks: Float64Array;
+}
+
+/**
+ * The visible landmarks of `landmarks` (x_0..x_n-1, y_0..y_n-1 for the n
+ * points of `pdm`) and the PDM restricted to them: OpenFace marks a landmark
+ * missing when its x is exactly 0 and fits the others only.
+ */
+export function visibleLandmarks(pdm: Pdm, landmarks: ArrayLike<number>, caller: string): VisibleLandmarks {
+  const nAll = pdm.numPoints;
+  const visible: number[] = [];
+  for (let i = 0; i < nAll; i++) if (landmarks[i] !== 0) visible.push(i);
+  if (visible.length === 0) throw new RangeError(`${caller}: no visible landmarks (all x are 0)`);
+  const n = visible.length;
+  const target = new Float64Array(2 * n);
+  visible.forEach((i, k) => {
+    target[k] = landmarks[i];
+    target[k + n] = landmarks[i + nAll];
+  });
+  return { pdm: n === nAll ? pdm : subsetPdm(pdm, visible), landmarks: target };
+}
+
+/**
+ * CalcParams' starting global parameters: the given rotation, translation at
+ * the centre of the landmarks' box, and as scale the mean of the width and
+ * height ratios between that box and the mean shape's (integer)
+ * CalcBoundingBox. The box is taken over `boxXY` as x_0..x_n-1,
+ * y_0..y_n-1 with n = pdm.numPoints: the fitted landmarks, or, to reproduce
+ * OpenFace's misindexing when points are missing, its full landmark vector.
+ */
+export function initialGlobalParams(pdm: Pdm, boxXY: ArrayLike<number>, rotation: ArrayLike<number>): Float64Array {
+  const { minX, maxX, minY, maxY } = pointExtent(boxXY, pdm.numPoints);
+  const width = Math.abs(minX - maxX);
+  const height = Math.abs(minY - maxY);
+  const modelBox = calcBoundingBox(pdm, new Float64Array(pdm.numModes), [1, 0, 0, 0, 0, 0]);
+  return Float64Array.of(
+    (width / modelBox.width + height / modelBox.height) / 2,
+    rotation[0], rotation[1], rotation[2],
+    (minX + maxX) / 2.0, (minY + maxY) / 2.0,
+  );
 }
 
 const fitters = new WeakMap<Pdm, PdmFitter>();
@@ -140,8 +181,8 @@ export function fitPdm(pdm: Pdm, landmarks: ArrayLike<number>, options: FitPdmOp
   return fitter.fit(landmarks, options);
 }
 
-/** The Gauss-Newton loop over the (visible) points of `pdm`. */
-function runFit(pdm: Pdm, landmarks: ArrayLike<number>, options: FitPdmOptions, moments: () => PdmMoments): PdmFit {
+/** The Gauss-Newton loop over the (visible) points of `pdm`, fitted to `target`. */
+function runFit(pdm: Pdm, target: Float64Array, options: FitPdmOptions, moments: () => PdmMoments): PdmFit {
   const n = pdm.numPoints, m = pdm.numModes;
   const faithful = (options.precision ?? 'float64') === 'float32';
   // Working arrays are all Float64Array (one element type keeps the hot
@@ -154,26 +195,8 @@ function runFit(pdm: Pdm, landmarks: ArrayLike<number>, options: FitPdmOptions, 
   const stepScale = options.stepScale ?? 0.5;
   const rotation = options.rotation ?? DEFAULT_ROTATION;
   const M = pdm.meanShape, V = pdm.princComp;
-  const target = Float64Array.from(landmarks);
 
-  // Initial global parameters: the landmarks' box against the mean shape's
-  // (integer) CalcBoundingBox, centred on the landmarks' box.
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-  for (let k = 0; k < n; k++) {
-    const x = target[k], y = target[k + n];
-    if (x < minX) minX = x;
-    if (x > maxX) maxX = x;
-    if (y < minY) minY = y;
-    if (y > maxY) maxY = y;
-  }
-  const width = Math.abs(minX - maxX);
-  const height = Math.abs(minY - maxY);
-  const modelBox = calcBoundingBox(pdm, new Float64Array(m), [1, 0, 0, 0, 0, 0]);
-  const glob = Float64Array.of(
-    (width / modelBox.width + height / modelBox.height) / 2,
-    rotation[0], rotation[1], rotation[2],
-    (minX + maxX) / 2.0, (minY + maxY) / 2.0,
-  );
+  const glob = initialGlobalParams(pdm, target, rotation);
   const loc = new Float64Array(m);
 
   // Tikhonov term: factor / eigenvalue on each mode (a float matrix in OpenFace).
@@ -196,18 +219,18 @@ function runFit(pdm: Pdm, landmarks: ArrayLike<number>, options: FitPdmOptions, 
   const R = new Float64Array(9);
   const mom = faithful ? undefined : moments();
 
-  computeShape3d(M, V, loc, m, shape);
+  shape3d(pdm, loc, shape);
   euler2RotationMatrix(glob[1], glob[2], glob[3], R);
-  project(shape, R, glob, n, proj);
+  projectShape3d(shape, glob, proj);
   let currError = distance(proj, target);
 
   let stalls = 0;
   let iterations = 0;
   while (iterations < maxIterations) {
     iterations++;
-    if (faithful) computeShape3d(M, V, loc, m, shape);
+    if (faithful) shape3d(pdm, loc, shape);
     else computeShape3dFast(M, V, loc, m, shape);
-    project(shape, R, glob, n, proj);
+    projectShape3d(shape, glob, proj);
     for (let k = 0; k < rows; k++) resid[k] = fr(target[k] - proj[k]);
 
     if (mom) normalEquationsFast(pdm, mom, glob, R, loc, reg, work);
@@ -224,7 +247,7 @@ function runFit(pdm: Pdm, landmarks: ArrayLike<number>, options: FitPdmOptions, 
 
     // OpenFace measures the new error with the new global parameters but
     // the 3D shape from before the local update.
-    project(shape, R, glob, n, proj);
+    projectShape3d(shape, glob, proj);
     const error = distance(proj, target);
     if (0.999 * currError < error) {
       stalls++;
@@ -273,7 +296,7 @@ function normalEquationsFloat32(pdm: Pdm, glob: Float64Array, loc: Float64Array,
   const n = pdm.numPoints, m = pdm.numModes, P = 6 + m, rows = 2 * n;
   const { JT, resid, H, g } = work;
   const fr = Math.fround;
-  computeJacobianT(work.shape, pdm.princComp, m, n, glob, fr, JT);
+  computeJacobianT(pdm, work.shape, glob, fr, JT);
   for (let c = 0; c < P; c++) g[c] = fr(gemvDot(JT, c * rows, resid, 0, rows));
   for (let j = 0; j < m; j++) g[6 + j] = fr(g[6 + j] - reg[j] * loc[j]);
   gramMatrix(JT, P, rows, fr, H);
@@ -497,7 +520,7 @@ function gramMatrix(JT: Float64Array, p: number, len: number, fr: (x: number) =>
 }
 
 /** The PDM restricted to some points (OpenFace's reduced mean/components for missing landmarks). */
-function subsetPdm(pdm: Pdm, points: readonly number[]): Pdm {
+export function subsetPdm(pdm: Pdm, points: readonly number[]): Pdm {
   const nAll = pdm.numPoints, m = pdm.numModes, n = points.length;
   const meanShape = new Float64Array(3 * n);
   const princComp = new Float64Array(3 * n * m);
@@ -511,14 +534,10 @@ function subsetPdm(pdm: Pdm, points: readonly number[]): Pdm {
   return { numPoints: n, numModes: m, meanShape, princComp, eigenValues: pdm.eigenValues };
 }
 
-/** mean + V p, summed as shape3d does. */
-function computeShape3d(M: Float64Array, V: Float64Array, p: Float64Array, m: number, out: Float64Array): void {
-  for (let r = 0; r < out.length; r++) out[r] = gemvDot(V, r * m, p, 0, m) + M[r];
-}
-
 /**
  * M + V p in double (V: rows x m), two rows at a time (each p[k] loaded once
- * for two products); the sum order differs from OpenCV's only by rounding.
+ * for two products); the sum order differs from OpenCV's only by rounding
+ * (shape3d, in OpenCV's order, is the faithful one).
  */
 function computeShape3dFast(M: Float64Array, V: Float64Array, p: Float64Array, m: number, out: Float64Array): void {
   const rows = out.length;
@@ -544,17 +563,7 @@ function computeShape3dFast(M: Float64Array, V: Float64Array, p: Float64Array, m
   for (; r < rows; r++) out[r] = gemvDot(V, r * m, p, 0, m) + M[r];
 }
 
-/** Weak-perspective projection with rotation matrix R (same arithmetic as CalcShape2D). */
-function project(shape: Float64Array, R: Float64Array, glob: Float64Array, n: number, out: Float64Array): void {
-  const s = glob[0], tx = glob[4], ty = glob[5];
-  for (let i = 0; i < n; i++) {
-    const X = shape[i], Y = shape[i + n], Z = shape[i + 2 * n];
-    out[i] = s * (R[0] * X + R[1] * Y + R[2] * Z) + tx;
-    out[i + n] = s * (R[3] * X + R[4] * Y + R[5] * Z) + ty;
-  }
-}
-
-/** Euclidean norm of a - b (cv::norm of the difference). */
+/** Euclidean norm of a - b (cv::norm of the difference), summed in index order (x's, then y's). */
 function distance(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let k = 0; k < a.length; k++) {
@@ -581,7 +590,7 @@ export function computeJacobian(
   const fr = precision === 'float32' ? Math.fround : noRound;
   const p = Float64Array.from(paramsLocal, fr);
   const JT = new Float64Array(P * rows);
-  computeJacobianT(shape3d(pdm, p), pdm.princComp, m, n, paramsGlobal, fr, JT);
+  computeJacobianT(pdm, shape3d(pdm, p), paramsGlobal, fr, JT);
   const J = new Float64Array(rows * P);
   for (let c = 0; c < P; c++) for (let r = 0; r < rows; r++) J[r * P + c] = JT[c * rows + r];
   return J;
@@ -590,19 +599,21 @@ export function computeJacobian(
 /**
  * OpenFace's PDM::ComputeJacobian (unit weights), written transposed:
  * JT[param * 2n + row], rows x_0..x_n-1 then y_0..y_n-1, parameters
- * scale, the three small-angle rotations, tx, ty, then the modes.
- * The rotation columns are the derivatives of s · R · (I + [ω]×) · X at
- * ω = 0. `fr` rounds every float operation of OpenFace's float code.
+ * scale, the three small-angle rotations, tx, ty, then (unless `rigidOnly`:
+ * ComputeRigidJacobian) the modes. `shape` is the 3D shape (CalcShape3D) of
+ * the current local parameters. The rotation columns are the derivatives of
+ * s · R · (I + [ω]×) · X at ω = 0. `fr` rounds every float operation of
+ * OpenFace's float code (Math.fround: its float32 values exactly).
  */
-function computeJacobianT(
+export function computeJacobianT(
+  pdm: Pdm,
   shape: Float64Array,
-  V: Float64Array,
-  m: number,
-  n: number,
   glob: ArrayLike<number>,
   fr: (x: number) => number,
   JT: Float64Array,
+  rigidOnly = false,
 ): void {
+  const n = pdm.numPoints, m = pdm.numModes, V = pdm.princComp;
   const rows = 2 * n;
   const s = fr(glob[0]);
   const R = euler2RotationMatrix(glob[1], glob[2], glob[3]);
@@ -627,6 +638,7 @@ function computeJacobianT(
     JT[c4 + iy] = 0;
     JT[c5 + i] = 0;
     JT[c5 + iy] = 1;
+    if (rigidOnly) continue;
     // modes: s · R₂ₓ₃ · V_i (OpenFace promotes the float factors to double here)
     const bx = i * m, by = (i + n) * m, bz = (i + 2 * n) * m;
     for (let j = 0; j < m; j++) {

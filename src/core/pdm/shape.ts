@@ -56,11 +56,42 @@ export function projectShape3d(shape: ArrayLike<number>, paramsGlobal: ArrayLike
 /**
  * OpenFace's CalcShape2D: the 2D landmarks (x_0..x_n-1, y_0..y_n-1, pixels)
  * of local parameters `paramsLocal` seen with global parameters
- * `paramsGlobal` ([scale, rx, ry, rz, tx, ty]).
+ * `paramsGlobal` ([scale, rx, ry, rz, tx, ty]). `shape`, when given,
+ * receives the 3D shape on the way (CalcShape3D), for callers that reuse it.
  */
-export function projectShape(pdm: Pdm, paramsLocal: ArrayLike<number>, paramsGlobal: ArrayLike<number>, out?: Float64Array): Float64Array {
+export function projectShape(
+  pdm: Pdm,
+  paramsLocal: ArrayLike<number>,
+  paramsGlobal: ArrayLike<number>,
+  out?: Float64Array,
+  shape: Float64Array = new Float64Array(3 * pdm.numPoints),
+): Float64Array {
   if (paramsGlobal.length !== 6) throw new RangeError(`projectShape: ${paramsGlobal.length} global parameters, expected 6`);
-  return projectShape3d(shape3d(pdm, paramsLocal), paramsGlobal, out);
+  return projectShape3d(shape3d(pdm, paramsLocal, shape), paramsGlobal, out);
+}
+
+/** The extent of a point set. */
+export interface Extent {
+  readonly minX: number;
+  readonly maxX: number;
+  readonly minY: number;
+  readonly maxY: number;
+}
+
+/**
+ * Smallest and largest x and y of the first `n` points of `xy`, laid out
+ * x_0..x_n-1, y_0..y_n-1 (the y's start at index n, whatever `xy`'s length).
+ */
+export function pointExtent(xy: ArrayLike<number>, n: number): Extent {
+  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = xy[i], y = xy[i + n];
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  }
+  return { minX, maxX, minY, maxY };
 }
 
 /**
@@ -69,16 +100,7 @@ export function projectShape(pdm: Pdm, paramsLocal: ArrayLike<number>, paramsGlo
  * zero (the truncation matters: CalcParams divides by these integer sizes).
  */
 export function calcBoundingBox(pdm: Pdm, paramsLocal: ArrayLike<number>, paramsGlobal: ArrayLike<number>): Box {
-  const n = pdm.numPoints;
-  const shape = projectShape(pdm, paramsLocal, paramsGlobal);
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const x = shape[i], y = shape[i + n];
-    if (x < minX) minX = x;
-    if (x > maxX) maxX = x;
-    if (y < minY) minY = y;
-    if (y > maxY) maxY = y;
-  }
+  const { minX, maxX, minY, maxY } = pointExtent(projectShape(pdm, paramsLocal, paramsGlobal), pdm.numPoints);
   return {
     x: Math.trunc(minX),
     y: Math.trunc(minY),

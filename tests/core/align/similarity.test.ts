@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { alignShapesWithScale, RIGID_POINT_INDICES, rigidPoints } from '../../../src/core/align/similarity.ts';
+import { alignShapesWithScale, alignShapesWithScaleDirectSums, RIGID_POINT_INDICES, rigidPoints } from '../../../src/core/align/similarity.ts';
 import { similarityWarp } from '../../../src/core/align/alignFace.ts';
 import type { Pdm } from '../../../src/core/pdm/pdm.ts';
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as random } from '../pdm/syntheticPdm.ts';
 
 function transform(xs: Float64Array, ys: Float64Array, scale: number, angle: number, tx: number, ty: number): [Float64Array, Float64Array] {
   const c = Math.cos(angle) * scale;
@@ -49,6 +38,21 @@ describe('alignShapesWithScale', () => {
     const a = alignShapesWithScale(xs, ys, noisy, dy);
     expect(Math.hypot(a[0], a[2])).toBeCloseTo(1.3, 3);
     expect(Math.atan2(a[2], a[0])).toBeCloseTo(0.5, 3);
+  });
+});
+
+describe('alignShapesWithScaleDirectSums', () => {
+  it('is the same similarity as alignShapesWithScale, up to rounding, for x..., y... shapes', () => {
+    const rnd = random(11);
+    for (let t = 0; t < 20; t++) {
+      const n = 10 + t;
+      const src = Float64Array.from({ length: 2 * n }, () => rnd() * 200);
+      const dst = Float64Array.from({ length: 2 * n }, () => rnd() * 300 - 50);
+      const out = new Float64Array(4);
+      alignShapesWithScaleDirectSums(src, dst, n, out);
+      const ref = alignShapesWithScale(src.subarray(0, n), src.subarray(n), dst.subarray(0, n), dst.subarray(n));
+      for (let i = 0; i < 4; i++) expect(out[i]).toBeCloseTo(ref[i], 12);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getQuadrangleSubPix } from '../../../src/core/clnf/areaOfInterest.ts';
-import { bgrToGray } from '../../../src/core/clnf/tracker.ts';
+import { bgrToGray } from '../../../src/core/image.ts';
 import { WasmKernels } from '../../../src/core/clnf/wasmKernels.ts';
 import { rng } from './synthetic.ts';
 

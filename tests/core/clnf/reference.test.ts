@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeVideo } from '../../../src/cli/ffmpegDecode.ts';
 import { parseLandmarkCsv } from '../../../src/core/csv/landmarkCsv.ts';
 import { loadClnfModels, type ClnfModels } from '../../../src/core/clnf/modelLoader.ts';
-import { bgrToGray, ClnfTracker } from '../../../src/core/clnf/tracker.ts';
+import { bgrToGray } from '../../../src/core/image.ts';
+import { ClnfTracker } from '../../../src/core/clnf/tracker.ts';
 import { boxAroundLandmarks } from '../../../src/core/clnf/faceBox.ts';
 import { sharedPath, sharedSkipReason, suiteTitle } from '../../helpers/shared.ts';
 

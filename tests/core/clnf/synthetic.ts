@@ -4,7 +4,7 @@
  * writer. Nothing here comes from OpenFace's model files.
  */
 import type { Pdm } from '../../../src/core/pdm/pdm.ts';
-import { rng } from '../pdm/syntheticPdm.ts';
+import { orthonormalComponents, rng } from '../pdm/syntheticPdm.ts';
 
 export { rng };
 
@@ -130,21 +130,7 @@ export function toyPdm(n = 8, eig: readonly number[] = [30, 10], seed = 3): Pdm 
     meanShape[i + n] = 40 * Math.sin(a) + (random() - 0.5) * 6;
     meanShape[i + 2 * n] = (random() - 0.5) * 20;
   }
-  const cols: Float64Array[] = [];
-  for (let j = 0; j < m; j++) {
-    const c = Float64Array.from({ length: rows }, () => random() - 0.5);
-    for (const prev of cols) {
-      let d = 0;
-      for (let r = 0; r < rows; r++) d += c[r] * prev[r];
-      for (let r = 0; r < rows; r++) c[r] -= d * prev[r];
-    }
-    const norm = Math.hypot(...c);
-    for (let r = 0; r < rows; r++) c[r] /= norm;
-    cols.push(c);
-  }
-  const princComp = new Float64Array(rows * m);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < m; j++) princComp[r * m + j] = cols[j][r];
-  return { numPoints: n, numModes: m, meanShape, princComp, eigenValues: Float64Array.from(eig) };
+  return { numPoints: n, numModes: m, meanShape, princComp: orthonormalComponents(rows, m, random), eigenValues: Float64Array.from(eig) };
 }
 
 /** A size x size Gaussian blob (σ in pixels), centred, float32 values. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pdm } from '../../../src/core/pdm/pdm.ts';
-import { calcBoundingBox, paramsFromBoundingBox, projectShape, shape3d } from '../../../src/core/pdm/shape.ts';
+import { calcBoundingBox, paramsFromBoundingBox, pointExtent, projectShape, shape3d } from '../../../src/core/pdm/shape.ts';
 import { maxAbsDiff, rng, syntheticPdm } from './syntheticPdm.ts';
 
 /** Three points on the axes, 10 mm out, and one mode that moves the first point along z. */
@@ -26,7 +26,21 @@ describe('shape3d (CalcShape3D)', () => {
   });
 });
 
+describe('pointExtent', () => {
+  it('takes the first n points of an x..., y... vector, whatever follows', () => {
+    expect(pointExtent([3, -1, 2, 10, 5, 7, 99, -99], 3)).toEqual({ minX: -1, maxX: 3, minY: 5, maxY: 10 });
+  });
+});
+
 describe('projectShape (CalcShape2D: scale, R = Rx Ry Rz, weak perspective, translation)', () => {
+  it('hands back the 3D shape it projected when given a buffer for it', () => {
+    const pdm = syntheticPdm();
+    const p = Float64Array.of(3, -2, 1, 0.5), g = [1.5, 0.1, -0.2, 0.3, 50, 60];
+    const s3 = new Float64Array(3 * pdm.numPoints);
+    expect(Array.from(projectShape(pdm, p, g, undefined, s3))).toEqual(Array.from(projectShape(pdm, p, g)));
+    expect(Array.from(s3)).toEqual(Array.from(shape3d(pdm, p)));
+  });
+
   const at = (pdm: Pdm, p: number[], g: number[]) => Array.from(projectShape(pdm, p, g), (v) => Math.round(v * 1e9) / 1e9);
   const q = Math.PI / 2;
   it('scales and translates, x values first then y', () => {

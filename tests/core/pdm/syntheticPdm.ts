@@ -26,7 +26,11 @@ export function syntheticPdm(numPoints = 12, eigenValues: readonly number[] = [4
     meanShape[i + n] = (random() - 0.5) * 120;
     meanShape[i + 2 * n] = (random() - 0.5) * 40;
   }
-  // Random columns, orthonormalised by Gram-Schmidt.
+  return { numPoints: n, numModes: m, meanShape, princComp: orthonormalComponents(rows, m, random), eigenValues: Float64Array.from(eigenValues) };
+}
+
+/** `m` random orthonormal columns of length `rows` (Gram-Schmidt), as a PDM's rows x m princComp. */
+export function orthonormalComponents(rows: number, m: number, random: () => number): Float64Array {
   const cols: Float64Array[] = [];
   for (let j = 0; j < m; j++) {
     const c = Float64Array.from({ length: rows }, () => random() - 0.5);
@@ -41,7 +45,7 @@ export function syntheticPdm(numPoints = 12, eigenValues: readonly number[] = [4
   }
   const princComp = new Float64Array(rows * m);
   for (let r = 0; r < rows; r++) for (let j = 0; j < m; j++) princComp[r * m + j] = cols[j][r];
-  return { numPoints: n, numModes: m, meanShape, princComp, eigenValues: Float64Array.from(eigenValues) };
+  return princComp;
 }
 
 /** Local parameters within ±`sigmas` standard deviations of each mode. */

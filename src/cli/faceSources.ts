@@ -7,6 +7,8 @@ import type { FaceTrackerOptions } from '../core/track/faceTracker.ts';
 import type { DecodedFrame } from './ffmpegDecode.ts';
 import type { ModelFolder } from './modelFolder.ts';
 import { createOwnTracker } from './ownTracker.ts';
+import { cameraForFrame, headPose } from '../core/pose/headPose.ts';
+import type { Pdm } from '../core/pdm/pdm.ts';
 
 /** Where a run's landmarks come from: an OpenFace CSV, or SplitFace's own tracker. */
 export interface FaceSource {
@@ -76,6 +78,8 @@ export function csvFaceSource(path: string): FaceSource {
 /** SplitFace's own detector, landmarks and CLNF tracking. */
 export async function trackerFaceSource(folder: ModelFolder, options: Partial<FaceTrackerOptions>): Promise<FaceSource> {
   const own = await createOwnTracker(folder, options);
+  const pdm: Pdm = folder.au.pdm;
+  let poseMs = 0;
   const allFaces = options.allFaces === true;
   let failed = 0;
   return {
@@ -85,8 +89,13 @@ export async function trackerFaceSource(folder: ModelFolder, options: Partial<Fa
         failed++;
         return [failedObservation(frame, 0)];
       }
+      const camera = cameraForFrame(frame.image.width, frame.image.height);
       return faces.map(({ faceId, fit }) => {
         if (!fit.success) failed++;
+        // OpenFace's pose: solvePnP from the PDM's 3D shape, camera guessed from the frame size.
+        const start = performance.now();
+        const { pose } = headPose(pdm, fit.landmarks, fit.paramsGlobal, fit.paramsLocal, camera);
+        poseMs += performance.now() - start;
         return {
           frame: frame.index + 1,
           faceId,
@@ -96,11 +105,11 @@ export async function trackerFaceSource(folder: ModelFolder, options: Partial<Fa
           landmarks: fit.landmarks,
           paramsGlobal: fit.paramsGlobal,
           paramsLocal: fit.paramsLocal,
-          pose: null,
+          pose,
         };
       });
     },
-    timings: () => ({ ...own.tracker.timings }),
+    timings: () => ({ ...own.tracker.timings, pose: poseMs }),
     provenance: {
       source: 'splitface-tracker',
       detector: own.models[0],

@@ -7,6 +7,7 @@ import type { FaceTrackerOptions } from '../core/track/faceTracker.ts';
 import type { DecodedFrame } from './ffmpegDecode.ts';
 import type { ModelFolder } from './modelFolder.ts';
 import { createOwnTracker } from './ownTracker.ts';
+import type { ExecutionProvider } from '../models/node.ts';
 import { cameraForFrame, headPose } from '../core/pose/headPose.ts';
 import type { Pdm } from '../core/pdm/pdm.ts';
 
@@ -76,8 +77,13 @@ export function csvFaceSource(path: string): FaceSource {
 }
 
 /** SplitFace's own detector, landmarks and CLNF tracking. */
-export async function trackerFaceSource(folder: ModelFolder, options: Partial<FaceTrackerOptions>): Promise<FaceSource> {
-  const own = await createOwnTracker(folder, options);
+export async function trackerFaceSource(
+  folder: ModelFolder,
+  options: Partial<FaceTrackerOptions>,
+  executionProvider: ExecutionProvider = 'cpu',
+  onFallback?: (message: string) => void,
+): Promise<FaceSource> {
+  const own = await createOwnTracker(folder, options, executionProvider, onFallback);
   const pdm: Pdm = folder.au.pdm;
   let poseMs = 0;
   const allFaces = options.allFaces === true;
@@ -112,6 +118,7 @@ export async function trackerFaceSource(folder: ModelFolder, options: Partial<Fa
     timings: () => ({ ...own.tracker.timings, pose: poseMs }),
     provenance: {
       source: 'splitface-tracker',
+      inference: own.backend,
       detector: own.models[0],
       initial_landmarks: own.models[1],
       refinement: 'OpenFace CLNF (model/main_clnf_general.txt from the OpenFace model folder)',

@@ -10,6 +10,7 @@ import type { BgrImage } from '../core/image.ts';
 import { decodeVideo, probeVideo, type DecodedFrame, type VideoInfo } from './ffmpegDecode.ts';
 import { decodeImageSequence, probeImageSequence } from './imageSequence.ts';
 import { loadModelFolder } from './modelFolder.ts';
+import type { ExecutionProvider } from '../models/node.ts';
 import type { OpenFaceModels } from '../core/model/openfaceModels.ts';
 import { ProgressLine } from './progress.ts';
 import { csvFaceSource, trackerFaceSource, type FaceSource } from './faceSources.ts';
@@ -24,6 +25,8 @@ export interface ProcessOptions {
   fps: number;
   /** follow every face (one set of rows per face_id) instead of the largest */
   allFaces: boolean;
+  /** onnxruntime-node execution provider for the detector and landmark nets */
+  executionProvider?: ExecutionProvider;
 }
 
 /** What one `process` run did, for the CLI's summary and the benchmarks. */
@@ -73,7 +76,7 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessSumm
   const folder = await loadModelFolder(options.models);
   const source: FaceSource = options.landmarksFrom
     ? csvFaceSource(options.landmarksFrom)
-    : await trackerFaceSource(folder, { allFaces: options.allFaces });
+    : await trackerFaceSource(folder, { allFaces: options.allFaces }, options.executionProvider, (message) => console.error(`splitface: ${message}`));
   try {
     return await runFrames(options, folder.au, source);
   } finally {

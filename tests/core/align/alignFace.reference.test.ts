@@ -6,6 +6,7 @@ import { alignFace } from '../../../src/core/align/alignFace.ts';
 import type { BgrImage } from '../../../src/core/image.ts';
 import { parsePdm, parseTriangulation } from '../../../src/core/pdm/pdm.ts';
 import { sharedPath, sharedSkipReason, suiteTitle } from '../../helpers/shared.ts';
+import { rng as random } from '../../helpers/rng.ts';
 
 const skip = sharedSkipReason(true);
 const NAME = '0188_03_021_al_pacino';
@@ -54,17 +55,6 @@ function readAligned(index: number): Uint8Array {
   return bgr;
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Half a unit in the 10th significant digit: how far the CSV's printed value can be from OpenFace's double. */
 function halfUnit10(v: number): number {

@@ -1,16 +1,7 @@
 import type { Pdm } from '../../../src/core/pdm/pdm.ts';
+import { rng } from '../../helpers/rng.ts';
+export { rng };
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so tests are repeatable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A small PDM shaped like OpenFace's: `numPoints` points spread like a face

@@ -94,9 +94,9 @@ export class CcnfExpertRuntime {
    * Sigma for a window size (CCNF_patch_expert::ComputeSigmas): SigmaInv =
    * 2 (Σα I + Σ β_k S_k) in float, inverted. `components` are the model's
    * sigma components for this window (none for the eye models, whose Sigma is
-   * then I / (2 Σα)).
+   * then I / (2 Σα)). `wasm` speeds up the inversion (same result).
    */
-  sigma(window: number, components: readonly Float32Array[]): Float64Array {
+  sigma(window: number, components: readonly Float32Array[], wasm: WasmKernels | null = null): Float64Array {
     let s = this.sigmas.get(window);
     if (s) return s;
     const n = window * window;
@@ -104,15 +104,21 @@ export class CcnfExpertRuntime {
     const inv = new Float64Array(n * n);
     const q1 = this.sumAlphas;
     const nb = Math.min(components.length, this.betas.length);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        let q2 = 0;
-        for (let b = 0; b < nb; b++) q2 = fr(q2 + fr(fr(this.betas[b]) * components[b][i * n + j]));
-        inv[i * n + j] = fr(2 * fr((i === j ? q1 : 0) + q2));
-      }
+    // (a tracker computes ~1000 of these when it starts: plain loops, no callbacks)
+    const betas = new Float64Array(nb);
+    for (let b = 0; b < nb; b++) betas[b] = fr(this.betas[b]);
+    for (let e = 0; e < n * n; e++) {
+      let q2 = 0;
+      for (let b = 0; b < nb; b++) q2 = fr(q2 + fr(betas[b] * components[b][e]));
+      inv[e] = q2;
     }
-    const out = invertSpdDouble(inv, n);
-    s = Float64Array.from(out, Math.fround);
+    for (let e = 0; e < n * n; e++) {
+      const diagonal = e % (n + 1) === 0;
+      inv[e] = fr(2 * fr((diagonal ? q1 : 0) + inv[e]));
+    }
+    // (WebAssembly when available: the same bits, several times faster)
+    s = (wasm && wasm.invertSpd(inv, n)) ?? invertSpdDouble(inv, n);
+    for (let e = 0; e < n * n; e++) s[e] = fr(s[e]);
     this.sigmas.set(window, s);
     return s;
   }
@@ -170,21 +176,8 @@ export class CcnfExpertRuntime {
 
     // the product Sigma · activations goes into `corr` (no longer needed by then)
     const y = corr;
-    if (wasm !== this.wasm) {
-      this.wasm = wasm;
-      this.wasmWeights = this.wasmConsts = -1;
-      this.wasmSigmas.clear();
-    }
-    if (wasm && N >= 1 && N <= 8 && wasm.fitsCorrelation(aoiWidth, aoiHeight, tw, th, rw, rh) && wasm.fitsMatvec(positions)) {
-      if (this.wasmWeights < 0) {
-        this.wasmWeights = wasm.store(this.interleaved8);
-        this.wasmConsts = wasm.store(this.neuronConstants());
-      }
-      let at = this.wasmSigmas.get(rw);
-      if (at === undefined) {
-        at = wasm.store(sigma);
-        this.wasmSigmas.set(rw, at);
-      }
+    if (wasm && this.fitsWasm(wasm, aoiWidth, aoiHeight)) {
+      const at = this.resident(wasm, rw, sigma);
       wasm.ccnf(aoi, aoiWidth, aoiHeight, rw, rh, tw, th, this.wasmWeights, N, this.wasmConsts, tsum, wndNorm, at, y);
     } else {
       if (N === 7) correlate7(aoi, aoiWidth, rw, rh, tw, th, this.interleaved, corr);
@@ -213,6 +206,49 @@ export class CcnfExpertRuntime {
       if (v < min) min = v;
     }
     if (min < 0) for (let r = 0; r < positions; r++) out[r] = fr(out[r] - min);
+  }
+
+  /** Whether `wasm`'s kernels take this expert on an aoiWidth x aoiHeight area. */
+  fitsWasm(wasm: WasmKernels, aoiWidth: number, aoiHeight: number): boolean {
+    const rw = aoiWidth - this.width + 1, rh = aoiHeight - this.height + 1;
+    return this.count >= 1 && this.count <= 8 && wasm.fitsCorrelation(aoiWidth, aoiHeight, this.width, this.height, rw, rh) && wasm.fitsMatvec(rw * rh);
+  }
+
+  /**
+   * Copies the weights, neuron constants and this window's Sigma into
+   * `wasm`'s memory on first use; returns Sigma's offset.
+   */
+  private resident(wasm: WasmKernels, window: number, sigma: Float64Array): number {
+    if (wasm !== this.wasm) {
+      this.wasm = wasm;
+      this.wasmWeights = this.wasmConsts = -1;
+      this.wasmSigmas.clear();
+    }
+    if (this.wasmWeights < 0) {
+      this.wasmWeights = wasm.store(this.interleaved8);
+      this.wasmConsts = wasm.store(this.neuronConstants());
+    }
+    let at = this.wasmSigmas.get(window);
+    if (at === undefined) {
+      // (float32: Sigma's entries are float values; `matvec` reads them so)
+      at = wasm.store32(sigma);
+      this.wasmSigmas.set(window, at);
+    }
+    return at;
+  }
+
+  /**
+   * `response` of the area that getQuadrangleSubPix cuts from `wasm`'s
+   * current frame (`useImage`) with the affine map [[m00, m01, cx], [m10,
+   * m11, cy]], all inside WebAssembly in one call (the same bits as
+   * getQuadrangleSubPix then `response`). Needs `fitsWasm` and
+   * `wasm.fitsArea`. The map also stays in `wasm`'s response slot `slot`
+   * (see WasmKernels.meanShifts), when given.
+   */
+  responseInWasm(wasm: WasmKernels, imageWidth: number, imageHeight: number, m00: number, m01: number, cx: number, m10: number, m11: number, cy: number, window: number, sigma: Float64Array, out: Float32Array, slot = -1): void {
+    const at = this.resident(wasm, window, sigma);
+    const aw = window + this.width - 1, ah = window + this.height - 1;
+    wasm.landmarkResponse(imageWidth, imageHeight, m00, m01, cx, m10, m11, cy, aw, ah, this.width, this.height, this.wasmWeights, this.count, this.wasmConsts, at, out, slot);
   }
 
   /**

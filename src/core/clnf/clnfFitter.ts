@@ -19,7 +19,7 @@
 import type { GrayImage } from '../image.ts';
 import type { Pdm } from '../pdm/pdm.ts';
 import { computeJacobianT, updateModelParameters } from '../pdm/fitPdm.ts';
-import { projectShape } from '../pdm/shape.ts';
+import { projectShape, projectShape3d } from '../pdm/shape.ts';
 import { alignShapesWithScaleDirectSums } from '../align/similarity.ts';
 import { getQuadrangleSubPix } from './areaOfInterest.ts';
 import { CcnfExpertRuntime } from './ccnfResponse.ts';
@@ -58,6 +58,10 @@ export class ClnfFitter {
   readonly pdm: Pdm;
   readonly scales: readonly ScaleRuntime[];
   private readonly kdeTables = new Map<string, KdeTable>();
+  /** the KDE tables' float32 copies in the WebAssembly memory (`store32` offsets) */
+  private readonly kdeInWasm = new Map<string, number>();
+  /** the window of the last responses when every visible landmark's map is in its WebAssembly slot, else 0 */
+  private responsesInWasm = 0;
   private readonly responses: Float32Array[];
   private aoi = new Float64Array(0);
   private scratch = new Float64Array(0);
@@ -90,6 +94,8 @@ export class ClnfFitter {
       dxs: new Float64Array(n),
       dys: new Float64Array(n),
       ms: new Float64Array(rows),
+      reference: new Float64Array(rows),
+      referenceGlobal: new Float64Array(6),
       weights: new Float64Array(rows),
       JT: new Float64Array(P * rows),
       JwT: new Float64Array(P * rows),
@@ -168,9 +174,10 @@ export class ClnfFitter {
     const n = pdm.numPoints;
     const sc = this.scales[scale];
     const view = this.viewIndex(glob, scale);
-    projectShape(pdm, loc, glob, landmarks);
-    const reference = new Float64Array(2 * n);
-    projectShape(pdm, loc, [sc.scaling, 0, 0, 0, 0, 0], reference);
+    const { s3, reference, referenceGlobal } = this.work;
+    projectShape(pdm, loc, glob, landmarks, s3);
+    referenceGlobal[0] = sc.scaling;
+    projectShape(pdm, loc, referenceGlobal, reference, s3);
     alignShapesWithScaleDirectSums(landmarks, reference, n, simImgToRef);
     invert2x2(simImgToRef, simRefToImg);
     const a1 = simRefToImg[0];
@@ -179,18 +186,33 @@ export class ClnfFitter {
     const experts = this.viewExperts(scale, view);
     this.wasm?.useImage(image);
     const vis = sc.visibilities[view];
+    let allInWasm = this.wasm !== null && this.wasm.fitsMeanShifts(n, window);
     for (let i = 0; i < n; i++) {
       const expert = experts[i];
-      if (!vis[i] || !expert) continue;
+      if (!vis[i]) continue;
+      if (!expert) {
+        // visible without an expert (no such landmark in OpenFace's models):
+        // the mean shift would read this landmark's old map, which is only
+        // in the TypeScript arrays
+        allInWasm = false;
+        continue;
+      }
       const aw = window + expert.width - 1, ah = window + expert.height - 1;
+      if (this.responses[i].length !== window * window) this.responses[i] = new Float32Array(window * window);
+      if (this.wasm && this.wasm.fitsArea(aw, ah) && expert.fitsWasm(this.wasm, aw, ah)) {
+        // area, response and all in one WebAssembly call (the map stays in slot i there for the mean shifts)
+        expert.responseInWasm(this.wasm, image.width, image.height, a1, -b1, landmarks[i], b1, a1, landmarks[i + n], window, expert.sigma(window, components, this.wasm), this.responses[i], i);
+        continue;
+      }
+      allInWasm = false;
       if (this.aoi.length < aw * ah) this.aoi = new Float64Array(aw * ah);
       const need = expert.scratchSize(window);
       if (this.scratch.length < need) this.scratch = new Float64Array(need);
-      if (this.responses[i].length !== window * window) this.responses[i] = new Float32Array(window * window);
       if (this.wasm && this.wasm.fitsArea(aw, ah)) this.wasm.quad(image.width, image.height, a1, -b1, landmarks[i], b1, a1, landmarks[i + n], this.aoi, aw, ah);
       else getQuadrangleSubPix(image.data, image.width, image.height, a1, -b1, landmarks[i], b1, a1, landmarks[i + n], this.aoi, aw, ah);
-      expert.response(this.aoi, aw, ah, expert.sigma(window, components), this.responses[i], this.scratch, this.wasm);
+      expert.response(this.aoi, aw, ah, expert.sigma(window, components, this.wasm), this.responses[i], this.scratch, this.wasm);
     }
+    this.responsesInWasm = allInWasm ? window : 0;
   }
 
   private kde(window: number, a: number): KdeTable {
@@ -203,6 +225,17 @@ export class ClnfFitter {
       this.kdeTables.set(key, t);
     }
     return t;
+  }
+
+  /** The float32 copy of a KDE table in `wasm`'s memory (stored on first use). */
+  private kdeWasm(wasm: WasmKernels, table: KdeTable, a: number): number {
+    const key = `${table.window}:${a}`;
+    let at = this.kdeInWasm.get(key);
+    if (at === undefined) {
+      at = wasm.store32(table.values);
+      this.kdeInWasm.set(key, at);
+    }
+    return at;
   }
 
   /** CLNF::NU_RLMS: updates glob and loc; leaves the last iteration's response positions in work.dxs/dys. */
@@ -232,18 +265,33 @@ export class ClnfFitter {
 
     const a = fr(-0.5 / (stage.sigma * stage.sigma));
     const table = this.kde(window, a);
+    // the mean shifts in WebAssembly when the maps are there (storing the
+    // table first: it may grow the memory, which would detach the views below)
+    const kdeAt = this.wasm && this.responsesInWasm === window ? this.kdeWasm(this.wasm, table, a) : -1;
     const half = (window - 1) >> 1;
     const ws = this.work;
     const { shape, prev, s3, dxs, dys, ms } = ws;
-    const JT = ws.JT.subarray(0, P * rows);
-    const JwT = ws.JwT.subarray(0, P * rows);
+    // The Jacobians live in the WebAssembly memory when the solve runs there
+    // (no copy per iteration). With unit weights JwT = float(JT · 1) is JT
+    // itself, so one matrix serves as both; JwT then also gets the zeroed
+    // rows of the landmarks the view cannot see, which changes nothing: those
+    // rows only ever meet a zero (v there, or JT's zeroed row) in the sums of
+    // g and H, and adding a zero product leaves a sum that starts at +0
+    // unchanged.
+    const unitWeights = !(stage.weightFactor > 0);
+    // (preparePdm first: storing the PDM may grow the memory, which would detach the views)
+    const inWasm = this.wasm && this.wasm.preparePdm(pdm) && this.wasm.fitsNormal(P, rows) ? this.wasm : null;
+    const JT = inWasm ? inWasm.matrix(1, P, rows) : ws.JT.subarray(0, P * rows);
+    const JwT = unitWeights ? JT : inWasm ? inWasm.matrix(0, P, rows) : ws.JwT.subarray(0, P * rows);
     const g = ws.g.subarray(0, P);
     const H = ws.H.subarray(0, P * P);
     const A = simImgToRef;
     const B0 = fr(simRefToImg[0]), B1 = fr(simRefToImg[1]), B2 = fr(simRefToImg[2]), B3 = fr(simRefToImg[3]);
 
     for (let iter = 0; iter < stage.numIterations; iter++) {
-      projectShape(pdm, loc, glob, shape, s3);
+      // the 3D shape (kept for the Jacobian) and its projection
+      if (inWasm) projectShape3d(inWasm.shape3d(pdm, loc), glob, shape);
+      else projectShape(pdm, loc, glob, shape, s3);
       if (iter > 0) {
         let d = 0;
         for (let k = 0; k < rows; k++) {
@@ -254,11 +302,14 @@ export class ClnfFitter {
       }
       prev.set(shape);
 
-      // (s3 holds the 3D shape of loc from projectShape)
-      computeJacobianT(pdm, s3, glob, fr, JT, rigid);
-      for (let p = 0; p < P; p++) {
-        const po = p * rows;
-        for (let r = 0; r < rows; r++) JwT[po + r] = fr(JT[po + r] * weights[r]);
+      // (the 3D shape of loc is in s3, or in the WebAssembly memory)
+      if (inWasm) inWasm.jacobian(pdm, glob, rigid);
+      else computeJacobianT(pdm, s3, glob, fr, JT, rigid);
+      if (!unitWeights) {
+        for (let p = 0; p < P; p++) {
+          const po = p * rows;
+          for (let r = 0; r < rows; r++) JwT[po + r] = fr(JT[po + r] * weights[r]);
+        }
       }
 
       // positions in the response maps: offsets from the base shape in reference axes
@@ -267,7 +318,8 @@ export class ClnfFitter {
         dxs[i] = fr(fr(ox * A[0] + oy * A[1]) + half);
         dys[i] = fr(fr(ox * A[2] + oy * A[3]) + half);
       }
-      meanShifts(table, this.responses, dxs, dys, vis, ms);
+      if (this.wasm && kdeAt >= 0) this.wasm.meanShifts(kdeAt, window, dxs, dys, vis, ms);
+      else meanShifts(table, this.responses, dxs, dys, vis, ms);
       // back to image axes (float 2x2 product, accumulated in double)
       for (let i = 0; i < n; i++) {
         const mx = ms[i], my = ms[i + n];
@@ -332,6 +384,9 @@ interface Workspace {
   readonly dxs: Float64Array;
   readonly dys: Float64Array;
   readonly ms: Float64Array;
+  /** the reference shape at a patch scale, and its global parameters [scaling, 0, 0, 0, 0, 0] */
+  readonly reference: Float64Array;
+  readonly referenceGlobal: Float64Array;
   readonly weights: Float64Array;
   readonly JT: Float64Array;
   readonly JwT: Float64Array;

@@ -75,21 +75,27 @@ export function calcParams(pdm: Pdm, landmarks: ArrayLike<number>, wasm: WasmKer
   const reg = new Float64Array(m);
   for (let j = 0; j < m; j++) reg[j] = fr(1 / pdm.eigenValues[j]);
 
-  const shape = new Float64Array(3 * n);
   const proj = new Float64Array(rows);
-  const JT = new Float64Array(P * rows);
+  // With the WebAssembly kernels the Jacobian and the 3D shape stay in their
+  // memory (no copies per iteration). Only a PDM with all points visible is
+  // stored there: a subset PDM is a new object on every call.
+  // (preparePdm first: storing the PDM may grow the memory, which would detach the views)
+  const inWasm = wasm && sub === pdm && wasm.preparePdm(pdm) && wasm.fitsNormal(P, rows) ? wasm : null;
+  const JT = inWasm ? inWasm.matrix(1, P, rows) : new Float64Array(P * rows);
   const resid = new Float64Array(rows);
   const H = new Float64Array(P * P);
   const g = new Float64Array(P);
 
-  shape3d(sub, loc, shape);
+  let shape = inWasm ? inWasm.shape3d(sub, loc) : shape3d(sub, loc);
   let currError = pointwiseDistance(projectShape3d(shape, glob, proj), target, n);
   let notImproved = 0;
   let it = 0;
   for (; it < 1000; it++) {
-    projectShape(sub, loc, glob, proj, shape);
+    if (inWasm) projectShape3d((shape = inWasm.shape3d(sub, loc)), glob, proj);
+    else projectShape(sub, loc, glob, proj, shape);
     for (let r = 0; r < rows; r++) resid[r] = fr(target[r] - proj[r]);
-    computeJacobianT(sub, shape, glob, fr, JT);
+    if (inWasm) inWasm.jacobian(sub, glob, false);
+    else computeJacobianT(sub, shape, glob, fr, JT);
     if (!regularisedStep(JT, JT, resid, reg, loc, rows, P, H, g, wasm)) break;
     for (let p = 0; p < P; p++) g[p] = fr(0.5 * g[p]);
     updateModelParameters(g, loc, glob, m, fr);
@@ -142,6 +148,7 @@ export function regularisedStep(
   g: Float64Array,
   wasm: WasmKernels | null,
 ): boolean {
+  if (wasm && wasm.fitsNormal(P, rows)) return wasm.solve(JwT, JT, v, reg, loc, rows, P, g);
   const modes = P - 6;
   for (let p = 0; p < P; p++) {
     let s = 0;

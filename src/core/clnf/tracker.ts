@@ -60,7 +60,7 @@ export interface ClnfParameters extends Omit<FitParameters, 'windowSizes'> {
   readonly partWriteOrder: 'inner-last' | 'file-order';
   /** re-detect every n-th failed frame (OpenFace: 4) */
   readonly reinitVideoEvery: number;
-  /** run the two hot loops (patch correlations, normal equations) in WebAssembly SIMD where available: same results, faster */
+  /** run the hot loops (patch responses, mean shifts, Jacobians and solves, Sigma inverses) in WebAssembly SIMD where available (wasmKernels.ts): same results, faster */
   readonly useWasm: boolean;
 }
 

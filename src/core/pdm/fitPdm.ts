@@ -40,7 +40,7 @@
  */
 
 import type { Pdm } from './pdm.ts';
-import { choleskySolve, choleskySolveDouble, FLT_EPSILON, gemvDot, mat3Identity, mat3Mul, noRound, orthonormalise } from './linalg.ts';
+import { choleskySolve, choleskySolveDouble, FLT_EPSILON, gemvDot, mat3Mul, noRound, orthonormalise } from './linalg.ts';
 import { axisAngle2Euler, euler2RotationMatrix, rotationMatrix2AxisAngle } from './rotation.ts';
 import { calcBoundingBox, pointExtent, projectShape, projectShape3d, shape3d } from './shape.ts';
 
@@ -596,6 +596,9 @@ export function computeJacobian(
   return J;
 }
 
+/** computeJacobianT's rotation matrix (module scratch: it runs every fitting iteration) */
+const jacR = new Float64Array(9);
+
 /**
  * OpenFace's PDM::ComputeJacobian (unit weights), written transposed:
  * JT[param * 2n + row], rows x_0..x_n-1 then y_0..y_n-1, parameters
@@ -616,7 +619,7 @@ export function computeJacobianT(
   const n = pdm.numPoints, m = pdm.numModes, V = pdm.princComp;
   const rows = 2 * n;
   const s = fr(glob[0]);
-  const R = euler2RotationMatrix(glob[1], glob[2], glob[3]);
+  const R = euler2RotationMatrix(glob[1], glob[2], glob[3], jacR);
   const r11 = fr(R[0]), r12 = fr(R[1]), r13 = fr(R[2]);
   const r21 = fr(R[3]), r22 = fr(R[4]), r23 = fr(R[5]);
   const c0 = 0, c1 = rows, c2 = 2 * rows, c3 = 3 * rows, c4 = 4 * rows, c5 = 5 * rows;
@@ -666,15 +669,25 @@ export function updateModelParameters(
   glob[0] += delta[0];
   glob[4] += delta[4];
   glob[5] += delta[5];
-  const R1 = euler2RotationMatrix(glob[1], glob[2], glob[3]);
-  const R2 = mat3Identity();
+  // (module scratch throughout: this runs every fitting iteration)
+  const R1 = euler2RotationMatrix(glob[1], glob[2], glob[3], updR1);
+  const R2 = updR2;
+  R2.fill(0);
+  R2[0] = R2[4] = R2[8] = 1;
   R2[7] = delta[1]; R2[5] = -delta[1];
   R2[2] = delta[2]; R2[6] = -delta[2];
   R2[3] = delta[3]; R2[1] = -delta[3];
-  const R3 = mat3Mul(R1, orthonormalise(R2));
-  const euler = axisAngle2Euler(rotationMatrix2AxisAngle(R3));
+  const R3 = mat3Mul(R1, orthonormalise(R2, updOrtho), updR3);
+  const euler = axisAngle2Euler(rotationMatrix2AxisAngle(R3, updAxis), updEuler);
   glob[1] = euler[0];
   glob[2] = euler[1];
   glob[3] = euler[2];
   for (let j = 0; j < m; j++) loc[j] = fr(loc[j] + delta[6 + j]);
 }
+
+const updR1 = new Float64Array(9);
+const updR2 = new Float64Array(9);
+const updR3 = new Float64Array(9);
+const updOrtho = new Float64Array(9);
+const updAxis = new Float64Array(3);
+const updEuler = new Float64Array(3);

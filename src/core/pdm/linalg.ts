@@ -69,8 +69,26 @@ export interface Svd3 {
  * singular values, the accumulated rotations form v.
  */
 export function svd3(a: Mat3): Svd3 {
-  const g = Float64Array.from(a); // working columns: g[3 * row + col]
-  const v = mat3Identity();
+  const u = new Float64Array(9);
+  const w = new Float64Array(3);
+  const v = new Float64Array(9);
+  svd3Into(a, u, w, v);
+  return { u, w, v };
+}
+
+// svd3Into's working columns and rotations: module scratch, so the PDM
+// update (two SVDs per NU-RLMS / CalcParams iteration) allocates nothing.
+const svdG = new Float64Array(9);
+const svdV = new Float64Array(9);
+const svdW = new Float64Array(3);
+
+/** `svd3` into caller-owned u (9), w (3) and v (9), which must not alias `a`. */
+export function svd3Into(a: Mat3, u: Mat3, ws: Float64Array, vs: Mat3): void {
+  const g = svdG; // working columns: g[3 * row + col]
+  g.set(a);
+  const v = svdV;
+  v.fill(0);
+  v[0] = v[4] = v[8] = 1;
   for (let sweep = 0; sweep < 60; sweep++) {
     let rotated = false;
     for (let p = 0; p < 2; p++) {
@@ -101,21 +119,17 @@ export function svd3(a: Mat3): Svd3 {
     }
     if (!rotated) break;
   }
-  const w = new Float64Array(3);
+  const w = svdW;
   for (let c = 0; c < 3; c++) w[c] = Math.hypot(g[c], g[3 + c], g[6 + c]);
   // Sort singular values in decreasing order, permuting columns alongside.
   let i0 = 0, i1 = 1, i2 = 2, t: number;
   if (w[i0] < w[i1]) { t = i0; i0 = i1; i1 = t; }
   if (w[i1] < w[i2]) { t = i1; i1 = i2; i2 = t; }
   if (w[i0] < w[i1]) { t = i0; i0 = i1; i1 = t; }
-  const order = [i0, i1, i2];
-  const u = new Float64Array(9);
-  const vs = new Float64Array(9);
-  const ws = new Float64Array(3);
   // Columns of negligible norm carry no direction: their u is rebuilt below.
-  const tiny = w[order[0]] * 1e-13;
+  const tiny = w[i0] * 1e-13;
   for (let k = 0; k < 3; k++) {
-    const c = order[k];
+    const c = k === 0 ? i0 : k === 1 ? i1 : i2;
     ws[k] = w[c];
     for (let r = 0; r < 3; r++) {
       vs[3 * r + k] = v[3 * r + c];
@@ -123,7 +137,6 @@ export function svd3(a: Mat3): Svd3 {
     }
   }
   completeOrthonormalColumns(u, ws, tiny);
-  return { u, w: ws, v: vs };
 }
 
 /**
@@ -157,15 +170,22 @@ function completeOrthonormalColumns(u: Mat3, w: Float64Array, tiny: number): voi
  * contains a reflection.
  */
 export function orthonormalise(r: Mat3, out: Mat3 = new Float64Array(9)): Mat3 {
-  const { u, v } = svd3(r);
-  const vt = mat3Transpose(v);
-  const uvt = mat3Mul(u, vt);
+  const u = orthoU, v = orthoV;
+  svd3Into(r, u, orthoW, v);
+  const vt = mat3Transpose(v, orthoVt);
+  const uvt = mat3Mul(u, vt, orthoUvt);
   const d = mat3Det(uvt);
   // u * diag(1, 1, d): scale the last column of u by d.
-  const uw = Float64Array.from(u);
-  uw[2] *= d; uw[5] *= d; uw[8] *= d;
-  return mat3Mul(uw, vt, out);
+  u[2] *= d; u[5] *= d; u[8] *= d;
+  return mat3Mul(u, vt, out);
 }
+
+// orthonormalise's intermediates (module scratch: no allocation per call)
+const orthoU = new Float64Array(9);
+const orthoV = new Float64Array(9);
+const orthoW = new Float64Array(3);
+const orthoVt = new Float64Array(9);
+const orthoUvt = new Float64Array(9);
 
 /**
  * Solves a x = b for a symmetric positive definite n x n matrix `a`

@@ -5,7 +5,7 @@
  * are (rx, ry, rz) = (pitch, yaw, roll), the order of params_global[1..3].
  */
 
-import { mat3Identity, mat3Mul, mat3Transpose, svd3, type Mat3 } from './linalg.ts';
+import { mat3Identity, mat3Mul, mat3Transpose, svd3Into, type Mat3 } from './linalg.ts';
 
 /**
  * OpenFace's `Euler2RotationMatrix`: R = Rx(rx) * Ry(ry) * Rz(rz), each a
@@ -33,7 +33,7 @@ export function euler2RotationMatrix(rx: number, ry: number, rz: number, out: Ma
  * and returns (rx, ry, rz) = (pitch, yaw, roll). Like OpenFace it assumes
  * 1 + trace(R) > 0 (rotations below 180 degrees) and ry within ±90 degrees.
  */
-export function rotationMatrix2Euler(r: Mat3): Float64Array {
+export function rotationMatrix2Euler(r: Mat3, out: Float64Array = new Float64Array(3)): Float64Array {
   const q0 = Math.sqrt(1 + r[0] + r[4] + r[8]) / 2.0;
   const q1 = (r[7] - r[5]) / (4.0 * q0);
   const q2 = (r[2] - r[6]) / (4.0 * q0);
@@ -41,7 +41,10 @@ export function rotationMatrix2Euler(r: Mat3): Float64Array {
   const yaw = Math.asin(2.0 * (q0 * q2 + q1 * q3));
   const pitch = Math.atan2(2.0 * (q0 * q1 - q2 * q3), q0 * q0 - q1 * q1 - q2 * q2 + q3 * q3);
   const roll = Math.atan2(2.0 * (q0 * q3 - q1 * q2), q0 * q0 + q1 * q1 - q2 * q2 - q3 * q3);
-  return Float64Array.of(pitch, yaw, roll);
+  out[0] = pitch;
+  out[1] = yaw;
+  out[2] = roll;
+  return out;
 }
 
 /**
@@ -79,16 +82,17 @@ export function axisAngle2RotationMatrix(axisAngle: ArrayLike<number>, out: Mat3
  * OpenCV's quirk is kept: when sin θ < 1e-5 and cos θ > 0 (rotations under
  * about 1e-5 rad) the result is exactly zero.
  */
-export function rotationMatrix2AxisAngle(m: Mat3): Float64Array {
-  const { u, v } = svd3(m);
-  const r = mat3Mul(u, mat3Transpose(v));
+export function rotationMatrix2AxisAngle(m: Mat3, out: Float64Array = new Float64Array(3)): Float64Array {
+  const u = aaU, v = aaV;
+  svd3Into(m, u, aaW, v);
+  const r = mat3Mul(u, mat3Transpose(v, aaVt), aaR);
   let x = r[7] - r[5], y = r[2] - r[6], z = r[3] - r[1];
   const s = Math.sqrt((x * x + y * y + z * z) * 0.25);
   let c = (r[0] + r[4] + r[8] - 1) * 0.5;
   c = c > 1 ? 1 : c < -1 ? -1 : c;
   let theta = Math.acos(c);
   if (s < 1e-5) {
-    if (c > 0) return new Float64Array(3);
+    if (c > 0) return out.fill(0);
     // A half turn: the axis comes from the diagonal, signs from off-diagonals.
     let t = (r[0] + 1) * 0.5;
     x = Math.sqrt(Math.max(t, 0));
@@ -98,11 +102,26 @@ export function rotationMatrix2AxisAngle(m: Mat3): Float64Array {
     z = Math.sqrt(Math.max(t, 0)) * (r[2] < 0 ? -1 : 1);
     if (Math.abs(x) < Math.abs(y) && Math.abs(x) < Math.abs(z) && r[5] > 0 !== y * z > 0) z = -z;
     theta /= Math.sqrt(x * x + y * y + z * z);
-    return Float64Array.of(x * theta, y * theta, z * theta);
+    out[0] = x * theta;
+    out[1] = y * theta;
+    out[2] = z * theta;
+    return out;
   }
   const vth = (1 / (2 * s)) * theta;
-  return Float64Array.of(x * vth, y * vth, z * vth);
+  out[0] = x * vth;
+  out[1] = y * vth;
+  out[2] = z * vth;
+  return out;
 }
+
+// rotationMatrix2AxisAngle's intermediates (module scratch: the PDM update
+// calls it every iteration and should not allocate)
+const aaU = new Float64Array(9);
+const aaV = new Float64Array(9);
+const aaW = new Float64Array(3);
+const aaVt = new Float64Array(9);
+const aaR = new Float64Array(9);
+const a2eR = new Float64Array(9);
 
 /** OpenFace's `Euler2AxisAngle`: via the rotation matrix and Rodrigues. */
 export function euler2AxisAngle(rx: number, ry: number, rz: number): Float64Array {
@@ -110,6 +129,6 @@ export function euler2AxisAngle(rx: number, ry: number, rz: number): Float64Arra
 }
 
 /** OpenFace's `AxisAngle2Euler`: via Rodrigues and `RotationMatrix2Euler`. */
-export function axisAngle2Euler(axisAngle: ArrayLike<number>): Float64Array {
-  return rotationMatrix2Euler(axisAngle2RotationMatrix(axisAngle));
+export function axisAngle2Euler(axisAngle: ArrayLike<number>, out: Float64Array = new Float64Array(3)): Float64Array {
+  return rotationMatrix2Euler(axisAngle2RotationMatrix(axisAngle, a2eR), out);
 }

@@ -35,6 +35,9 @@ export function shape3d(pdm: Pdm, paramsLocal: ArrayLike<number>, out: Float64Ar
   return out;
 }
 
+/** projectShape3d's rotation matrix (module scratch) */
+const projectR = new Float64Array(9);
+
 /**
  * Weak-perspective projection of a 3D shape (3n values) with global
  * parameters: 2n values x_0..x_n-1 then y_0..y_n-1 (OpenFace's layout for
@@ -44,7 +47,8 @@ export function projectShape3d(shape: ArrayLike<number>, paramsGlobal: ArrayLike
   const n = shape.length / 3;
   const result = out ?? new Float64Array(2 * n);
   const s = paramsGlobal[0], tx = paramsGlobal[4], ty = paramsGlobal[5];
-  const r = euler2RotationMatrix(paramsGlobal[1], paramsGlobal[2], paramsGlobal[3]);
+  // (module scratch: the landmark fits project every iteration)
+  const r = euler2RotationMatrix(paramsGlobal[1], paramsGlobal[2], paramsGlobal[3], projectR);
   for (let i = 0; i < n; i++) {
     const X = shape[i], Y = shape[i + n], Z = shape[i + 2 * n];
     result[i] = s * (r[0] * X + r[1] * Y + r[2] * Z) + tx;

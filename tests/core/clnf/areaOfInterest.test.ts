@@ -62,4 +62,19 @@ describe('bgrToGray', () => {
     // 10·1868 + 200·9617 + 30·4899 + 8192 = 2097242 → 128
     expect(Array.from(bgrToGray(bgr, 4, 1))).toEqual([255, 76, 128, 2]);
   });
+
+  it('gives the same bytes in its vectorised path (frames of 1024 pixels and more) as the formula', () => {
+    // every combination of 32 levels per channel (the extremes included), then random pixels; odd sizes leave a tail
+    const levels = [0, 1, 2, 3, 7, 8, 15, 16, 31, 32, 63, 64, 100, 126, 127, 128, 129, 150, 191, 192, 200, 223, 224, 239, 240, 247, 248, 251, 252, 253, 254, 255];
+    const random = rng(27);
+    const count = 32 * 32 * 32 + 70001;
+    const bgr = new Uint8Array(3 * count);
+    let p = 0;
+    for (const b of levels) for (const g of levels) for (const r of levels) bgr.set([b, g, r], 3 * p++);
+    for (; p < count; p++) bgr.set([Math.floor(random() * 256), Math.floor(random() * 256), Math.floor(random() * 256)], 3 * p);
+    const gray = bgrToGray(bgr, count, 1);
+    let mismatches = 0;
+    for (let i = 0; i < count; i++) if (gray[i] !== (bgr[3 * i] * 1868 + bgr[3 * i + 1] * 9617 + bgr[3 * i + 2] * 4899 + 8192) >> 14) mismatches++;
+    expect(mismatches).toBe(0);
+  });
 });

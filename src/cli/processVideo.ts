@@ -46,7 +46,6 @@ export interface ProcessSummary {
 }
 
 function openFrames(video: string, fps: number): { info: VideoInfo; frames: AsyncGenerator<DecodedFrame> } {
-  if (!existsSync(video)) throw new VideoInputError(`${video}: no such file or folder`);
   if (statSync(video).isDirectory()) {
     const info = probeImageSequence(video);
     return { info, frames: decodeImageSequence(video, fps, info) };

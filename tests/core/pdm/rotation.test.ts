@@ -83,4 +83,12 @@ describe('Rodrigues (OpenCV) and the axis-angle helpers', () => {
     expect(maxAbsDiff(axisAngle2RotationMatrix(aa), euler2RotationMatrix(e[0], e[1], e[2]))).toBeLessThan(1e-15);
     expect(maxAbsDiff(axisAngle2Euler(aa), e)).toBeLessThan(1e-14);
   });
+
+  it('axisAngle2Euler inverts euler2AxisAngle within ±90° yaw', () => {
+    const random = rng(5);
+    for (let k = 0; k < 100; k++) {
+      const e = [random() * 2 - 1, random() * 2.4 - 1.2, random() * 2 - 1];
+      expect(maxAbsDiff(axisAngle2Euler(euler2AxisAngle(e[0], e[1], e[2])), e)).toBeLessThan(1e-12);
+    }
+  });
 });

@@ -1,0 +1,59 @@
+/**
+ * The seam between decoding (main thread: WebCodecs or ffmpeg.wasm) and the
+ * analysis workers. A decoder hands over the frame's own YUV planes, never the
+ * browser's RGB conversion: the worker converts them with the core's
+ * libswscale-exact routines, so the pixels equal `ffmpeg -pix_fmt bgr24`.
+ */
+import type { YuvColorInfo } from '../core/color/yuvToBgr.ts';
+
+/** Pixel layouts a decoder may hand over. 'BGR' is already converted (image sequences). */
+export type RawPixelFormat = 'I420' | 'NV12' | 'I422' | 'BGR';
+
+/** One plane inside `RawVideoFrame.data`. */
+export interface RawPlaneLayout {
+  readonly offset: number;
+  readonly stride: number;
+}
+
+/** One decoded frame, as transferable bytes. */
+export interface RawVideoFrame {
+  /** 0-based decode-order index of displayed frames */
+  readonly index: number;
+  /** seconds from the first frame, from the frame's own presentation time */
+  readonly timestamp: number;
+  readonly format: RawPixelFormat;
+  /** coded visible size, before `rotation` is applied */
+  readonly width: number;
+  readonly height: number;
+  /** all planes, one buffer (transferred to the worker, not copied) */
+  readonly data: ArrayBuffer;
+  readonly planes: readonly RawPlaneLayout[];
+  /** clockwise quarter turns to apply to get the upright frame */
+  readonly rotation: 0 | 90 | 180 | 270;
+  /** how to convert YUV to BGR the way OpenCV (and so OpenFace) does */
+  readonly color: Required<YuvColorInfo>;
+}
+
+/** What is known about a video before decoding it. */
+export interface VideoInfo {
+  readonly name: string;
+  readonly sizeBytes: number;
+  /** upright (displayed) size */
+  readonly width: number;
+  readonly height: number;
+  readonly durationSeconds: number | null;
+  /** frames the container announces, when it does */
+  readonly frameCountHint: number | null;
+  /** e.g. 'avc1.64001f', 'vp09.00.10.08', 'mpeg4' */
+  readonly codec: string;
+  readonly decoder: 'webcodecs' | 'ffmpeg.wasm' | 'images';
+  readonly rotation: 0 | 90 | 180 | 270;
+}
+
+/** An opened video (or image sequence): frames in display order, read in pieces. */
+export interface VideoSource {
+  readonly info: VideoInfo;
+  /** frames in order; stops early when `signal` aborts. Throws VideoInputError on a damaged stream. */
+  frames(signal?: AbortSignal): AsyncGenerator<RawVideoFrame>;
+  close(): Promise<void>;
+}

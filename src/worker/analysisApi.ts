@@ -1,0 +1,71 @@
+/**
+ * What an analysis worker offers the main thread (through comlink). One
+ * worker analyses one video at a time, frames in order, so a video's CSV is
+ * the same whatever the number of workers; several workers analyse several
+ * videos of a batch at once.
+ */
+import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
+import type { AuColumns } from '../core/result.ts';
+
+/** The models a worker needs, as bytes (read once on the main thread, from our origin and IndexedDB). */
+export interface AnalysisModels {
+  /** npm-package models from public/models (BlazeFace back-camera, face-api 68) */
+  readonly blazeFaceBack: Uint8Array;
+  readonly faceApi68: Uint8Array;
+  /** the user's OpenFace model folder, path relative to the folder -> bytes; null when not imported */
+  readonly openface: ReadonlyMap<string, Uint8Array> | null;
+}
+
+export interface AnalysisOptions {
+  /** one set of rows per face instead of the largest face */
+  readonly allFaces: boolean;
+}
+
+/** Sent back for every frame: enough to draw the live view and count progress. */
+export interface FrameUpdate {
+  readonly index: number;
+  readonly faces: readonly { readonly faceId: number; readonly success: boolean; readonly landmarks: Float64Array | null }[];
+  /** the upright frame as RGBA for the live view, sent a few times a second (null otherwise) */
+  readonly preview: { readonly width: number; readonly height: number; readonly rgba: Uint8ClampedArray } | null;
+}
+
+/** Per-AU summary for the results table. */
+export interface AuSummary {
+  readonly name: string;
+  /** mean intensity over tracked frames (null for presence-only AUs) */
+  readonly meanIntensity: number | null;
+  /** share of tracked frames with the AU present, 0..1 (null for intensity-only AUs) */
+  readonly presentShare: number | null;
+}
+
+/** One video's result. */
+export interface AnalysisResult {
+  readonly csv: string;
+  /** provenance: models, landmark path, compute path (written as a sidecar JSON) */
+  readonly provenance: Record<string, unknown>;
+  readonly frames: number;
+  readonly rows: number;
+  readonly tracked: number;
+  readonly partial: boolean;
+  /** why the run stopped early, or null */
+  readonly stoppedBy: string | null;
+  /** something the user should know (frames without a face, no AU models...), or null */
+  readonly note: string | null;
+  readonly auColumns: AuColumns | null;
+  readonly auSummary: readonly AuSummary[];
+  /** face 0's AU intensities over time, for the chart: timestamps and one series per intensity AU */
+  readonly series: { readonly timestamps: Float64Array; readonly intensities: readonly Float32Array[] };
+  /** milliseconds per stage, summed over frames */
+  readonly stageMs: Record<string, number>;
+}
+
+export interface AnalysisWorkerApi {
+  /** loads models and creates the inference sessions; returns the compute path in use */
+  init(models: AnalysisModels): Promise<{ computePath: string }>;
+  /** starts a video; any previous one is dropped */
+  begin(video: VideoInfo, options: AnalysisOptions): Promise<void>;
+  /** analyses one frame (its buffer is transferred) */
+  pushFrame(frame: RawVideoFrame): Promise<FrameUpdate>;
+  /** ends the video: postprocessing and CSV; `stoppedBy` marks a partial result */
+  finish(stoppedBy: string | null): Promise<AnalysisResult>;
+}

@@ -4,7 +4,7 @@
  * the same whatever the number of workers; several workers analyse several
  * videos of a batch at once.
  */
-import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
+import type { RawVideoFrame, VideoInfo, VideoSource } from '../video/types.ts';
 import type { AuColumns } from '../core/result.ts';
 
 /** The models a worker needs, as bytes (read once on the main thread, from our origin and IndexedDB). */
@@ -68,4 +68,27 @@ export interface AnalysisWorkerApi {
   pushFrame(frame: RawVideoFrame): Promise<FrameUpdate>;
   /** ends the video: postprocessing and CSV; `stoppedBy` marks a partial result */
   finish(stoppedBy: string | null): Promise<AnalysisResult>;
+}
+
+/** One video for the pool (main thread side). */
+export interface AnalysisJob {
+  readonly source: VideoSource;
+  readonly options: AnalysisOptions;
+  /** abort = cancel: the run stops and resolves with a partial result of what was computed */
+  readonly signal: AbortSignal;
+  /** called for every analysed frame, in order */
+  onFrame(update: FrameUpdate): void;
+}
+
+/**
+ * The worker pool as the UI sees it (src/worker/pool.ts: `createAnalysisPool(models, size?)`).
+ * `run` resolves with the result, partial when cancelled or when decoding failed midway; it
+ * rejects (with the VideoInputError's message) only when not a single frame could be decoded.
+ * Videos given to `run` at once are analysed in parallel, one per worker, the rest wait.
+ */
+export interface AnalysisRunner {
+  readonly computePath: string;
+  readonly workers: number;
+  run(job: AnalysisJob): Promise<AnalysisResult>;
+  dispose(): void;
 }

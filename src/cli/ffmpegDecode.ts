@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import type { BgrImage } from '../core/image.ts';
 import { VideoInputError } from '../core/errors.ts';
+import type { DecodedFrame } from '../core/analysis/frame.ts';
 
 /** What a video holds, in display orientation (rotation already applied). */
 export interface VideoInfo {
@@ -16,14 +16,6 @@ export interface VideoInfo {
   readonly durationSeconds: number | null;
 }
 
-/** One decoded frame: OpenCV's BGR bytes and its own presentation time. */
-export interface DecodedFrame {
-  /** 0-based decode order index */
-  readonly index: number;
-  /** seconds from the first frame's presentation time */
-  readonly timestamp: number;
-  readonly image: BgrImage;
-}
 
 interface ProbeStream {
   codec_name?: string;

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { VideoInputError } from '../core/errors.ts';
 import type { BgrImage } from '../core/image.ts';
 import { decodeJpegBgr, isJpeg, JpegFormatError, JpegUnsupportedError, readJpegSize } from '../core/jpeg/decodeJpeg.ts';
-import type { DecodedFrame, VideoInfo } from './ffmpegDecode.ts';
+import type { VideoInfo } from './ffmpegDecode.ts';
+import type { DecodedFrame } from '../core/analysis/frame.ts';
 
 /*
  * Image folders, as OpenFace's `FeatureExtraction -fdir DIR -asvid` reads

@@ -4,10 +4,10 @@ import { encode as encodePng } from 'fast-png';
 import { VideoInputError } from '../core/errors.ts';
 import { formatAuCsv } from '../core/csv/auCsv.ts';
 import { encodeHogFrame } from '../core/hog/hogFile.ts';
-import { AuPipeline, STAGES } from '../core/pipeline.ts';
-import type { FrameResult } from '../core/result.ts';
+import { VideoAnalysis } from '../core/analysis/videoAnalysis.ts';
 import type { BgrImage } from '../core/image.ts';
-import { decodeVideo, probeVideo, type DecodedFrame, type VideoInfo } from './ffmpegDecode.ts';
+import { decodeVideo, probeVideo, type VideoInfo } from './ffmpegDecode.ts';
+import type { DecodedFrame } from '../core/analysis/frame.ts';
 import { decodeImageSequence, probeImageSequence } from './imageSequence.ts';
 import { loadModelFolder } from './modelFolder.ts';
 import type { ExecutionProvider } from '../models/node.ts';
@@ -85,13 +85,7 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessSumm
 
 async function runFrames(options: ProcessOptions, models: OpenFaceModels, source: FaceSource): Promise<ProcessSummary> {
   const { info, frames } = openFrames(options.video, options.fps);
-  // One AU pipeline per face: the running median is person-specific.
-  const pipelines = new Map<number, AuPipeline>();
-  const pipelineFor = (faceId: number): AuPipeline => {
-    let pipeline = pipelines.get(faceId);
-    if (!pipeline) pipelines.set(faceId, (pipeline = new AuPipeline(models)));
-    return pipeline;
-  };
+  const analysis = new VideoAnalysis(models);
   const progress = new ProgressLine(basename(options.video), info.frameCountHint);
   if (options.alignedOut) mkdirSync(options.alignedOut, { recursive: true });
   const hogFd = options.hogOut ? openSync(options.hogOut, 'w') : null;
@@ -108,13 +102,10 @@ async function runFrames(options: ProcessOptions, models: OpenFaceModels, source
       decodeMs += performance.now() - decodeStart;
       if (next.done || stoppedBy) break;
       const decoded = next.value;
-      for (const face of await source.facesIn(decoded)) {
-        const out = pipelineFor(face.faceId).addFrame(decoded.image, face);
-        // The .hog file and aligned faces follow OpenFace's single face: face 0.
-        if (face.faceId !== 0) continue;
-        if (hogFd !== null) writeSync(hogFd, encodeHogFrame(out.hog, { success: out.success }));
-        if (options.alignedOut && out.alignedFace) writeAlignedPng(options.alignedOut, decoded.index, out.alignedFace);
-      }
+      // The .hog file and aligned faces follow OpenFace's single face: face 0.
+      const first = analysis.addFrame(decoded.image, await source.facesIn(decoded));
+      if (first && hogFd !== null) writeSync(hogFd, encodeHogFrame(first.hog, { success: first.success }));
+      if (first?.alignedFace && options.alignedOut) writeAlignedPng(options.alignedOut, decoded.index, first.alignedFace);
       frameCount++;
       progress.update(frameCount);
     }
@@ -130,20 +121,10 @@ async function runFrames(options: ProcessOptions, models: OpenFaceModels, source
     // ffmpeg decodes what it can of a cut-off file and still exits 0.
     stoppedBy = `only ${frameCount} of the ${info.frameCountHint} frames the file announces could be decoded (is it truncated or damaged?)`;
   }
-  const rows: FrameResult[] = [];
-  const stageMs: Record<string, number> = { decode: decodeMs, ...source.timings() };
-  for (const stage of STAGES) stageMs[stage] = 0;
-  let auColumns = null;
-  for (const pipeline of pipelines.values()) {
-    const result = pipeline.finish();
-    rows.push(...result.rows);
-    auColumns = result.auColumns;
-    const timings = pipeline.timings();
-    for (const stage of STAGES) stageMs[stage] += timings[stage];
-  }
-  rows.sort((a, b) => a.frame - b.frame || a.faceId - b.faceId);
+  const { rows, auColumns } = analysis.finish();
+  const stageMs: Record<string, number> = { decode: decodeMs, ...source.timings(), ...analysis.timings() };
   const out = stoppedBy ? options.out.replace(/(\.csv)?$/i, '.partial.csv') : options.out;
-  writeFileSync(out, formatAuCsv(rows, auColumns ?? { intensityNames: [], presenceNames: [] }));
+  writeFileSync(out, formatAuCsv(rows, auColumns));
   const tracked = rows.filter((r) => r.success).length;
   const provenance = {
     tool: 'splitface',
@@ -153,7 +134,7 @@ async function runFrames(options: ProcessOptions, models: OpenFaceModels, source
     frames: frameCount,
     rows: rows.length,
     rows_tracked: tracked,
-    faces: pipelines.size,
+    faces: analysis.faces,
     landmarks: source.provenance,
     openface_models: { folder: resolve(options.models), files: models.files },
     au_models: 'AU_all_best.txt (dynamic models with person-specific running median, offline postprocessing)',

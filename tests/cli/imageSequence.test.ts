@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode as encodePng } from 'fast-png';
 import { decodeImageSequence, probeImageSequence } from '../../src/cli/imageSequence.ts';
-import type { DecodedFrame } from '../../src/cli/ffmpegDecode.ts';
+import type { DecodedFrame } from '../../src/core/analysis/frame.ts';
 import { runCli } from '../helpers/cli.ts';
 import { hasFfmpeg, sharedPath, sharedSkipReason, SKIP_NO_FFMPEG, suiteTitle } from '../helpers/shared.ts';
 

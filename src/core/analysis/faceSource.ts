@@ -1,0 +1,169 @@
+/**
+ * Where a run's landmarks come from, one frame at a time: an OpenFace CSV
+ * (CLI), SplitFace's own tracker (CLI and browser), or, without the user's
+ * OpenFace folder, the npm-package nets alone (browser).
+ */
+import type { FaceObservation } from '../pipeline.ts';
+import type { DecodedFrame } from './frame.ts';
+import type { FaceTracker } from '../track/faceTracker.ts';
+import type { FaceDetectorStage, InitialLandmarkStage } from '../track/faceTracker.ts';
+import type { Pdm } from '../pdm/pdm.ts';
+import { cameraForFrame, headPose } from '../pose/headPose.ts';
+
+export interface FaceSource {
+  /**
+   * The faces in one frame. With one face there is always exactly one
+   * observation (success false when no face was found), so every frame gets
+   * its row, as in OpenFace.
+   */
+  facesIn(frame: DecodedFrame): Promise<FaceObservation[]>;
+  /** milliseconds spent per stage, summed over frames */
+  timings(): Record<string, number>;
+  /** what produced the landmarks, for the provenance file */
+  readonly provenance: Record<string, unknown>;
+  /** a note for the user at the end of the run, or null */
+  note(): string | null;
+  release(): Promise<void>;
+}
+
+/** The row of a frame without a face: success 0, as OpenFace writes it. */
+export function failedObservation(frame: DecodedFrame, faceId: number): FaceObservation {
+  return {
+    frame: frame.index + 1,
+    faceId,
+    timestamp: frame.timestamp,
+    success: false,
+    confidence: 0,
+    landmarks: null,
+    paramsGlobal: null,
+    paramsLocal: null,
+    pose: null,
+  };
+}
+
+function missedFacesNote(failed: number, allFaces: boolean): string | null {
+  if (failed === 0) return null;
+  return `${failed} ${allFaces ? 'face-frames' : 'frames'} without a tracked face (success=0): no face found, or the face validator rejected the fit`;
+}
+
+/** Provenance fields shared by the tracker sources. */
+export interface TrackerDescription {
+  /** the inference backend, e.g. 'onnxruntime-web (wasm, 2 threads)' */
+  readonly inference: string;
+  /** the npm-package models used (manifest entries or their file names) */
+  readonly models: readonly unknown[];
+}
+
+/**
+ * SplitFace's own tracker (detector, rough landmarks, OpenFace's CLNF), with
+ * OpenFace's head pose from the PDM. `release` frees the tracker's sessions.
+ */
+export function trackerFaceSource(
+  tracker: FaceTracker,
+  pdm: Pdm,
+  allFaces: boolean,
+  description: TrackerDescription,
+  release: () => Promise<void>,
+): FaceSource {
+  let poseMs = 0;
+  let failed = 0;
+  return {
+    async facesIn(frame) {
+      const faces = await tracker.next(frame.image);
+      if (!allFaces && faces.length === 0) {
+        failed++;
+        return [failedObservation(frame, 0)];
+      }
+      const camera = cameraForFrame(frame.image.width, frame.image.height);
+      return faces.map(({ faceId, fit }) => {
+        if (!fit.success) failed++;
+        // OpenFace's pose: solvePnP from the PDM's 3D shape, camera guessed from the frame size.
+        const start = performance.now();
+        const { pose } = headPose(pdm, fit.landmarks, fit.paramsGlobal, fit.paramsLocal, camera);
+        poseMs += performance.now() - start;
+        return {
+          frame: frame.index + 1,
+          faceId,
+          timestamp: frame.timestamp,
+          success: fit.success,
+          confidence: fit.confidence,
+          landmarks: fit.landmarks,
+          paramsGlobal: fit.paramsGlobal,
+          paramsLocal: fit.paramsLocal,
+          pose,
+        };
+      });
+    },
+    timings: () => ({ ...tracker.timings, pose: poseMs }),
+    provenance: {
+      source: 'splitface-tracker',
+      inference: description.inference,
+      detector: description.models[0],
+      initial_landmarks: description.models[1],
+      refinement: 'OpenFace CLNF (model/main_clnf_general.txt from the OpenFace model folder)',
+      faces: allFaces ? 'all' : 'largest',
+    },
+    note: () => missedFacesNote(failed, allFaces),
+    release,
+  };
+}
+
+/**
+ * Without the user's OpenFace folder there is no CLNF and no PDM: every frame
+ * is detected afresh and face-api's 68 points are written as they come
+ * (confidence = the detector's score), without pose, parameters or AUs.
+ */
+export function landmarkOnlyFaceSource(
+  detector: FaceDetectorStage,
+  initial: InitialLandmarkStage,
+  allFaces: boolean,
+  description: TrackerDescription,
+  release: () => Promise<void>,
+): FaceSource {
+  const timings = { detect: 0, landmarks: 0 };
+  let failed = 0;
+  return {
+    async facesIn(frame) {
+      let start = performance.now();
+      const detections = [...(await detector.detect(frame.image))].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+      timings.detect += performance.now() - start;
+      const chosen = allFaces ? detections : detections.slice(0, 1);
+      if (chosen.length === 0) {
+        failed++;
+        return allFaces ? [] : [failedObservation(frame, 0)];
+      }
+      start = performance.now();
+      const observations: FaceObservation[] = [];
+      for (const [faceId, detection] of chosen.entries()) {
+        observations.push({
+          frame: frame.index + 1,
+          faceId,
+          timestamp: frame.timestamp,
+          success: true,
+          confidence: detection.score,
+          landmarks: await initial.landmarksFor(frame.image, detection),
+          paramsGlobal: null,
+          paramsLocal: null,
+          pose: null,
+        });
+      }
+      timings.landmarks += performance.now() - start;
+      return observations;
+    },
+    timings: () => ({ ...timings }),
+    provenance: {
+      source: 'splitface-detector-only',
+      inference: description.inference,
+      detector: description.models[0],
+      landmarks: description.models[1],
+      refinement: 'none: no OpenFace model folder, so no CLNF, PDM, pose or AUs',
+      faces: allFaces ? 'all (ids in order of size, not tracked)' : 'largest',
+    },
+    note: () => {
+      const missed = missedFacesNote(failed, allFaces);
+      const why = 'Landmarks only: AU columns, pose and PDM parameters need the OpenFace model folder.';
+      return missed ? `${why} ${missed}` : why;
+    },
+    release,
+  };
+}

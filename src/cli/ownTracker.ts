@@ -1,8 +1,5 @@
-import { BlazeFaceDetector, BLAZEFACE_BACK } from '../core/detect/blazeface.ts';
-import { FaceApi68Landmarker } from '../core/landmarks/faceApi68.ts';
-import { BLAZEFACE_TO_FACE_API_CROP, squareCropAround } from '../core/landmarks/faceCrop.ts';
-import { ClnfTracker } from '../core/clnf/index.ts';
-import { FaceTracker, type FaceTrackerOptions } from '../core/track/faceTracker.ts';
+import { createDetectionStages, createFaceTracker } from '../core/analysis/ownTracker.ts';
+import type { FaceTracker, FaceTrackerOptions } from '../core/track/faceTracker.ts';
 import { createNodeBackend, type ExecutionProvider } from '../models/node.ts';
 import { readModelFile } from '../models/nodeModelStore.ts';
 import { MODEL_FILES, type ModelFileEntry } from '../models/manifest.ts';
@@ -17,11 +14,7 @@ export interface OwnTracker {
   release(): Promise<void>;
 }
 
-/**
- * SplitFace's own face tracker for Node: BlazeFace (back-camera variant, which
- * also finds small faces) and face-api's 68-point net from public/models start
- * a track, OpenFace's CLNF from the user's model folder follows it.
- */
+/** SplitFace's own face tracker on onnxruntime-node, with the models from public/models. */
 export async function createOwnTracker(
   folder: ModelFolder,
   options: Partial<FaceTrackerOptions>,
@@ -31,22 +24,11 @@ export async function createOwnTracker(
   const backend = createNodeBackend({ executionProvider, onFallback });
   const detectorFile = readModelFile(MODEL_FILES.blazeFaceBack);
   const landmarkFile = readModelFile(MODEL_FILES.faceApiLandmarks68);
-  const detector = await BlazeFaceDetector.create(backend, detectorFile.bytes, BLAZEFACE_BACK);
-  const landmarker = await FaceApi68Landmarker.create(backend, landmarkFile.bytes);
-  const clnf = new ClnfTracker(await folder.clnf());
-  const tracker = new FaceTracker(
-    detector,
-    { landmarksFor: (image, detection) => landmarker.detect(image, squareCropAround(detection.box, BLAZEFACE_TO_FACE_API_CROP)) },
-    clnf,
-    options,
-  );
+  const stages = await createDetectionStages(backend, { blazeFaceBack: detectorFile.bytes, faceApi68: landmarkFile.bytes });
   return {
-    tracker,
+    tracker: createFaceTracker(stages, await folder.clnf(), options),
     backend: backend.name,
     models: [detectorFile.entry, landmarkFile.entry],
-    release: async () => {
-      await detector.release();
-      await landmarker.release();
-    },
+    release: () => stages.release(),
   };
 }

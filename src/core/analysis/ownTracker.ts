@@ -1,0 +1,44 @@
+/**
+ * SplitFace's own face tracking, assembled from its parts for any ONNX
+ * runtime: BlazeFace (back-camera variant, which also finds small faces) and
+ * face-api's 68-point net start a track, OpenFace's CLNF from the user's
+ * model folder follows it. The CLI passes onnxruntime-node, the browser's
+ * workers onnxruntime-web.
+ */
+import { BlazeFaceDetector, BLAZEFACE_BACK } from '../detect/blazeface.ts';
+import { FaceApi68Landmarker } from '../landmarks/faceApi68.ts';
+import { BLAZEFACE_TO_FACE_API_CROP, squareCropAround } from '../landmarks/faceCrop.ts';
+import { ClnfTracker, type ClnfModels } from '../clnf/index.ts';
+import { FaceTracker, type FaceDetectorStage, type FaceTrackerOptions, type InitialLandmarkStage } from '../track/faceTracker.ts';
+import type { InferenceBackend } from '../../models/onnx.ts';
+
+/** The npm-package nets (bytes of public/models files). */
+export interface DetectionModelBytes {
+  readonly blazeFaceBack: Uint8Array;
+  readonly faceApi68: Uint8Array;
+}
+
+/** The detector and the rough-landmark stage, with their inference sessions. */
+export interface DetectionStages {
+  readonly detector: FaceDetectorStage;
+  readonly initial: InitialLandmarkStage;
+  release(): Promise<void>;
+}
+
+export async function createDetectionStages(backend: InferenceBackend, models: DetectionModelBytes): Promise<DetectionStages> {
+  const detector = await BlazeFaceDetector.create(backend, models.blazeFaceBack, BLAZEFACE_BACK);
+  const landmarker = await FaceApi68Landmarker.create(backend, models.faceApi68);
+  return {
+    detector,
+    initial: { landmarksFor: (image, detection) => landmarker.detect(image, squareCropAround(detection.box, BLAZEFACE_TO_FACE_API_CROP)) },
+    release: async () => {
+      await detector.release();
+      await landmarker.release();
+    },
+  };
+}
+
+/** A new tracker (one per video: it holds the video's tracks) over shared stages. */
+export function createFaceTracker(stages: DetectionStages, clnf: ClnfModels, options: Partial<FaceTrackerOptions>): FaceTracker {
+  return new FaceTracker(stages.detector, stages.initial, new ClnfTracker(clnf), options);
+}

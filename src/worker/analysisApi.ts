@@ -6,6 +6,7 @@
  */
 import type { RawVideoFrame, VideoInfo, VideoSource } from '../video/types.ts';
 import type { AuColumns } from '../core/result.ts';
+import type { AuSeries, AuSummaryRow } from '../core/analysis/auSummary.ts';
 
 /** The models a worker needs, as bytes (read once on the main thread, from our origin and IndexedDB). */
 export interface AnalysisModels {
@@ -29,14 +30,8 @@ export interface FrameUpdate {
   readonly preview: { readonly width: number; readonly height: number; readonly rgba: Uint8ClampedArray } | null;
 }
 
-/** Per-AU summary for the results table. */
-export interface AuSummary {
-  readonly name: string;
-  /** mean intensity over tracked frames (null for presence-only AUs) */
-  readonly meanIntensity: number | null;
-  /** share of tracked frames with the AU present, 0..1 (null for intensity-only AUs) */
-  readonly presentShare: number | null;
-}
+/** Per-AU summary for the results table (computed by the core). */
+export type { AuSummaryRow as AuSummary } from '../core/analysis/auSummary.ts';
 
 /** One video's result. */
 export interface AnalysisResult {
@@ -52,9 +47,9 @@ export interface AnalysisResult {
   /** something the user should know (frames without a face, no AU models...), or null */
   readonly note: string | null;
   readonly auColumns: AuColumns | null;
-  readonly auSummary: readonly AuSummary[];
+  readonly auSummary: readonly AuSummaryRow[];
   /** face 0's AU intensities over time, for the chart: timestamps and one series per intensity AU */
-  readonly series: { readonly timestamps: Float64Array; readonly intensities: readonly Float32Array[] };
+  readonly series: AuSeries;
   /** milliseconds per stage, summed over frames */
   readonly stageMs: Record<string, number>;
 }

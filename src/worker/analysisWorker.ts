@@ -1,0 +1,41 @@
+/**
+ * Analysis worker entry (comlink). Calls are chained so that frames are
+ * analysed strictly in the order they were sent, even though comlink starts
+ * handling a message while an earlier one still awaits inference.
+ */
+import * as Comlink from 'comlink';
+import type { AnalysisModels, AnalysisOptions, AnalysisResult, AnalysisWorkerApi, FrameUpdate } from './analysisApi.ts';
+import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
+import { createWebBackend } from '../models/web.ts';
+import { FrameAnalyser } from './frameAnalyser.ts';
+
+let analyser: FrameAnalyser | null = null;
+let queue: Promise<unknown> = Promise.resolve();
+
+function inOrder<T>(work: () => T | Promise<T>): Promise<T> {
+  const next = queue.then(work);
+  queue = next.catch(() => {});
+  return next;
+}
+
+function requireAnalyser(): FrameAnalyser {
+  if (!analyser) throw new Error('the analysis worker was not initialised');
+  return analyser;
+}
+
+const api: AnalysisWorkerApi = {
+  init: (models: AnalysisModels) =>
+    inOrder(async () => {
+      analyser = await FrameAnalyser.create(await createWebBackend(), models);
+      return { computePath: analyser.computePath };
+    }),
+  begin: (video: VideoInfo, options: AnalysisOptions) => inOrder(() => requireAnalyser().begin(video, options)),
+  pushFrame: (frame: RawVideoFrame): Promise<FrameUpdate> =>
+    inOrder(async () => {
+      const update = await requireAnalyser().pushFrame(frame);
+      return update.preview ? Comlink.transfer(update, [update.preview.rgba.buffer]) : update;
+    }),
+  finish: (stoppedBy: string | null): Promise<AnalysisResult> => inOrder(() => requireAnalyser().finish(stoppedBy)),
+};
+
+Comlink.expose(api);

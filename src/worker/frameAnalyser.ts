@@ -1,0 +1,150 @@
+/**
+ * The analysis of one video inside a worker, frames in order: conversion of
+ * the decoder's planes to OpenCV's BGR, landmarks (own tracker, or the
+ * detector alone without an OpenFace folder), the AU engine, and the CSV at
+ * the end. Free of worker plumbing so that it can be driven directly.
+ */
+import type { AnalysisModels, AnalysisOptions, AnalysisResult, FrameUpdate } from './analysisApi.ts';
+import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
+import { rawFrameToBgr } from '../video/rawFrameToBgr.ts';
+import type { InferenceBackend } from '../models/onnx.ts';
+import { loadOpenFaceModels, type ModelFileReader, type OpenFaceModels } from '../core/model/openfaceModels.ts';
+import { loadClnfModels, type ClnfModels } from '../core/clnf/index.ts';
+import { createDetectionStages, createFaceTracker, type DetectionStages } from '../core/analysis/ownTracker.ts';
+import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
+import { VideoAnalysis } from '../core/analysis/videoAnalysis.ts';
+import { auIntensitySeries, summarizeAus } from '../core/analysis/auSummary.ts';
+import { formatAuCsv } from '../core/csv/auCsv.ts';
+import type { BgrImage } from '../core/image.ts';
+
+/** The live view gets a frame at most this often. */
+const PREVIEW_INTERVAL_MS = 250;
+/** and at most this wide (nearest-neighbour downscale keeps the transfer small) */
+const PREVIEW_MAX_WIDTH = 640;
+
+export const OPENFACE_FOLDER_LABEL = 'OpenFace model folder';
+
+/** Upright BGR → RGBA for a canvas, every `step`-th pixel. */
+export function previewRgba(image: BgrImage, maxWidth = PREVIEW_MAX_WIDTH): { width: number; height: number; rgba: Uint8ClampedArray } {
+  const step = Math.max(1, Math.ceil(image.width / maxWidth));
+  const width = Math.floor(image.width / step);
+  const height = Math.floor(image.height / step);
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0, o = 0; y < height; y++) {
+    let i = y * step * image.width * 3;
+    for (let x = 0; x < width; x++, o += 4, i += step * 3) {
+      rgba[o] = image.data[i + 2];
+      rgba[o + 1] = image.data[i + 1];
+      rgba[o + 2] = image.data[i];
+      rgba[o + 3] = 255;
+    }
+  }
+  return { width, height, rgba };
+}
+
+interface OpenFaceSet {
+  readonly au: OpenFaceModels;
+  readonly clnf: ClnfModels;
+}
+
+interface Run {
+  readonly video: VideoInfo;
+  readonly options: AnalysisOptions;
+  readonly source: FaceSource;
+  readonly analysis: VideoAnalysis;
+  frames: number;
+  convertMs: number;
+  lastPreview: number;
+}
+
+export class FrameAnalyser {
+  private run: Run | null = null;
+
+  private constructor(
+    private readonly backend: InferenceBackend,
+    private readonly stages: DetectionStages,
+    private readonly openface: OpenFaceSet | null,
+  ) {}
+
+  static async create(backend: InferenceBackend, models: AnalysisModels): Promise<FrameAnalyser> {
+    const stages = await createDetectionStages(backend, models);
+    let openface: OpenFaceSet | null = null;
+    if (models.openface) {
+      const files = models.openface;
+      const read: ModelFileReader = async (path) => files.get(path);
+      openface = { au: await loadOpenFaceModels(read, OPENFACE_FOLDER_LABEL), clnf: await loadClnfModels(read, OPENFACE_FOLDER_LABEL) };
+    }
+    return new FrameAnalyser(backend, stages, openface);
+  }
+
+  get computePath(): string {
+    return this.backend.name;
+  }
+
+  begin(video: VideoInfo, options: AnalysisOptions): void {
+    const description = { inference: this.backend.name, models: ['blazeface_back_256.onnx', 'face_landmark_68.onnx'] };
+    const keepStages = async () => {}; // the sessions outlive the video: the worker reuses them
+    const source = this.openface
+      ? trackerFaceSource(createFaceTracker(this.stages, this.openface.clnf, { allFaces: options.allFaces }), this.openface.au.pdm, options.allFaces, description, keepStages)
+      : landmarkOnlyFaceSource(this.stages.detector, this.stages.initial, options.allFaces, description, keepStages);
+    this.run = { video, options, source, analysis: new VideoAnalysis(this.openface?.au ?? null), frames: 0, convertMs: 0, lastPreview: -Infinity };
+  }
+
+  async pushFrame(frame: RawVideoFrame): Promise<FrameUpdate> {
+    const run = this.requireRun();
+    let start = performance.now();
+    const image = rawFrameToBgr(frame);
+    run.convertMs += performance.now() - start;
+    const faces = await run.source.facesIn({ index: frame.index, timestamp: frame.timestamp, image });
+    run.analysis.addFrame(image, faces);
+    run.frames++;
+    start = performance.now();
+    const preview = start - run.lastPreview >= PREVIEW_INTERVAL_MS ? previewRgba(image) : null;
+    if (preview) run.lastPreview = start;
+    return {
+      index: frame.index,
+      faces: faces.map((f) => ({ faceId: f.faceId, success: f.success, landmarks: f.landmarks })),
+      preview,
+    };
+  }
+
+  finish(stoppedBy: string | null): AnalysisResult {
+    const run = this.requireRun();
+    this.run = null;
+    const { rows, auColumns } = run.analysis.finish();
+    const tracked = rows.filter((r) => r.success).length;
+    const provenance: Record<string, unknown> = {
+      tool: 'splitface (browser)',
+      video: run.video,
+      frames: run.frames,
+      rows: rows.length,
+      rows_tracked: tracked,
+      faces: run.analysis.faces,
+      landmarks: run.source.provenance,
+      openface_models: this.openface ? { folder: OPENFACE_FOLDER_LABEL, files: this.openface.au.files } : null,
+      au_models: this.openface ? 'AU_all_best.txt (dynamic models with person-specific running median, offline postprocessing)' : 'none (no OpenFace model folder imported)',
+      partial: stoppedBy !== null,
+      stopped_by: stoppedBy,
+      written: new Date().toISOString(),
+    };
+    return {
+      csv: formatAuCsv(rows, auColumns),
+      provenance,
+      frames: run.frames,
+      rows: rows.length,
+      tracked,
+      partial: stoppedBy !== null,
+      stoppedBy,
+      note: run.source.note(),
+      auColumns,
+      auSummary: auColumns ? summarizeAus(rows, auColumns) : [],
+      series: auColumns ? auIntensitySeries(rows, auColumns) : { timestamps: new Float64Array(0), intensities: [] },
+      stageMs: { convert: run.convertMs, ...run.source.timings(), ...run.analysis.timings() },
+    };
+  }
+
+  private requireRun(): Run {
+    if (!this.run) throw new Error('no video started: call begin first');
+    return this.run;
+  }
+}

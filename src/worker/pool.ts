@@ -1,0 +1,136 @@
+/**
+ * A pool of analysis workers. Each video runs in one worker from start to
+ * end (the tracker and the running median need its frames in order), so the
+ * CSV is the same for any pool size; several videos run at once, one per
+ * worker. Frames go to the worker as transferables through a bounded queue:
+ * decoding waits when the worker falls behind, so memory does not grow with
+ * the length of the video.
+ */
+import * as Comlink from 'comlink';
+import { SplitFaceError, VideoInputError } from '../core/errors.ts';
+import type { AnalysisJob, AnalysisModels, AnalysisResult, AnalysisRunner, AnalysisWorkerApi, FrameUpdate } from './analysisApi.ts';
+
+/** frames in flight per worker (decoded, not yet analysed) */
+export const QUEUE_DEPTH = 10;
+
+export const CANCELLED_BY_USER = 'cancelled by the user';
+
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4));
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly api: Comlink.Remote<AnalysisWorkerApi>;
+  /** rejects when the worker dies (uncaught error, out of memory) */
+  readonly crashed: Promise<never>;
+  busy: boolean;
+}
+
+const CRASH_PREFIX = 'the analysis worker stopped';
+
+function isWorkerCrash(error: unknown): boolean {
+  return error instanceof SplitFaceError && error.message.startsWith(CRASH_PREFIX);
+}
+
+function spawn(): PoolWorker {
+  const worker = new Worker(new URL('./analysisWorker.ts', import.meta.url), { type: 'module', name: 'splitface-analysis' });
+  const crashed = new Promise<never>((_, reject) => {
+    worker.addEventListener('error', (event) => reject(new SplitFaceError(`${CRASH_PREFIX}: ${event.message || 'it crashed (out of memory?)'}`)));
+  });
+  crashed.catch(() => {}); // observed by the run that is using the worker
+  return { worker, api: Comlink.wrap<AnalysisWorkerApi>(worker), crashed, busy: false };
+}
+
+/** Runs `job` on one worker: decode on this thread, analysis there, at most QUEUE_DEPTH frames apart. */
+async function runOnWorker(pw: PoolWorker, job: AnalysisJob): Promise<AnalysisResult> {
+  const call = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, pw.crashed]);
+  await call(pw.api.begin(job.source.info, job.options));
+  const inFlight: Promise<FrameUpdate>[] = [];
+  const settleOldest = async () => job.onFrame(await call(inFlight.shift()!));
+  let decoded = 0;
+  let stoppedBy: string | null = null;
+  try {
+    for await (const frame of job.source.frames(job.signal)) {
+      if (job.signal.aborted) break;
+      inFlight.push(pw.api.pushFrame(Comlink.transfer(frame, [frame.data])));
+      decoded++;
+      if (inFlight.length >= QUEUE_DEPTH) await settleOldest();
+    }
+    while (inFlight.length > 0) await settleOldest();
+  } catch (error) {
+    // A damaged stream (or a frame the engine could not take) keeps the frames before it;
+    // nothing decoded at all, or a dead worker, is a failure of the whole video.
+    if (decoded === 0 || isWorkerCrash(error)) throw error;
+    stoppedBy = error instanceof Error ? error.message : String(error);
+    await Promise.allSettled(inFlight.splice(0));
+  }
+  if (job.signal.aborted) stoppedBy = CANCELLED_BY_USER;
+  if (decoded === 0 && !stoppedBy) throw new VideoInputError(`${job.source.info.name}: the file holds no video frames`);
+  return call(pw.api.finish(stoppedBy));
+}
+
+export async function createAnalysisPool(models: AnalysisModels, size = defaultWorkerCount()): Promise<AnalysisRunner> {
+  const workers: PoolWorker[] = [];
+  const init = async (): Promise<{ pw: PoolWorker; computePath: string }> => {
+    const pw = spawn();
+    const { computePath } = await Promise.race([pw.api.init(models), pw.crashed]);
+    return { pw, computePath };
+  };
+  let computePath = '';
+  for (const started of await Promise.all(Array.from({ length: size }, init))) {
+    workers.push(started.pw);
+    computePath = started.computePath;
+  }
+  const waiting: (() => void)[] = [];
+  const acquire = async (): Promise<PoolWorker> => {
+    for (;;) {
+      const free = workers.find((w) => !w.busy);
+      if (free) {
+        free.busy = true;
+        return free;
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+  };
+  const releaseWorker = async (pw: PoolWorker, healthy: boolean) => {
+    if (!healthy) {
+      // A crashed worker is replaced, so the rest of the batch goes on.
+      pw.worker.terminate();
+      const index = workers.indexOf(pw);
+      try {
+        workers[index] = (await init()).pw;
+      } catch {
+        workers.splice(index, 1);
+      }
+    } else {
+      pw.busy = false;
+    }
+    waiting.shift()?.();
+  };
+  return {
+    get computePath() {
+      return `${computePath}, ${workers.length} worker${workers.length === 1 ? '' : 's'}`;
+    },
+    get workers() {
+      return workers.length;
+    },
+    async run(job: AnalysisJob): Promise<AnalysisResult> {
+      const pw = await acquire();
+      let healthy = true;
+      try {
+        return await runOnWorker(pw, job);
+      } catch (error) {
+        healthy = !isWorkerCrash(error);
+        throw error;
+      } finally {
+        await job.source.close().catch(() => {});
+        void releaseWorker(pw, healthy);
+      }
+    },
+    dispose() {
+      for (const pw of workers) pw.worker.terminate();
+      workers.length = 0;
+    },
+  };
+}

@@ -8,7 +8,8 @@ import type { AnalysisModels, AnalysisOptions, AnalysisResult, FrameUpdate } fro
 import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
 import { rawFrameToBgr } from '../video/rawFrameToBgr.ts';
 import type { InferenceBackend } from '../models/onnx.ts';
-import { loadOpenFaceModels, type ModelFileReader, type OpenFaceModels } from '../core/model/openfaceModels.ts';
+import { loadOpenFaceModels, type OpenFaceModels } from '../core/model/openfaceModels.ts';
+import { bytesReader } from '../models/openfaceReader.ts';
 import { loadClnfModels, type ClnfModels } from '../core/clnf/index.ts';
 import { createDetectionStages, createFaceTracker, type DetectionStages } from '../core/analysis/ownTracker.ts';
 import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
@@ -70,8 +71,7 @@ export class FrameAnalyser {
     const stages = await createDetectionStages(backend, models);
     let openface: OpenFaceSet | null = null;
     if (models.openface) {
-      const files = models.openface;
-      const read: ModelFileReader = async (path) => files.get(path);
+      const read = bytesReader(models.openface);
       openface = { au: await loadOpenFaceModels(read, OPENFACE_FOLDER_LABEL), clnf: await loadClnfModels(read, OPENFACE_FOLDER_LABEL) };
     }
     return new FrameAnalyser(backend, stages, openface);

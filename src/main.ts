@@ -1,6 +1,23 @@
 import { mount } from 'svelte';
+import './app.css';
 import App from './app/App.svelte';
+import { BatchController } from './app/batch/controller.svelte.ts';
+import { ModelController } from './app/batch/models.svelte.ts';
+import { createBrowserServices } from './app/batch/services.ts';
+import { installTestHook } from './app/testHook.ts';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');
-export default mount(App, { target });
+
+const services = createBrowserServices();
+// the folder may change only while no video is analysed
+const models = new ModelController(services, () => batch.busy);
+const batch: BatchController = new BatchController({
+  openVideo: (file) => services.openVideo(file),
+  openImageSequence: (files) => services.openImageSequence(files),
+  runner: () => models.runner(),
+});
+installTestHook(window, batch, models);
+
+export default mount(App, { target, props: { batch, models } });
+void models.start();

@@ -83,8 +83,10 @@ export async function createAnalysisPool(models: AnalysisModels, size = defaultW
     computePath = started.computePath;
   }
   const waiting: (() => void)[] = [];
+  let disposed = false;
   const acquire = async (): Promise<PoolWorker> => {
     for (;;) {
+      if (disposed) throw new SplitFaceError('the analysis engine was restarted (the OpenFace folder changed): add the video again');
       const free = workers.find((w) => !w.busy);
       if (free) {
         free.busy = true;
@@ -129,8 +131,10 @@ export async function createAnalysisPool(models: AnalysisModels, size = defaultW
       }
     },
     dispose() {
+      disposed = true;
       for (const pw of workers) pw.worker.terminate();
       workers.length = 0;
+      for (const wake of waiting.splice(0)) wake();
     },
   };
 }

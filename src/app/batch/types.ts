@@ -1,5 +1,5 @@
 /**
- * What the UI shows of a batch. The controller (src/app/batch/controller.ts)
+ * What the UI shows of a batch. The controller (src/app/batch/controller.svelte.ts)
  * owns the jobs and updates these plain objects; Svelte components only read
  * them and call the controller's methods.
  */
@@ -30,9 +30,13 @@ export interface JobView {
 /** The latest frame shown in the live view (throttled), with its landmarks. */
 export interface LivePreview {
   readonly jobId: number;
+  /** 0-based index of the frame shown */
+  readonly frameIndex: number;
   readonly image: ImageData;
   /** one entry per face: 136 values x_0..x_67, y_0..y_67 in the image's pixels */
   readonly faces: readonly Float64Array[];
+  /** the CSV face_id of each entry of `faces` */
+  readonly faceIds: readonly number[];
 }
 
 /** What the model panel shows. */

@@ -1,0 +1,417 @@
+/**
+ * The batch: the videos a user added, run through the analysis pool a few at
+ * a time (as many as it has workers). Each job moves
+ * queued -> decoding -> processing -> done | failed | cancelled, and one bad
+ * file never stops the others: its error lands in its own row. Cancelling
+ * keeps what was computed (a partial result, NAME.partial.csv).
+ *
+ * Components read the reactive fields and call the methods; nothing else
+ * writes them.
+ */
+import type { AnalysisResult, AnalysisRunner, FrameUpdate } from '../../worker/analysisApi.ts';
+import type { VideoSource } from '../../video/types.ts';
+import type { JobState, JobView, LivePreview } from './types.ts';
+import { groupInputFiles, type InputFile, type InputGroup } from './inputFiles.ts';
+import { csvFileName, sidecarFileName } from './naming.ts';
+import { ProgressRate } from './rate.ts';
+import { buildZip, sidecarJson, zipEntries } from './zip.ts';
+import { asSentence } from '../formatting.ts';
+
+/** What the controller needs from the outside world (real: services.ts; tests: fakes). */
+export interface BatchDeps {
+  openVideo(file: File): Promise<VideoSource>;
+  openImageSequence(files: File[]): Promise<VideoSource>;
+  /** the analysis pool; may reject (then queued jobs fail with its message, and the next add retries) */
+  runner(): Promise<AnalysisRunner>;
+  /** monotonic milliseconds (performance.now) */
+  now?(): number;
+}
+
+/** How often the live view may change, at most. */
+const PREVIEW_INTERVAL_MS = 100;
+
+const ACTIVE: ReadonlySet<JobState> = new Set(['queued', 'decoding', 'processing']);
+
+/** One row of the batch. */
+export class Job implements JobView {
+  readonly id: number;
+  readonly name: string;
+  readonly sizeBytes: number;
+  /** what the downloads are named after: the video's name without extension, or the folder's name */
+  readonly stem: string;
+  readonly kind: 'video' | 'images';
+  /** frames in an image sequence (known before decoding) */
+  readonly imageCount: number | null;
+  readonly allFaces: boolean;
+
+  durationSeconds: number | null = $state(null);
+  state: JobState = $state('queued');
+  framesDone = $state(0);
+  framesTotal: number | null = $state(null);
+  fps = $state(0);
+  etaSeconds: number | null = $state(null);
+  message: string | null = $state(null);
+  result: AnalysisResult | null = $state.raw(null);
+  csvName: string | null = $state(null);
+
+  /** @internal */
+  readonly files: readonly File[];
+  /** @internal */
+  readonly abort = new AbortController();
+  #csvBlob: Blob | null = null;
+  #jsonBlob: Blob | null = null;
+
+  constructor(id: number, group: InputGroup<File>, allFaces: boolean) {
+    this.id = id;
+    this.name = group.name;
+    this.stem = group.stem;
+    this.kind = group.kind;
+    this.files = group.files.map((f) => f.file);
+    this.sizeBytes = this.files.reduce((sum, f) => sum + f.size, 0);
+    this.imageCount = group.kind === 'images' ? group.files.length : null;
+    this.framesTotal = this.imageCount;
+    this.allFaces = allFaces;
+  }
+
+  get active(): boolean {
+    return ACTIVE.has(this.state);
+  }
+
+  /** the sidecar JSON's file name, next to `csvName` */
+  get jsonName(): string | null {
+    return this.result ? sidecarFileName(this.stem, this.result.partial) : null;
+  }
+
+  /** the CSV as a Blob (made once, shared by every download link) */
+  csvBlob(): Blob | null {
+    if (!this.result) return null;
+    return (this.#csvBlob ??= new Blob([this.result.csv], { type: 'text/csv;charset=utf-8' }));
+  }
+
+  /** the provenance sidecar as a Blob */
+  jsonBlob(): Blob | null {
+    if (!this.result) return null;
+    return (this.#jsonBlob ??= new Blob([sidecarJson(this.result)], { type: 'application/json' }));
+  }
+
+  /** @internal */
+  setResult(result: AnalysisResult): void {
+    this.#csvBlob = null;
+    this.#jsonBlob = null;
+    this.result = result;
+    this.csvName = csvFileName(this.stem, result.partial);
+  }
+}
+
+/** A job as the test hook and logs see it: plain data, without the CSV text or the chart series. */
+export interface JobSnapshot {
+  readonly id: number;
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly durationSeconds: number | null;
+  readonly state: JobState;
+  readonly framesDone: number;
+  readonly framesTotal: number | null;
+  readonly fps: number;
+  readonly etaSeconds: number | null;
+  readonly message: string | null;
+  readonly csvName: string | null;
+  readonly result: {
+    readonly frames: number;
+    readonly rows: number;
+    readonly tracked: number;
+    readonly partial: boolean;
+    readonly stoppedBy: string | null;
+    readonly note: string | null;
+    readonly auColumns: { readonly intensityNames: readonly string[]; readonly presenceNames: readonly string[] } | null;
+    readonly auSummary: readonly { readonly name: string; readonly meanIntensity: number | null; readonly presentShare: number | null }[];
+    readonly provenance: Record<string, unknown>;
+    readonly csvBytes: number;
+  } | null;
+}
+
+export function snapshotJob(job: JobView): JobSnapshot {
+  const r = job.result;
+  return {
+    id: job.id,
+    name: job.name,
+    sizeBytes: job.sizeBytes,
+    durationSeconds: job.durationSeconds,
+    state: job.state,
+    framesDone: job.framesDone,
+    framesTotal: job.framesTotal,
+    fps: job.fps,
+    etaSeconds: job.etaSeconds,
+    message: job.message,
+    csvName: job.csvName,
+    result: r && {
+      frames: r.frames,
+      rows: r.rows,
+      tracked: r.tracked,
+      partial: r.partial,
+      stoppedBy: r.stoppedBy,
+      note: r.note,
+      auColumns: r.auColumns && { intensityNames: [...r.auColumns.intensityNames], presenceNames: [...r.auColumns.presenceNames] },
+      auSummary: r.auSummary.map((s) => ({ name: s.name, meanIntensity: s.meanIntensity, presentShare: s.presentShare })),
+      provenance: JSON.parse(JSON.stringify(r.provenance)) as Record<string, unknown>,
+      csvBytes: r.csv.length,
+    },
+  };
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error && error.message) return error.message;
+  return String(error) || 'unknown error';
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The live view's copy of a worker preview (the worker's buffer may be reused or shared). */
+function previewImage(preview: NonNullable<FrameUpdate['preview']>): ImageData | null {
+  if (typeof ImageData === 'undefined') return null;
+  const { width, height, rgba } = preview;
+  if (rgba.length !== width * height * 4) return null;
+  const own = rgba.buffer instanceof ArrayBuffer ? (rgba as Uint8ClampedArray<ArrayBuffer>) : new Uint8ClampedArray(rgba);
+  return new ImageData(own, width, height);
+}
+
+export class BatchController {
+  jobs: Job[] = $state([]);
+  /** the latest frame of the job being watched (throttled) */
+  preview: LivePreview | null = $state.raw(null);
+  /** the job whose results (or live frames) the user chose to look at */
+  selectedId: number | null = $state(null);
+  /** applies to videos added from now on: one set of rows per face instead of the largest face only */
+  allFaces = $state(false);
+  /** what happened to the last files added that did not become jobs ('' when nothing to say) */
+  notice = $state('');
+
+  #nextId = 1;
+  #running = 0;
+  #pumping = false;
+  #lastPreviewMs = -Infinity;
+  readonly #now: () => number;
+
+  constructor(private readonly deps: BatchDeps) {
+    this.#now = deps.now ?? (() => performance.now());
+  }
+
+  /** true while any job is queued or running */
+  get busy(): boolean {
+    return this.jobs.some((j) => j.active);
+  }
+
+  get selected(): Job | null {
+    return this.jobs.find((j) => j.id === this.selectedId) ?? null;
+  }
+
+  /** jobs with something to download, in batch order */
+  get withResults(): Job[] {
+    return this.jobs.filter((j) => j.result !== null);
+  }
+
+  job(id: number): Job | null {
+    return this.jobs.find((j) => j.id === id) ?? null;
+  }
+
+  /**
+   * Adds picked or dropped files: each video one job, each folder of images
+   * one sequence job. Returns the new jobs (already queued).
+   */
+  add(files: readonly InputFile<File>[]): Job[] {
+    const { groups, skipped } = groupInputFiles(files);
+    const added = groups.map((group) => new Job(this.#nextId++, group, this.allFaces));
+    this.notice = skipped.length
+      ? `Skipped ${plural(skipped.length, 'file')} that ${skipped.length === 1 ? 'is' : 'are'} neither a video nor an image: ${skipped
+          .slice(0, 3)
+          .map((f) => f.path)
+          .join(', ')}${skipped.length > 3 ? ', …' : ''}.`
+      : '';
+    if (added.length === 0) return [];
+    this.jobs.push(...added);
+    void this.#pump();
+    return added;
+  }
+
+  /** Cancels one job: a queued job just stops; a running one stops and keeps what it computed. */
+  cancel(id: number): void {
+    const job = this.job(id);
+    if (!job || !job.active) return;
+    job.abort.abort();
+    if (job.state === 'queued') {
+      job.state = 'cancelled';
+      job.message = 'Cancelled before it started.';
+    }
+  }
+
+  cancelAll(): void {
+    for (const job of this.jobs) this.cancel(job.id);
+  }
+
+  /** Removes finished rows (done, failed, cancelled) from the list. */
+  clearFinished(): void {
+    this.jobs = this.jobs.filter((j) => j.active);
+    if (this.selectedId !== null && !this.job(this.selectedId)) this.selectedId = null;
+    if (this.preview && !this.job(this.preview.jobId)) this.preview = null;
+  }
+
+  select(id: number | null): void {
+    this.selectedId = id;
+  }
+
+  /** The CSV of a job, by its file name (data-name) or its CSV name; null when none. */
+  csv(name: string): string | null {
+    const job = this.jobs.find((j) => j.name === name) ?? this.jobs.find((j) => j.csvName === name);
+    return job?.result?.csv ?? null;
+  }
+
+  snapshot(): JobSnapshot[] {
+    return this.jobs.map(snapshotJob);
+  }
+
+  /** All results (CSV + provenance JSON per job) as one zip; null when nothing finished yet. */
+  zip(): Uint8Array | null {
+    const entries = zipEntries(this.jobs.map((j) => ({ stem: j.stem, result: j.result })));
+    return entries.length ? buildZip(entries) : null;
+  }
+
+  /** Cancels everything (page unload). */
+  dispose(): void {
+    this.cancelAll();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (;;) {
+        if (!this.jobs.some((j) => j.state === 'queued')) return;
+        let runner: AnalysisRunner;
+        try {
+          runner = await this.deps.runner();
+        } catch (error) {
+          const reason = `The analysis engine could not start: ${errorMessage(error)}`;
+          for (const job of this.jobs) {
+            if (job.state !== 'queued') continue;
+            job.state = 'failed';
+            job.message = reason;
+          }
+          return;
+        }
+        if (this.#running >= Math.max(1, runner.workers)) return;
+        const next = this.jobs.find((j) => j.state === 'queued');
+        if (!next) return;
+        this.#running++;
+        next.state = 'decoding';
+        void this.#run(next, runner).finally(() => {
+          this.#running--;
+          void this.#pump();
+        });
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async #run(job: Job, runner: AnalysisRunner): Promise<void> {
+    const signal = job.abort.signal;
+    let source: VideoSource | null = null;
+    const rate = new ProgressRate();
+    try {
+      source = job.kind === 'video' ? await this.deps.openVideo(job.files[0]!) : await this.deps.openImageSequence([...job.files]);
+      if (signal.aborted) {
+        this.#finishCancelled(job, null);
+        return;
+      }
+      const info = source.info;
+      job.durationSeconds = info.durationSeconds ?? job.durationSeconds;
+      job.framesTotal = info.frameCountHint ?? job.framesTotal;
+      const result = await runner.run({
+        source,
+        options: { allFaces: job.allFaces },
+        signal,
+        onFrame: (update) => this.#onFrame(job, update, rate),
+      });
+      if (signal.aborted && result.partial) this.#finishCancelled(job, result);
+      else if (result.partial) this.#finishFailedPartial(job, result);
+      else this.#finishDone(job, result);
+    } catch (error) {
+      if (signal.aborted) this.#finishCancelled(job, null);
+      else {
+        job.state = 'failed';
+        job.message = errorMessage(error);
+      }
+    } finally {
+      job.etaSeconds = null;
+      if (source) await source.close().catch(() => undefined);
+    }
+  }
+
+  #onFrame(job: Job, update: FrameUpdate, rate: ProgressRate): void {
+    if (job.state === 'decoding') job.state = 'processing';
+    const done = update.index + 1;
+    if (done > job.framesDone) job.framesDone = done;
+    if (job.framesTotal !== null && job.framesDone > job.framesTotal) job.framesTotal = job.framesDone;
+    const now = this.#now();
+    rate.update(job.framesDone, now);
+    if (rate.fps !== job.fps) job.fps = rate.fps;
+    const eta = rate.etaSeconds(job.framesDone, job.framesTotal);
+    job.etaSeconds = eta === null ? null : Math.round(eta);
+    if (update.preview) this.#offerPreview(job, update, now);
+  }
+
+  /** The live view follows the selected job when it is running, else the oldest running one. */
+  #watchedJobId(): number | null {
+    const selected = this.selected;
+    if (selected && selected.state === 'processing') return selected.id;
+    return this.jobs.find((j) => j.state === 'processing')?.id ?? null;
+  }
+
+  #offerPreview(job: Job, update: FrameUpdate, now: number): void {
+    const switching = this.preview?.jobId !== job.id;
+    if (!switching && now - this.#lastPreviewMs < PREVIEW_INTERVAL_MS) return;
+    if (this.#watchedJobId() !== job.id) return;
+    const image = previewImage(update.preview!);
+    if (!image) return;
+    const withLandmarks = update.faces.filter((f) => f.landmarks !== null);
+    this.#lastPreviewMs = now;
+    this.preview = {
+      jobId: job.id,
+      frameIndex: update.index,
+      image,
+      faces: withLandmarks.map((f) => f.landmarks!),
+      faceIds: withLandmarks.map((f) => f.faceId),
+    };
+  }
+
+  #finishDone(job: Job, result: AnalysisResult): void {
+    job.setResult(result);
+    job.framesDone = result.frames;
+    job.framesTotal = result.frames;
+    job.state = 'done';
+    job.message = result.note;
+    if (this.selectedId === null || !this.selected?.result) this.selectedId = job.id;
+  }
+
+  #finishFailedPartial(job: Job, result: AnalysisResult): void {
+    job.setResult(result);
+    job.framesDone = result.frames;
+    job.state = 'failed';
+    const why = asSentence(result.stoppedBy ?? 'The video could not be read to the end');
+    job.message = `${why} The ${plural(result.frames, 'frame')} before it are kept as a partial result.`;
+    if (this.selectedId === null) this.selectedId = job.id;
+  }
+
+  #finishCancelled(job: Job, result: AnalysisResult | null): void {
+    job.state = 'cancelled';
+    if (result && result.frames > 0) {
+      job.setResult(result);
+      job.framesDone = result.frames;
+      job.message = `Cancelled after ${plural(result.frames, 'frame')}; they are kept as a partial result.`;
+    } else {
+      job.message = 'Cancelled before any frame was analysed.';
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * A read-only window into the app for end-to-end tests (and for curious
+ * users in the console): `window.__splitface.jobs()` lists the batch as plain
+ * data (without CSV text or chart series), `window.__splitface.csv(name)`
+ * gives one job's CSV by its file name or CSV name. Nothing in the app reads
+ * it; it changes nothing.
+ */
+import type { BatchController, JobSnapshot } from './batch/controller.svelte.ts';
+import type { ModelController } from './batch/models.svelte.ts';
+import type { ModelStatus } from './batch/types.ts';
+
+export interface SplitFaceTestHook {
+  jobs(): JobSnapshot[];
+  csv(name: string): string | null;
+  models(): ModelStatus & { readonly engine: string; readonly engineError: string; readonly error: string };
+}
+
+declare global {
+  interface Window {
+    /** test hook, see src/app/testHook.ts */
+    readonly __splitface?: SplitFaceTestHook;
+  }
+}
+
+export function installTestHook(target: Window, batch: BatchController, models: ModelController): void {
+  const hook: SplitFaceTestHook = Object.freeze({
+    jobs: () => batch.snapshot(),
+    csv: (name: string) => batch.csv(name),
+    models: () => ({ ...models.status, engine: models.engine, engineError: models.engineError, error: models.error }),
+  });
+  Object.defineProperty(target, '__splitface', { value: hook, writable: false, configurable: false, enumerable: false });
+}

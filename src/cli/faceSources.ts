@@ -6,7 +6,7 @@ import { failedObservation, trackerFaceSource as coreTrackerFaceSource, type Fac
 import type { FaceTrackerOptions } from '../core/track/faceTracker.ts';
 import type { ModelFolder } from './modelFolder.ts';
 import { createOwnTracker } from './ownTracker.ts';
-import type { ExecutionProvider } from '../models/node.ts';
+import { DEFAULT_EXECUTION_PROVIDER, type ExecutionProvider } from '../models/node.ts';
 
 export type { FaceSource } from '../core/analysis/faceSource.ts';
 
@@ -48,7 +48,7 @@ export function csvFaceSource(path: string): FaceSource {
 export async function trackerFaceSource(
   folder: ModelFolder,
   options: Partial<FaceTrackerOptions>,
-  executionProvider: ExecutionProvider = 'cpu',
+  executionProvider: ExecutionProvider = DEFAULT_EXECUTION_PROVIDER,
   onFallback?: (message: string) => void,
 ): Promise<FaceSource> {
   const own = await createOwnTracker(folder, options, executionProvider, onFallback);

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { VideoInputError } from '../core/errors.ts';
 import type { DecodedFrame } from '../core/analysis/frame.ts';
+import { createShowinfoParser } from '../video/showinfoLog.ts';
 
 /** What a video holds, in display orientation (rotation already applied). */
 export interface VideoInfo {
@@ -83,6 +84,7 @@ export async function* decodeVideo(path: string, info: VideoInfo = probeVideo(pa
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ptsTimes: number[] = [];
+  const showinfo = createShowinfoParser();
   // stdout and stderr are separate pipes: a frame can arrive before its showinfo line.
   let wakePts: (() => void) | null = null;
   let stderrClosed = false;
@@ -95,9 +97,9 @@ export async function* decodeVideo(path: string, info: VideoInfo = probeVideo(pa
     while ((newline = stderrBuffer.indexOf('\n')) >= 0) {
       const line = stderrBuffer.slice(0, newline);
       stderrBuffer = stderrBuffer.slice(newline + 1);
-      const match = /Parsed_showinfo.*\bpts_time:\s*(-?[\d.eE+-]+)/.exec(line);
-      if (match) ptsTimes.push(Number(match[1]));
-      else if (line.trim()) stderrTail = line.trim();
+      const time = showinfo.line(line);
+      if (time !== null) ptsTimes.push(time);
+      else if (line.trim() && !line.includes('showinfo')) stderrTail = line.trim();
     }
     wakePts?.();
   });

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { basename, extname } from 'node:path';
 import { SplitFaceError } from '../core/errors.ts';
 import { processVideo, type ProcessOptions, type ProcessSummary } from './processVideo.ts';
-import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../models/node.ts';
+import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDERS, type ExecutionProvider } from '../models/node.ts';
 
 const USAGE = `splitface — OpenFace-compatible facial Action Units
 
@@ -14,10 +14,13 @@ Usage:
   --landmarks-from CSV    take the per-frame 2D landmarks (and PDM parameters) from an OpenFace CSV,
                           frame-matched, instead of tracking the face ourselves
   --all-faces             follow every face (rows per face, stable face_id) instead of the largest
-  --ep cpu|coreml|cuda|webgpu
-                          onnxruntime execution provider for the face detector and landmark nets
-                          (default cpu; falls back to cpu with a message). coreml is the Apple
-                          Neural Engine path on macOS: its first run compiles the models (30-60 s).
+  --ep wasm|cpu|coreml|cuda|webgpu
+                          onnxruntime execution provider for the face detector and landmark nets.
+                          Default wasm: onnxruntime-web's WebAssembly kernels, the browser app's own,
+                          so the CSV equals the app's. cpu, coreml, cuda, webgpu: onnxruntime-node
+                          (falls back to cpu with a message; results differ in the last digits).
+                          coreml is the Apple Neural Engine path on macOS: its first run compiles
+                          the models (30-60 s).
   --out OUT.csv           where to write the AU CSV (default: ./NAME.csv); provenance goes to OUT.json
   --hog-out OUT.hog       also write the aligned-face FHOG features in OpenFace's .hog layout
   --aligned-out DIR       also write the 112x112 aligned faces as PNG (frame_det_000000.png...)
@@ -56,7 +59,7 @@ function parseCommandLine(argv: string[]): CommandLine | null {
   if (!models) throw new SplitFaceError('--openface-models DIR is required: the OpenFace folder that holds AU_predictors/ and model/');
   const fps = values.fps === undefined ? 30 : Number(values.fps);
   if (!(fps > 0)) throw new SplitFaceError(`--fps takes a positive number, not '${values.fps}'`);
-  const ep = values.ep ?? 'cpu';
+  const ep = values.ep ?? DEFAULT_EXECUTION_PROVIDER;
   if (!(EXECUTION_PROVIDERS as readonly string[]).includes(ep)) {
     throw new SplitFaceError(`--ep takes one of ${EXECUTION_PROVIDERS.join(', ')}, not '${ep}'`);
   }

@@ -1,6 +1,6 @@
 import { createDetectionStages, createFaceTracker } from '../core/analysis/ownTracker.ts';
 import type { FaceTracker, FaceTrackerOptions } from '../core/track/faceTracker.ts';
-import { createNodeBackend, type ExecutionProvider } from '../models/node.ts';
+import { createNodeBackend, type ExecutionProvider, DEFAULT_EXECUTION_PROVIDER } from '../models/node.ts';
 import { readModelFile } from '../models/nodeModelStore.ts';
 import { MODEL_FILES, type ModelFileEntry } from '../models/manifest.ts';
 import type { ModelFolder } from './modelFolder.ts';
@@ -18,7 +18,7 @@ export interface OwnTracker {
 export async function createOwnTracker(
   folder: ModelFolder,
   options: Partial<FaceTrackerOptions>,
-  executionProvider: ExecutionProvider = 'cpu',
+  executionProvider: ExecutionProvider = DEFAULT_EXECUTION_PROVIDER,
   onFallback: (message: string) => void = () => {},
 ): Promise<OwnTracker> {
   const backend = createNodeBackend({ executionProvider, onFallback });

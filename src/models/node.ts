@@ -1,15 +1,23 @@
-/** onnxruntime-node behind the core's InferenceBackend (CPU execution provider). */
+/**
+ * The CLI's ONNX runtimes behind the core's InferenceBackend: by default
+ * onnxruntime-web's WebAssembly kernels (`wasm`), the browser's own, so the
+ * CLI and the app write the same CSV; or onnxruntime-node's native execution
+ * providers (`cpu`, `coreml`, `cuda`, `webgpu`).
+ */
 import ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import type { Float32Tensor, InferenceBackend, InferenceSession } from './onnx.ts';
+import { createOrtWebBackend } from './ortWebSession.ts';
 
-/** onnxruntime-node execution providers the CLI offers (`--ep`). */
-export const EXECUTION_PROVIDERS = ['cpu', 'coreml', 'cuda', 'webgpu'] as const;
+/** Execution providers the CLI offers (`--ep`): wasm is onnxruntime-web, the rest onnxruntime-node. */
+export const EXECUTION_PROVIDERS = ['wasm', 'cpu', 'coreml', 'cuda', 'webgpu'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+export const DEFAULT_EXECUTION_PROVIDER: ExecutionProvider = 'wasm';
 
 export interface NodeBackendOptions {
   /** threads per session; defaults to 1 so that frames can be pipelined on the other core */
   readonly intraOpThreads?: number;
-  /** preferred execution provider; sessions fall back to cpu where it is not available */
+  /** preferred execution provider (default wasm); native ones fall back to cpu where not available */
   readonly executionProvider?: ExecutionProvider;
   /** told once when the preferred provider could not be used */
   readonly onFallback?: (message: string) => void;
@@ -38,7 +46,12 @@ class NodeSession implements InferenceSession {
 
 export function createNodeBackend(options: NodeBackendOptions = {}): InferenceBackend {
   const threads = options.intraOpThreads ?? 1;
-  let provider: ExecutionProvider = options.executionProvider ?? 'cpu';
+  let provider: ExecutionProvider = options.executionProvider ?? DEFAULT_EXECUTION_PROVIDER;
+  if (provider === 'wasm') {
+    ortWeb.env.wasm.numThreads = threads;
+    ortWeb.env.logLevel = 'error';
+    return createOrtWebBackend(ortWeb, 'wasm');
+  }
   const create = (model: Uint8Array, ep: ExecutionProvider) =>
     ort.InferenceSession.create(model, {
       executionProviders: [ep],

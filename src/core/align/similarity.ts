@@ -3,6 +3,7 @@
  * LandmarkDetectorUtils.cpp AlignShapesWithScale / AlignShapesKabsch2D), in
  * double precision like the original.
  */
+import * as pm from '../math/portableMath.ts';
 
 /**
  * The 68-point indices OpenFace keeps as "rigid" (stable under expression):
@@ -99,7 +100,7 @@ export function alignShapesWithScale(
   // same proper rotation; the closed form avoids an iterative SVD.
   const cosSum = m00 + m11;
   const sinSum = m01 - m10;
-  const r = Math.hypot(cosSum, sinSum);
+  const r = pm.hypot(cosSum, sinSum);
   const c = r > 0 ? cosSum / r : 1;
   const s = r > 0 ? sinSum / r : 0;
 
@@ -135,7 +136,7 @@ export function alignShapesWithScaleDirectSums(src: Float64Array, dst: Float64Ar
   }
   // the Kabsch angle in closed form: atan2(Σ(sx·dy - sy·dx), Σ(sx·dx + sy·dy))
   const s = Math.sqrt(sd / n) / Math.sqrt(ss / n);
-  const h = Math.hypot(a, b);
+  const h = pm.hypot(a, b);
   const c = h > 0 ? a / h : 1, sn = h > 0 ? b / h : 0;
   out[0] = s * c;
   out[1] = -s * sn;

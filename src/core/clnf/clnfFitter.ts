@@ -27,6 +27,7 @@ import type { CcnfScale } from './ccnfModel.ts';
 import { buildKdeTable, meanShifts, type KdeTable } from './meanShift.ts';
 import { clampParams, regularisedStep } from './pdmOps.ts';
 import type { WasmKernels } from './wasmKernels.ts';
+import * as pm from '../math/portableMath.ts';
 
 const fr = Math.fround;
 
@@ -147,7 +148,7 @@ export class ClnfFitter {
 
       let reg = params.regFactor, sigma = params.sigma, weight = params.weightFactor;
       if (params.refineParameters) {
-        const l = Math.log(this.scales[scale].scaling / 0.25) / Math.log(2);
+        const l = pm.log(this.scales[scale].scaling / 0.25) / pm.log(2);
         reg = params.regFactor - 15 * l;
         if (reg <= 0) reg = 0.001;
         sigma = params.sigma + 0.25 * l;
@@ -367,10 +368,10 @@ export class ClnfFitter {
         const vx = fr(fr(dy - ii) * fr(dy - ii));
         for (let jj = 0; jj < window; jj++, p++) {
           const vy = fr(fr(dx - jj) * fr(dx - jj));
-          sum = fr(sum + fr(resp[p] * Math.exp((-0.5 * fr(vx + vy)) / sigma2)));
+          sum = fr(sum + fr(resp[p] * pm.exp((-0.5 * fr(vx + vy)) / sigma2)));
         }
       }
-      loglhood += Math.log(sum + 1e-8);
+      loglhood += pm.log(sum + 1e-8);
     }
     return count > 0 ? loglhood / count : 0;
   }

@@ -9,6 +9,7 @@
  * the nearest grid point, after clamping the position into the window. All
  * arithmetic is float32, as in OpenFace.
  */
+import * as pm from '../math/portableMath.ts';
 
 const fr = Math.fround;
 const STEP = fr(0.1);
@@ -44,7 +45,7 @@ export function buildKdeTable(window: number, a: number): KdeTable {
         for (let jj = 0; jj < window; jj++) {
           const tx = fr(dx - jj);
           const vy = fr(tx * tx);
-          values[o++] = Math.exp(fr(af * fr(vx + vy)));
+          values[o++] = pm.exp(fr(af * fr(vx + vy)));
         }
       }
     }

@@ -21,6 +21,7 @@ import { ModelFormatError } from '../errors.ts';
 import { BinaryReader } from './binaryReader.ts';
 import type { GrayImage } from '../image.ts';
 import type { WasmKernels } from './wasmKernels.ts';
+import * as pm from '../math/portableMath.ts';
 
 export interface PiecewiseAffineWarp {
   readonly numberOfPixels: number;
@@ -233,7 +234,7 @@ function pixelOrZero(src: Uint8Array, w: number, h: number, x: number, y: number
 export function validatorViewIndex(model: ValidatorModel, rx: number, ry: number, rz: number): number {
   let id = 0, dbest = -1;
   model.orientations.forEach((o, i) => {
-    const d = Math.hypot(rx - o[0], ry - o[1], rz - o[2]);
+    const d = pm.hypot(rx - o[0], ry - o[1], rz - o[2]);
     if (i === 0 || d < dbest) {
       dbest = d;
       id = i;
@@ -282,7 +283,7 @@ function normaliseWarped(view: ValidatorView, warped: Float64Array): Float64Arra
 
 /** 1 / (1 + exp(t)) in float, t already negated (OpenFace: cv::exp(-x - bias), then 1 / (1 + ·)) */
 function logisticOfNegated(t: number): number {
-  return Math.fround(1 / Math.fround(1 + Math.fround(Math.exp(t))));
+  return Math.fround(1 / Math.fround(1 + Math.fround(pm.exp(t))));
 }
 
 /**
@@ -424,7 +425,7 @@ function checkNn(nn: NonNullable<ValidatorView['nn']>, features: Float64Array): 
       out.push(s);
     }
     const fun = l === nn.layers.length - 1 ? nn.output : nn.activation;
-    vec = out.map((v) => (fun === 0 ? 1 / (1 + Math.exp(-v)) : fun === 1 ? 1.7159 * Math.tanh((2 / 3) * v) : v));
+    vec = out.map((v) => (fun === 0 ? 1 / (1 + pm.exp(-v)) : fun === 1 ? 1.7159 * pm.tanh((2 / 3) * v) : v));
   });
   return (vec[0] - 0.5) * 2;
 }

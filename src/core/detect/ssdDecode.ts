@@ -5,6 +5,7 @@
  * model input (letterbox included); projection to the frame happens later.
  */
 import type { SsdAnchors } from './ssdAnchors.ts';
+import * as pm from '../math/portableMath.ts';
 
 export interface SsdDecodeOptions {
   readonly numKeypoints: number;
@@ -43,7 +44,7 @@ export function decodeSsdDetections(rawScores: Float32Array, rawBoxes: Float32Ar
   const out: SsdDetection[] = [];
   for (let i = 0; i < anchors.count; i++) {
     const logit = Math.min(Math.max(rawScores[i], -o.scoreClippingThresh), o.scoreClippingThresh);
-    const score = 1 / (1 + Math.exp(-logit));
+    const score = 1 / (1 + pm.exp(-logit));
     if (score < o.minScoreThresh) continue;
     const base = i * numCoords;
     const ax = anchors.xCenter[i];

@@ -11,6 +11,7 @@
  * factorisation arranged for speed, for the double path. `gemvDot` sums a
  * matrix-vector product in OpenCV's gemm order.
  */
+import * as pm from '../math/portableMath.ts';
 
 /** A 3x3 matrix, row-major: m[3 * row + col]. */
 export type Mat3 = Float64Array;
@@ -120,7 +121,7 @@ export function svd3Into(a: Mat3, u: Mat3, ws: Float64Array, vs: Mat3): void {
     if (!rotated) break;
   }
   const w = svdW;
-  for (let c = 0; c < 3; c++) w[c] = Math.hypot(g[c], g[3 + c], g[6 + c]);
+  for (let c = 0; c < 3; c++) w[c] = pm.hypot(g[c], g[3 + c], g[6 + c]);
   // Sort singular values in decreasing order, permuting columns alongside.
   let i0 = 0, i1 = 1, i2 = 2, t: number;
   if (w[i0] < w[i1]) { t = i0; i0 = i1; i1 = t; }
@@ -155,7 +156,7 @@ function completeOrthonormalColumns(u: Mat3, w: Float64Array, tiny: number): voi
         const d = u[j] * col[0] + u[3 + j] * col[1] + u[6 + j] * col[2];
         for (let r = 0; r < 3; r++) col[r] -= d * u[3 * r + j];
       }
-      const norm = Math.hypot(col[0], col[1], col[2]);
+      const norm = pm.hypot(col[0], col[1], col[2]);
       if (norm > 1e-6) {
         for (let r = 0; r < 3; r++) u[3 * r + k] = col[r] / norm;
         break;

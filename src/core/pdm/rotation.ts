@@ -6,6 +6,7 @@
  */
 
 import { mat3Identity, mat3Mul, mat3Transpose, svd3Into, type Mat3 } from './linalg.ts';
+import * as pm from '../math/portableMath.ts';
 
 /**
  * OpenFace's `Euler2RotationMatrix`: R = Rx(rx) * Ry(ry) * Rz(rz), each a
@@ -14,8 +15,8 @@ import { mat3Identity, mat3Mul, mat3Transpose, svd3Into, type Mat3 } from './lin
  * rounding is the same.
  */
 export function euler2RotationMatrix(rx: number, ry: number, rz: number, out: Mat3 = new Float64Array(9)): Mat3 {
-  const s1 = Math.sin(rx), s2 = Math.sin(ry), s3 = Math.sin(rz);
-  const c1 = Math.cos(rx), c2 = Math.cos(ry), c3 = Math.cos(rz);
+  const s1 = pm.sin(rx), s2 = pm.sin(ry), s3 = pm.sin(rz);
+  const c1 = pm.cos(rx), c2 = pm.cos(ry), c3 = pm.cos(rz);
   out[0] = c2 * c3;
   out[1] = -c2 * s3;
   out[2] = s2;
@@ -38,9 +39,9 @@ export function rotationMatrix2Euler(r: Mat3, out: Float64Array = new Float64Arr
   const q1 = (r[7] - r[5]) / (4.0 * q0);
   const q2 = (r[2] - r[6]) / (4.0 * q0);
   const q3 = (r[3] - r[1]) / (4.0 * q0);
-  const yaw = Math.asin(2.0 * (q0 * q2 + q1 * q3));
-  const pitch = Math.atan2(2.0 * (q0 * q1 - q2 * q3), q0 * q0 - q1 * q1 - q2 * q2 + q3 * q3);
-  const roll = Math.atan2(2.0 * (q0 * q3 - q1 * q2), q0 * q0 + q1 * q1 - q2 * q2 - q3 * q3);
+  const yaw = pm.asin(2.0 * (q0 * q2 + q1 * q3));
+  const pitch = pm.atan2(2.0 * (q0 * q1 - q2 * q3), q0 * q0 - q1 * q1 - q2 * q2 + q3 * q3);
+  const roll = pm.atan2(2.0 * (q0 * q3 - q1 * q2), q0 * q0 + q1 * q1 - q2 * q2 - q3 * q3);
   out[0] = pitch;
   out[1] = yaw;
   out[2] = roll;
@@ -59,7 +60,7 @@ export function axisAngle2RotationMatrix(axisAngle: ArrayLike<number>, out: Mat3
     out.set(mat3Identity());
     return out;
   }
-  const c = Math.cos(theta), s = Math.sin(theta), c1 = 1 - c;
+  const c = pm.cos(theta), s = pm.sin(theta), c1 = 1 - c;
   const itheta = 1 / theta;
   rx *= itheta; ry *= itheta; rz *= itheta;
   // OpenCV: c * I + c1 * r rᵀ + s * [r]x, summed entry by entry in that order.
@@ -90,7 +91,7 @@ export function rotationMatrix2AxisAngle(m: Mat3, out: Float64Array = new Float6
   const s = Math.sqrt((x * x + y * y + z * z) * 0.25);
   let c = (r[0] + r[4] + r[8] - 1) * 0.5;
   c = c > 1 ? 1 : c < -1 ? -1 : c;
-  let theta = Math.acos(c);
+  let theta = pm.acos(c);
   if (s < 1e-5) {
     if (c > 0) return out.fill(0);
     // A half turn: the axis comes from the diagonal, signs from off-diagonals.

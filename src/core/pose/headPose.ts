@@ -30,6 +30,7 @@ import { shape3d } from '../pdm/shape.ts';
 import { axisAngle2RotationMatrix, euler2RotationMatrix, rotationMatrix2Euler } from '../pdm/rotation.ts';
 import { mat3Mul } from '../pdm/linalg.ts';
 import { solvePnPIterative, type CameraIntrinsics } from './solvePnP.ts';
+import * as pm from '../math/portableMath.ts';
 
 export type { CameraIntrinsics } from './solvePnP.ts';
 
@@ -100,8 +101,8 @@ export function headPose(
 
   // Correct the rotation for the camera's viewing direction onto the head.
   const tx = tvec[0], ty = tvec[1], tz = tvec[2];
-  const eulX = Math.atan2(ty, Math.sqrt(tx * tx + tz * tz));
-  const eulY = -Math.atan2(tx, Math.sqrt(ty * ty + tz * tz));
+  const eulX = pm.atan2(ty, Math.sqrt(tx * tx + tz * tz));
+  const eulY = -pm.atan2(tx, Math.sqrt(ty * ty + tz * tz));
   const corrected = mat3Mul(euler2RotationMatrix(eulX, eulY, 0), axisAngle2RotationMatrix(rvec));
   const euler = rotationMatrix2Euler(corrected);
   pose[0] = tx; pose[1] = ty; pose[2] = tz;

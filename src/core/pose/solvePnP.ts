@@ -26,6 +26,7 @@
  * SVD (a Cholesky solve is used here; they differ by rounding only) and the
  * libm sin/cos/exp of the C library may differ from V8's in the last bit.
  */
+import * as pm from '../math/portableMath.ts';
 
 /** Pinhole intrinsics in pixels (no distortion). */
 export interface CameraIntrinsics {
@@ -39,7 +40,7 @@ export interface CameraIntrinsics {
 const MAX_ITER = 20;
 const FLT_EPSILON = 1.1920928955078125e-7;
 const DBL_EPSILON = 2.220446049250313e-16;
-const LN10 = Math.log(10);
+const LN10 = pm.log(10);
 
 // The constant parts of OpenCV's Rodrigues Jacobian (cvRodrigues2): I, the
 // derivative of r rᵀ without the r terms filled in (built per call) and the
@@ -68,7 +69,7 @@ export function rodriguesJacobian(rx: number, ry: number, rz: number, R: Float64
     }
     return;
   }
-  const c = Math.cos(theta), s = Math.sin(theta), c1 = 1 - c;
+  const c = pm.cos(theta), s = pm.sin(theta), c1 = 1 - c;
   const itheta = 1 / theta;
   const x = rx * itheta, y = ry * itheta, z = rz * itheta;
   // R = c I + c1 r rᵀ + s [r]× (the zero terms of OpenCV's sum change nothing).
@@ -204,7 +205,7 @@ function project(
  */
 function step(lambdaLg10: number): boolean {
   const { jtj, jtErr, a, x, param, prev } = ws;
-  const lambda = Math.exp(lambdaLg10 * LN10);
+  const lambda = pm.exp(lambdaLg10 * LN10);
   for (let i = 0; i < 6; i++) {
     for (let j = i; j < 6; j++) a[i * 6 + j] = a[j * 6 + i] = jtj[i * 6 + j];
     a[i * 7] *= 1 + lambda;

@@ -33,6 +33,7 @@ import type { BgrImage } from '../image.ts';
 import type { FaceDetection, PixelBox } from '../detect/faceDetection.ts';
 import { landmarkBox } from '../landmarks/faceCrop.ts';
 import { bgrToGray, type ClnfInit, type ClnfResult } from '../clnf/index.ts';
+import * as pm from '../math/portableMath.ts';
 
 /** Where faces are in a frame (BlazeFace). */
 export interface FaceDetectorStage {
@@ -200,7 +201,7 @@ export class FaceTracker {
       const last = track.lastBox;
       const dx = box.x + box.width / 2 - (last.x + last.width / 2);
       const dy = box.y + box.height / 2 - (last.y + last.height / 2);
-      return Math.hypot(dx, dy) / Math.max(last.width, 1e-9);
+      return pm.hypot(dx, dy) / Math.max(last.width, 1e-9);
     };
     const ranked = steps
       .map((step) => ({ ...step, box: landmarkBox(step.fit.landmarks) }))

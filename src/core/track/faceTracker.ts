@@ -124,6 +124,8 @@ export function boxIou(a: PixelBox, b: PixelBox): number {
 }
 
 const SAME_FACE_IOU = 0.3;
+/** one-face mode fits at most this many of the largest detections to choose among */
+const SINGLE_FACE_CANDIDATES = 4;
 
 /** The detection that overlaps `box` most, if any overlaps it as one face does. */
 export function detectionAt(detections: readonly FaceDetection[], box: PixelBox): FaceDetection | undefined {
@@ -260,11 +262,16 @@ export class FaceTracker {
   private async startTracks(image: BgrImage): Promise<void> {
     const detections = await this.detect(image);
     if (!this.options.allFaces) {
-      // One face: re-start the (failing or missing) track on the largest face.
-      if (detections.length === 0) return;
+      // One face: re-start the (failing or missing) track on the face CLNF is most certain of.
+      // OpenFace keeps its detector's most confident face, not the largest (multi_face.avi:
+      // it takes the most frontal of three and, when that one is lost, the next most certain).
+      let fit: ClnfResult | null = null;
+      for (const detection of detections.slice(0, SINGLE_FACE_CANDIDATES)) {
+        const candidate = await this.fitDetection(image, detection);
+        if (candidate.success && (!fit || candidate.confidence > fit.confidence)) fit = candidate;
+      }
+      if (!fit) return;
       const track = this.tracks[0];
-      const fit = await this.fitDetection(image, detections[0]);
-      if (!fit.success) return;
       if (track) this.restart(track, fit);
       else this.tracks.push(this.newTrack(this.nextId++, fit));
       return;

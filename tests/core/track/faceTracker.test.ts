@@ -301,11 +301,21 @@ describe('FaceTracker, one face (OpenFace FeatureExtraction behaviour)', () => {
     expect(log.map((e) => e.faces.map((t) => t.faceId))).toEqual([[], [], [], [], [], [], [0], [0], [0]]);
   });
 
-  it('tracks the largest face when there are several', async () => {
+  it('tracks the largest face when several fit equally well', async () => {
     const scene: Scene = () => [face('A', 5, 5, 10), face('B', 50, 30, 16), face('C', 30, 50, 12)];
     const log = await run({}, scene, 5);
     expect(log.map((e) => e.faces.map((t) => t.faceId))).toEqual(repeat([0], 5));
     for (const entry of log) expect(boxOf(entry.faces[0])).toEqual(boxOfFace(face('B', 50, 30, 16)));
+  });
+
+  it('tracks the face CLNF is most certain of, not the largest, as OpenFace keeps its most confident detection', async () => {
+    const certain: FaceSpec = { ...face('C', 30, 50, 12), startCertainty: -0.95 };
+    const scene: Scene = () => [face('A', 5, 5, 10), face('B', 50, 30, 16), certain];
+    const log = await run({}, scene, 5);
+    expect(log.map((e) => e.faces.map((t) => t.faceId))).toEqual(repeat([0], 5));
+    for (const entry of log) expect(boxOf(entry.faces[0])).toEqual(boxOfFace(certain));
+    // all three were fitted to choose
+    expect(log[0].clnf).toEqual(['landmarks', 'landmarks', 'landmarks']);
   });
 
   it('after losing the face: detects on the first failed frame, then every redetectEvery-th, and finds it again as face 0', async () => {

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * `npm run e2e`: the browser tests. The global setup builds the app with
- * its test pages (vite build --mode e2e) and serves it with vite preview on
+ * its test pages (scripts/bench/serveApp.ts) and serves it with vite preview on
  * a free localhost port; each test file drives the system Chromium through
  * playwright-core. One file at a time: CI has two cores, and Chromium's
  * decoders and ffmpeg.wasm each want one.

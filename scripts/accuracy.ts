@@ -2,7 +2,7 @@
  * Agreement with OpenFace C++ on every reference video in ../shared: runs
  * `process` end to end (our own tracker), or with OpenFace's landmarks
  * (--given), and compares with ../shared/tools/au-compare.mjs. Prints a
- * Markdown table (the README's), or JSON with --json.
+ * Markdown table per video and one per AU (the README's), or JSON with --json.
  *
  *   npm run accuracy [-- --given] [-- --json] [-- --only NAME]
  */
@@ -23,6 +23,65 @@ if (!existsSync(join(SHARED, 'reference'))) {
   process.exit(0);
 }
 
+interface AuIntensity {
+  r: number;
+  counted: boolean;
+}
+
+interface AuPresence {
+  agreement: number;
+}
+
+interface CompareReport {
+  summary: Summary;
+  frames: { reference_success: number; candidate_success: number };
+  intensity: Record<string, AuIntensity>;
+  presence: Record<string, AuPresence>;
+}
+
+/** One AU over the videos: its Pearson r where it moves in the reference, its presence agreement everywhere. */
+interface AuAcrossVideos {
+  au: string;
+  /** videos where the AU moves (reference sd >= au-compare's --min-sd) */
+  videos: number;
+  mean_r: number | null;
+  min_r: number | null;
+  min_r_video: string | null;
+  mean_presence: number | null;
+  min_presence: number | null;
+}
+
+function auName(column: string): string {
+  return column.slice(0, column.lastIndexOf('_'));
+}
+
+function mean(values: readonly number[]): number | null {
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+function acrossVideos(reports: readonly { video: string; report: CompareReport }[]): AuAcrossVideos[] {
+  const aus = new Set<string>();
+  for (const { report } of reports) for (const column of [...Object.keys(report.intensity), ...Object.keys(report.presence)]) aus.add(auName(column));
+  return [...aus].sort().map((au) => {
+    const rs = reports
+      .map(({ video, report }) => ({ video, value: report.intensity[`${au}_r`] }))
+      .filter((x): x is { video: string; value: AuIntensity } => x.value !== undefined && x.value.counted && Number.isFinite(x.value.r));
+    const lowest = rs.reduce<{ video: string; value: AuIntensity } | null>((low, x) => (low === null || x.value.r < low.value.r ? x : low), null);
+    const presence = reports.map(({ report }) => report.presence[`${au}_c`]?.agreement).filter((a): a is number => a !== undefined && Number.isFinite(a));
+    return {
+      au,
+      videos: rs.length,
+      mean_r: mean(rs.map((x) => x.value.r)),
+      min_r: lowest?.value.r ?? null,
+      min_r_video: lowest?.video ?? null,
+      mean_presence: mean(presence),
+      min_presence: presence.length === 0 ? null : Math.min(...presence),
+    };
+  });
+}
+
+const fixed = (value: number | null): string => (value === null ? '–' : value.toFixed(3));
+
 interface Summary {
   mean_r: number;
   min_r: number;
@@ -38,6 +97,7 @@ const names = readdirSync(join(SHARED, 'reference'))
   .filter((name) => only === null || name === only);
 const out = mkdtempSync(join(tmpdir(), 'splitface-accuracy-'));
 const results = [];
+const reports: { video: string; report: CompareReport }[] = [];
 for (const name of names) {
   const video = videos.find((v) => v === name || v.startsWith(`${name}.`));
   if (!video) continue;
@@ -53,18 +113,24 @@ for (const name of names) {
     allFaces: false,
   });
   const compare = spawnSync(process.execPath, [join(SHARED, 'tools/au-compare.mjs'), run.out, join(SHARED, 'reference', `${name}.csv`), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const report = JSON.parse(compare.stdout) as { summary: Summary; frames: { reference_success: number; candidate_success: number } };
+  const report = JSON.parse(compare.stdout) as CompareReport;
+  reports.push({ video, report });
   results.push({ video, frames: run.frames, fps: Number((run.frames / run.seconds).toFixed(1)), ...report.frames, ...report.summary });
   if (!json) process.stderr.write(`${video}: mean r ${report.summary.mean_r.toFixed(3)}\n`);
 }
 if (json) {
-  console.log(JSON.stringify({ landmarks: given ? 'openface-csv' : 'splitface-tracker', results }, null, 2));
+  console.log(JSON.stringify({ landmarks: given ? 'openface-csv' : 'splitface-tracker', results, per_au: acrossVideos(reports) }, null, 2));
 } else {
   console.log('| video | frames | tracked (OpenFace) | mean r | lowest AU r | AUs | lowest presence | landmark error (% IOD) | fps |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(`| ${r.video} | ${r.frames} | ${r.candidate_success} (${r.reference_success}) | ${r.mean_r.toFixed(3)} | ${r.min_r.toFixed(3)} | ${r.aus} | ${r.min_presence.toFixed(3)} | ${(100 * r.landmark_error_iod).toFixed(2)} | ${r.fps} |`);
   }
-  const mean = results.reduce((s, r) => s + r.mean_r, 0) / results.length;
-  console.log(`\nmean over ${results.length} videos: mean r ${mean.toFixed(3)}; lowest video ${Math.min(...results.map((r) => r.mean_r)).toFixed(3)}`);
+  console.log(`\nmean over ${results.length} videos: mean r ${fixed(mean(results.map((r) => r.mean_r)))}; lowest video ${Math.min(...results.map((r) => r.mean_r)).toFixed(3)}`);
+  console.log('\n| AU | videos where it moves | mean r | lowest r (video) | mean presence agreement | lowest presence |');
+  console.log('|---|---|---|---|---|---|');
+  for (const a of acrossVideos(reports)) {
+    const lowest = a.min_r === null ? '–' : `${fixed(a.min_r)} (${a.min_r_video})`;
+    console.log(`| ${a.au} | ${a.videos} | ${fixed(a.mean_r)} | ${lowest} | ${fixed(a.mean_presence)} | ${fixed(a.min_presence)} |`);
+  }
 }

@@ -1,16 +1,22 @@
 /**
  * Throughput on the shared videos, per stage, with the hardware named:
  * end to end with SplitFace's own tracker, and the AU engine alone given
- * OpenFace's landmarks (--landmarks-from). Prints a Markdown table, or JSON
- * with --json. Needs ../shared; says so and exits 0 without it.
+ * OpenFace's landmarks (--landmarks-from). Then the app in headless
+ * Chromium (scripts/bench/browserBench.ts): fps end to end and the page's
+ * memory over a 1080p video. Prints Markdown tables, or JSON with --json.
+ * Needs ../shared; says so and exits 0 without it. The browser section
+ * skips with its reason when Chromium is missing; --no-browser leaves it out.
  *
- *   npm run bench            npm run bench -- --json
+ *   npm run bench            npm run bench -- --json            npm run bench -- --no-browser
  */
 import { cpus, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processVideo } from '../src/cli/processVideo.ts';
+import { DEFAULT_EXECUTION_PROVIDER } from '../src/models/node.ts';
+import { runBrowserBench, type BrowserOutcome } from './bench/browserBench.ts';
+import { BROWSER_TITLE, browserLines } from './bench/browserReport.ts';
 
 const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
 const RUNS = [
@@ -22,6 +28,7 @@ const RUNS = [
 const STAGE_ORDER = ['decode', 'detect', 'landmarks', 'clnf', 'pose', 'fit', 'align', 'hog', 'au'];
 
 const json = process.argv.includes('--json');
+const browser = !process.argv.includes('--no-browser');
 if (!existsSync(join(SHARED, 'reference'))) {
   console.log(json ? JSON.stringify({ skipped: 'needs ../shared (videos, OpenFace models and reference CSVs)' }) : 'bench: skipped, ../shared is not present');
   process.exit(0);
@@ -29,6 +36,8 @@ if (!existsSync(join(SHARED, 'reference'))) {
 
 const out = mkdtempSync(join(tmpdir(), 'splitface-bench-'));
 const hardware = `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, Node ${process.version}`;
+// The CLI's default --ep: onnxruntime-web's WASM kernels in Node, as in the app, so both write the same CSV.
+const EXECUTION_PROVIDER_LABEL = `onnxruntime-web ${DEFAULT_EXECUTION_PROVIDER} in Node (the CLI's default --ep)`;
 const results = [];
 for (const run of RUNS) {
   const summary = await processVideo({
@@ -40,6 +49,7 @@ for (const run of RUNS) {
     alignedOut: undefined,
     fps: 30,
     allFaces: false,
+    executionProvider: DEFAULT_EXECUTION_PROVIDER,
   });
   const perFrame: Record<string, number> = {};
   for (const stage of STAGE_ORDER) if (stage in summary.stageMs) perFrame[stage] = Number((summary.stageMs[stage] / summary.frames).toFixed(2));
@@ -57,10 +67,29 @@ for (const run of RUNS) {
 rmSync(out, { recursive: true, force: true });
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 
+// After the CLI runs, never beside them: on two cores they would slow each other down.
+type BrowserSection = BrowserOutcome | { readonly error: string };
+async function browserSection(): Promise<BrowserSection> {
+  if (!browser) return { skipped: '--no-browser' };
+  try {
+    return await runBrowserBench({
+      shared: SHARED,
+      log: (line) => {
+        if (!json) process.stderr.write(`${line}\n`);
+      },
+    });
+  } catch (error) {
+    // the CLI figures still print; the exit code says the browser part broke
+    process.exitCode = 1;
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 if (json) {
-  console.log(JSON.stringify({ hardware, execution_provider: 'onnxruntime-node cpu', peak_rss_mb: peakRssMb, results }, null, 2));
+  const browserFigures = await browserSection();
+  console.log(JSON.stringify({ hardware, execution_provider: EXECUTION_PROVIDER_LABEL, peak_rss_mb: peakRssMb, results, browser: browserFigures }, null, 2));
 } else {
-  console.log(`${hardware}, onnxruntime-node CPU; ms per frame by stage (whole run, model loading included in fps)`);
+  console.log(`${hardware}, ${EXECUTION_PROVIDER_LABEL}; ms per frame by stage (whole run, model loading included in fps)`);
   console.log(`| video | landmarks | size | frames | fps | ${STAGE_ORDER.join(' | ')} |`);
   console.log(`|---|---|---|---|---|${STAGE_ORDER.map(() => '---').join('|')}|`);
   for (const r of results) {
@@ -68,4 +97,7 @@ if (json) {
     console.log(`| ${r.video} | ${r.landmarks} | ${r.size} | ${r.frames} | ${r.fps} | ${cells.join(' | ')} |`);
   }
   console.log(`peak RSS ${peakRssMb} MB`);
+  console.log('');
+  const browserFigures = await browserSection();
+  console.log('error' in browserFigures ? `${BROWSER_TITLE}: failed, ${browserFigures.error}` : browserLines(browserFigures).join('\n'));
 }

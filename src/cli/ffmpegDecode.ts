@@ -2,6 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { VideoInputError } from '../core/errors.ts';
 import type { DecodedFrame } from '../core/analysis/frame.ts';
 import { createShowinfoParser } from '../video/showinfoLog.ts';
+import type { Readable } from 'node:stream';
+
+/** whole frames read ahead of the analysis: enough to keep ffmpeg busy while a frame is tracked, few enough for memory (1080p: 4.7 MB each) */
+const READ_AHEAD_FRAMES = 4;
 
 /** What a video holds, in display orientation (rotation already applied). */
 export interface VideoInfo {
@@ -80,7 +84,10 @@ export async function* decodeVideo(path: string, info: VideoInfo = probeVideo(pa
   const frameBytes = info.width * info.height * 3;
   const range = info.pixelFormat.startsWith('yuvj') ? 'pc' : 'tv';
   const filters = `showinfo,scale=in_color_matrix=bt601:in_range=${range}`;
-  const child = spawn('ffmpeg', ['-v', 'info', '-nostdin', '-i', path, '-map', '0:v:0', '-vf', filters, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-'], {
+  // The fifo muxer writes from a thread of its own through a queue of READ_AHEAD_FRAMES frames, so ffmpeg
+  // decodes and converts ahead while our single JS thread is busy with a frame and not reading the pipe.
+  const output = ['-c:v', 'rawvideo', '-pix_fmt', 'bgr24', '-f', 'fifo', '-fifo_format', 'rawvideo', '-queue_size', String(READ_AHEAD_FRAMES), 'pipe:1'];
+  const child = spawn('ffmpeg', ['-v', 'info', '-nostdin', '-i', path, '-map', '0:v:0', '-vf', filters, '-fps_mode', 'passthrough', ...output], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ptsTimes: number[] = [];
@@ -116,8 +123,6 @@ export async function* decodeVideo(path: string, info: VideoInfo = probeVideo(pa
   };
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
 
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
   let index = 0;
   let firstPts: number | null = null;
   const frameFrom = async (data: Uint8Array): Promise<DecodedFrame> => {
@@ -126,24 +131,77 @@ export async function* decodeVideo(path: string, info: VideoInfo = probeVideo(pa
     const timestamp = pts === undefined ? Number.NaN : pts - firstPts;
     return { index: index++, timestamp, image: { width: info.width, height: info.height, data } };
   };
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes < frameBytes) continue;
-    let joined = Buffer.concat(pending, pendingBytes);
-    let offset = 0;
-    while (joined.length - offset >= frameBytes) {
-      // Copy out: the frame outlives the pipe's buffer.
-      const data = new Uint8Array(frameBytes);
-      data.set(joined.subarray(offset, offset + frameBytes));
-      offset += frameBytes;
-      yield await frameFrom(data);
-    }
-    joined = joined.subarray(offset);
-    pending = joined.length ? [joined] : [];
-    pendingBytes = joined.length;
-  }
+  for await (const data of readAheadFrames(child.stdout, frameBytes)) yield await frameFrom(data);
   const code = await exited;
   if (code !== 0) throw new VideoInputError(`${path}: ffmpeg could not decode the video (${stderrTail || `exit ${code}`})`);
   if (index === 0) throw new VideoInputError(`${path}: the video has no decodable frames`);
+}
+
+/**
+ * Whole frames of `frameBytes` from a raw video pipe, read ahead of the
+ * consumer. Pulling the pipe only when the next frame is wanted would stall
+ * ffmpeg on the OS pipe buffer (64 KB) while a frame is analysed, so decoding
+ * and analysis would take turns instead of running on both cores. A trailing
+ * partial frame (the pipe ended mid-frame) is dropped.
+ */
+export async function* readAheadFrames(pipe: Readable, frameBytes: number, ahead = READ_AHEAD_FRAMES): AsyncGenerator<Uint8Array> {
+  const ready: Uint8Array[] = [];
+  let filling = new Uint8Array(frameBytes);
+  let filled = 0;
+  let ended = false;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    wake?.();
+    wake = null;
+  };
+  const onData = (chunk: Buffer): void => {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take = Math.min(frameBytes - filled, chunk.length - offset);
+      filling.set(chunk.subarray(offset, offset + take), filled);
+      filled += take;
+      offset += take;
+      if (filled === frameBytes) {
+        ready.push(filling);
+        filling = new Uint8Array(frameBytes);
+        filled = 0;
+      }
+    }
+    if (ready.length >= ahead) pipe.pause();
+    notify();
+  };
+  const onEnd = (): void => {
+    ended = true;
+    notify();
+  };
+  const onError = (error: Error): void => {
+    failure = error;
+    notify();
+  };
+  pipe.on('data', onData);
+  pipe.once('end', onEnd);
+  pipe.once('close', onEnd);
+  pipe.once('error', onError);
+  try {
+    for (;;) {
+      const frame = ready.shift();
+      if (frame) {
+        if (ready.length < ahead && pipe.isPaused()) pipe.resume();
+        yield frame;
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) return;
+      if (pipe.isPaused()) pipe.resume();
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    pipe.off('data', onData);
+    pipe.off('end', onEnd);
+    pipe.off('close', onEnd);
+    pipe.off('error', onError);
+    // the consumer stopped early (an error, Ctrl-C): close the pipe, so ffmpeg stops instead of decoding the rest for nobody
+    if (!ended) pipe.destroy();
+  }
 }

@@ -13,7 +13,7 @@ Usage:
   --openface-models DIR   your OpenFace model folder (the one holding AU_predictors/ and model/)
   --landmarks-from CSV    take the per-frame 2D landmarks (and PDM parameters) from an OpenFace CSV,
                           frame-matched, instead of tracking the face ourselves
-  --all-faces             follow every face (rows per face, stable face_id) instead of the largest
+  --all-faces             follow every face (rows per face, stable face_id) instead of one
   --ep wasm|cpu|coreml|cuda|webgpu
                           onnxruntime execution provider for the face detector and landmark nets.
                           Default wasm: onnxruntime-web's WebAssembly kernels, the browser app's own,

@@ -23,7 +23,7 @@ export interface ProcessOptions {
   hogOut: string | undefined;
   alignedOut: string | undefined;
   fps: number;
-  /** follow every face (one set of rows per face_id) instead of the largest */
+  /** follow every face (one set of rows per face_id) instead of one */
   allFaces: boolean;
   /** onnxruntime-node execution provider for the detector and landmark nets */
   executionProvider?: ExecutionProvider;

@@ -142,7 +142,7 @@ export async function openWithFfmpeg(file: File): Promise<VideoSource> {
           throw new VideoInputError(`${file.name}: the file is truncated or damaged: ${index} of the ${stream.frameCountHint} frames it lists could be decoded (${reason})`);
         }
         const cut = await truncationOf(file);
-        if (cut) throw new VideoInputError(`${file.name}: the file is truncated (${cut}); the ${index} frames before the cut were decoded`);
+        if (cut) throw new VideoInputError(`${file.name}: the file is truncated (${cut})`);
       } finally {
         if (!finished) {
           // Stopped early (abort, error, or the consumer's break): stop ffmpeg and wait for it, so the worker is free again.

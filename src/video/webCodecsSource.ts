@@ -148,7 +148,7 @@ async function webCodecsSource(file: File, input: Input, track: InputVideoTrack,
         if (frame) yield frame;
       }
       if (listed !== null && packets < listed) {
-        throw new VideoInputError(`${file.name}: the file is truncated: its index lists ${listed} frames but the data ends after ${packets}; the ${index} frames before the cut were decoded`);
+        throw new VideoInputError(`${file.name}: the file is truncated: its index lists ${listed} frames but the data ends after ${packets}`);
       }
       if (index === 0) throw new VideoInputError(`${file.name}: the video has no decodable frames`);
     } catch (error) {

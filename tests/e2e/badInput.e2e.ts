@@ -28,7 +28,6 @@ describe.skipIf(skip)(suiteTitle('bad input gives a clear error', skip), () => {
   test('a text file named .mp4 is "not a video file"', async () => {
     const report = await decodeInPage(browser, baseUrl, [clips.text('notes.mp4', 'These are my notes, not a video.\n'.repeat(50))]);
     expect(report.frames).toHaveLength(0);
-    console.log(report.error?.message);
     expect(report.error?.name).toBe('VideoInputError');
     expect(report.error?.message).toMatch(/^notes\.mp4: not a video file/);
   });
@@ -44,7 +43,6 @@ describe.skipIf(skip)(suiteTitle('bad input gives a clear error', skip), () => {
     expect(report.info?.decoder).toBe('webcodecs');
     expect(report.frames.length).toBeGreaterThan(300);
     expect(report.frames.length).toBeLessThan(842);
-    console.log(report.error?.message);
     expect(report.error?.name).toBe('VideoInputError');
     expect(report.error?.message).toMatch(/^cut\.mp4: the file is truncated: its index lists 842 frames/);
   });
@@ -55,7 +53,6 @@ describe.skipIf(skip)(suiteTitle('bad input gives a clear error', skip), () => {
     expect(report.info?.decoder).toBe('ffmpeg.wasm');
     expect(report.frames.length).toBeGreaterThan(50);
     expect(report.frames.length).toBeLessThan(330);
-    console.log(report.error?.message);
     expect(report.error?.message).toMatch(/^cut\.avi: the file is truncated/);
   });
 
@@ -63,14 +60,12 @@ describe.skipIf(skip)(suiteTitle('bad input gives a clear error', skip), () => {
     const path = clips.patched('unknown.avi', sharedPath('videos/0417_02_003_bill_clinton.avi'), 'FMP4', 'QQQ1');
     const report = await decodeInPage(browser, baseUrl, [path]);
     expect(report.frames).toHaveLength(0);
-    console.log(report.error?.message);
     expect(report.error?.message).toMatch(/^unknown\.avi: .*codec.*QQQ1/);
   });
 
   test('odd frame heights are refused (the conversion would not match OpenCV), pointing to the CLI', async () => {
     const report = await decodeInPage(browser, baseUrl, [sharedPath('videos/0490_03_007_bill_gates.avi')]);
     expect(report.frames).toHaveLength(0);
-    console.log(report.error?.message);
     expect(report.error?.message).toMatch(/320x239 frames have an odd height.*command line/);
   });
 

@@ -183,7 +183,7 @@ export class BatchController {
   preview: LivePreview | null = $state.raw(null);
   /** the job whose results (or live frames) the user chose to look at */
   selectedId: number | null = $state(null);
-  /** applies to videos added from now on: one set of rows per face instead of the largest face only */
+  /** applies to videos added from now on: one set of rows per face instead of one face */
   allFaces = $state(false);
   /** what happened to the last files added that did not become jobs ('' when nothing to say) */
   notice = $state('');

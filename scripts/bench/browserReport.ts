@@ -1,0 +1,64 @@
+/**
+ * The browser section of `npm run bench`'s human output: Markdown tables,
+ * like the CLI section above it, so both paste into docs/benchmarks.md.
+ */
+import type { BrowserFigures, BrowserOutcome, MemoryFigures, MemoryPoint } from './browserBench.ts';
+import type { MemoryReading, ProcessMemory } from './processMemory.ts';
+
+export const BROWSER_TITLE = 'browser (headless Chromium)';
+
+type Figure = (m: ProcessMemory) => number;
+
+const mb = (x: number | null): string => (x === null ? '–' : x.toFixed(1));
+const percent = (x: number | null): string => (x === null ? '–' : `${x}%`);
+const signedMb = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
+
+function memoryRow(label: string, pick: (r: MemoryReading) => ProcessMemory, figure: Figure, m: MemoryFigures): string {
+  const cells = [m.start, m.peak, m.end].map((r) => mb(figure(pick(r))));
+  return `| ${label} | ${cells.join(' | ')} | ${signedMb(figure(pick(m.growth)))} |`;
+}
+
+function heapRow(label: string, pick: (p: MemoryPoint) => number | null, m: MemoryFigures): string {
+  const start = pick(m.start);
+  const end = pick(m.end);
+  const growth = start === null || end === null ? '–' : signedMb(end - start);
+  return `| ${label} | ${mb(start)} | – | ${mb(end)} | ${growth} |`;
+}
+
+function memoryLines(m: MemoryFigures): string[] {
+  const renderer = (r: MemoryReading): ProcessMemory => r.renderer;
+  const chromium = (r: MemoryReading): ProcessMemory => r.chromium;
+  const run = m.run;
+  return [
+    `memory while ${run.video} runs (${run.size ?? '?'}, ${run.frames} frames in ${run.seconds} s, ${run.fps} fps, other processes' CPU ${percent(run.other_cpu_percent)}), MB`,
+    `(start and end: after garbage collection of the page and its workers, once the renderer settled; peak: read every ${m.sampling.renderer.interval_ms} ms, ${m.sampling.renderer.ms_per_sample} ms per reading)`,
+    '| MB | start | peak | end | end − start |',
+    '|---|---|---|---|---|',
+    memoryRow('renderer PSS (page + its workers)', renderer, (x) => x.pss_mb, m),
+    memoryRow('renderer USS', renderer, (x) => x.uss_mb, m),
+    memoryRow('renderer RSS', renderer, (x) => x.rss_mb, m),
+    memoryRow('all Chromium processes PSS', chromium, (x) => x.pss_mb, m),
+    heapRow('page JS heap (CDP)', (p) => p.page_js_heap_mb, m),
+    heapRow('measureUserAgentSpecificMemory', (p) => p.ua_specific_mb, m),
+    `renderer PSS end − start ${signedMb(m.growth.renderer.pss_mb)} MB: ${m.within_limit ? 'within' : 'OVER'} the ${m.limit_mb} MB limit`,
+  ];
+}
+
+function figuresLines(b: BrowserFigures): string[] {
+  const t = b.throughput;
+  const memory = 'skipped' in b.memory ? [`memory: skipped, ${b.memory.skipped}`] : memoryLines(b.memory);
+  return [
+    `${BROWSER_TITLE}: Chromium ${b.chromium}, ${b.compute_path}${b.cross_origin_isolated ? ', cross-origin isolated' : ''}; fps = frames / wall time from adding the file to the job done`,
+    '| video | size | decoder | frames | seconds | fps | other processes\' CPU |',
+    '|---|---|---|---|---|---|---|',
+    `| ${t.video} | ${t.size ?? '?'} | ${t.decoder ?? '?'} | ${t.frames} | ${t.seconds} | **${t.fps}** | ${percent(t.other_cpu_percent)} |`,
+    `target ≥ ${t.target_fps} fps: ${t.meets_target ? 'met' : 'NOT met'}`,
+    '',
+    ...memory,
+  ];
+}
+
+export function browserLines(outcome: BrowserOutcome): string[] {
+  if ('skipped' in outcome) return [`${BROWSER_TITLE}: skipped, ${outcome.skipped}`];
+  return figuresLines(outcome);
+}

@@ -84,10 +84,7 @@ export async function* decodeVideo(path: string, info: VideoInfo = probeVideo(pa
   const frameBytes = info.width * info.height * 3;
   const range = info.pixelFormat.startsWith('yuvj') ? 'pc' : 'tv';
   const filters = `showinfo,scale=in_color_matrix=bt601:in_range=${range}`;
-  // The fifo muxer writes from a thread of its own through a queue of READ_AHEAD_FRAMES frames, so ffmpeg
-  // decodes and converts ahead while our single JS thread is busy with a frame and not reading the pipe.
-  const output = ['-c:v', 'rawvideo', '-pix_fmt', 'bgr24', '-f', 'fifo', '-fifo_format', 'rawvideo', '-queue_size', String(READ_AHEAD_FRAMES), 'pipe:1'];
-  const child = spawn('ffmpeg', ['-v', 'info', '-nostdin', '-i', path, '-map', '0:v:0', '-vf', filters, '-fps_mode', 'passthrough', ...output], {
+  const child = spawn('ffmpeg', ['-v', 'info', '-nostdin', '-i', path, '-map', '0:v:0', '-vf', filters, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ptsTimes: number[] = [];

@@ -52,6 +52,19 @@ export interface AppServices {
   readonly openface: OpenFaceService;
 }
 
+/**
+ * After an import, asks the browser to keep the site's storage under storage
+ * pressure (navigator.storage.persist), so the 12 MB folder is not evicted
+ * and asked for again. Chromium grants or refuses silently, Firefox may ask
+ * the user, so it is not awaited. A refusal changes nothing: the folder is
+ * stored either way.
+ */
+async function keptAfterImport(imported: Promise<OpenFaceFolderInfo>): Promise<OpenFaceFolderInfo> {
+  const info = await imported;
+  void navigator.storage?.persist?.().catch(() => false);
+  return info;
+}
+
 function browserOpenFace(): OpenFaceService {
   let store: Promise<OpenFaceStore> | null = null;
   // a failed open (private mode, storage blocked) is retried on the next call
@@ -64,10 +77,10 @@ function browserOpenFace(): OpenFaceService {
     canPickFolder: supportsDirectoryPicker(),
     async pickFolder() {
       const folder = await pickOpenFaceFolder();
-      return folder ? (await open()).importFolder(folder) : null;
+      return folder ? keptAfterImport((await open()).importFolder(folder)) : null;
     },
     async importFiles(files) {
-      return (await open()).importFolder(importFromFileList(files as readonly PickedFile[]));
+      return keptAfterImport((await open()).importFolder(importFromFileList(files as readonly PickedFile[])));
     },
     async info() {
       return (await open()).info();

@@ -1,4 +1,4 @@
-import { ModelFormatError } from '../errors.ts';
+import { ModelFormatError, quoteForMessage } from '../errors.ts';
 
 /**
  * OpenFace's AU models (FaceAnalyser::ReadAU / ReadRegressor and the Read
@@ -196,14 +196,14 @@ export function parseAuModelList(text: string, source = 'AU model list'): AuMode
     const line = lines[n].replace(/\r$/, '').trim();
     if (line === '') continue;
     const space = line.search(/\s/);
-    if (space < 0) throw new ModelFormatError(`${source}, line ${n + 1}: '${line}' names a model file but no AU`);
+    if (space < 0) throw new ModelFormatError(`${source}, line ${n + 1}: ${quoteForMessage(line)} names a model file but no AU`);
     const path = line.slice(0, space);
     const auNames = line
       .slice(space + 1)
       .split(',')
       .map((name) => name.trim());
     if (auNames.some((name) => name === '' || /\s/.test(name))) {
-      throw new ModelFormatError(`${source}, line ${n + 1}: bad AU name list '${line.slice(space + 1).trim()}'`);
+      throw new ModelFormatError(`${source}, line ${n + 1}: bad AU name list ${quoteForMessage(line.slice(space + 1).trim())}`);
     }
     entries.push({ path, auNames });
   }

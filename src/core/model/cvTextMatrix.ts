@@ -1,4 +1,4 @@
-import { ModelFormatError } from '../errors.ts';
+import { ModelFormatError, quoteForMessage } from '../errors.ts';
 
 /** A dense row-major matrix read from one of OpenFace's text model files. */
 export interface TextMatrix {
@@ -25,7 +25,7 @@ export function parseTextMatrices(text: string, source: string): TextMatrix[] {
   const next = (what: string): number => {
     if (pos >= tokens.length) throw new ModelFormatError(`${source}: ends early (expected ${what})`);
     const value = Number(tokens[pos]);
-    if (!Number.isFinite(value)) throw new ModelFormatError(`${source}: '${tokens[pos]}' is not a number (${what})`);
+    if (!Number.isFinite(value)) throw new ModelFormatError(`${source}: ${quoteForMessage(tokens[pos])} is not a number (${what})`);
     pos++;
     return value;
   };

@@ -158,6 +158,17 @@ describe('parseAuModelList / parseAuModelSet', () => {
     expectModelError(() => parseAuModelSet('x.dat AU01,AU02\n', () => new Uint8Array(0), 'list.txt'), 'x.dat', '2 AUs');
     expectModelError(() => parseAuModelList('\n\n', 'empty.txt'), 'empty.txt');
   });
+
+  it('quotes at most 60 characters of a damaged line (a binary file is not printed whole)', () => {
+    const junk = 'x'.repeat(5000);
+    let message = '';
+    try {
+      parseAuModelList(`${junk}\n`, 'list.txt');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(`list.txt, line 1: '${'x'.repeat(60)}…' names a model file but no AU`);
+  });
 });
 
 function model(partial: Partial<AuModel> & Pick<AuModel, 'kind' | 'means' | 'weights' | 'bias'>): AuModel {

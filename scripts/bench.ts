@@ -8,6 +8,7 @@
  * skips with its reason when Chromium is missing; --no-browser leaves it out.
  *
  *   npm run bench            npm run bench -- --json            npm run bench -- --no-browser
+ *   npm run bench -- --long  (adds the page's memory over a 9-minute video, about 5 minutes more)
  */
 import { cpus, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +30,7 @@ const STAGE_ORDER = ['decode', 'detect', 'landmarks', 'clnf', 'pose', 'fit', 'al
 
 const json = process.argv.includes('--json');
 const browser = !process.argv.includes('--no-browser');
+const long = process.argv.includes('--long');
 if (!existsSync(join(SHARED, 'reference'))) {
   console.log(json ? JSON.stringify({ skipped: 'needs ../shared (videos, OpenFace models and reference CSVs)' }) : 'bench: skipped, ../shared is not present');
   process.exit(0);
@@ -74,6 +76,7 @@ async function browserSection(): Promise<BrowserSection> {
   try {
     return await runBrowserBench({
       shared: SHARED,
+      long,
       log: (line) => {
         if (!json) process.stderr.write(`${line}\n`);
       },

@@ -8,9 +8,15 @@
  *   job being done, with the compute path the app names;
  * - memory: the page's renderer process (which holds its dedicated workers)
  *   before, at its peak during and after lab_1080p60_h264.mp4, on a fresh
- *   page with the folder already stored, as a returning user opens the app.
+ *   page with the folder already stored, as a returning user opens the app;
+ * - with `long`, the same memory figures over a 9-minute video (the 640x480
+ *   clip looped 20 times by ffmpeg, 16 840 frames), to show that what the
+ *   page keeps does not grow with the video's length.
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { chromiumExecutable } from '../../playwright.config.ts';
 import { launchBrowser, type E2EBrowser } from '../../tests/e2e/helpers/browser.ts';
@@ -36,6 +42,8 @@ import {
 export const THROUGHPUT_VIDEO = 'lab_640x480_h264.mp4';
 export const MEMORY_VIDEO = 'lab_1080p60_h264.mp4';
 /** issue #6's bars */
+/** the long run's video: THROUGHPUT_VIDEO played this many times in a row */
+export const LONG_LOOPS = 20;
 export const TARGET_FPS = 30;
 export const MEMORY_LIMIT_MB = 300;
 
@@ -123,6 +131,8 @@ export interface BrowserFigures {
   readonly cross_origin_isolated: boolean;
   readonly throughput: Throughput;
   readonly memory: MemoryFigures | { readonly skipped: string };
+  /** with `long`: the memory figures over THROUGHPUT_VIDEO looped LONG_LOOPS times */
+  readonly memory_long?: MemoryFigures | { readonly skipped: string };
 }
 
 export type BrowserOutcome = BrowserFigures | { readonly skipped: string };
@@ -132,6 +142,8 @@ export interface BrowserBenchOptions {
   readonly shared: string;
   /** progress lines (stderr in the human mode, nothing with --json) */
   readonly log: (line: string) => void;
+  /** also measure memory over a long video (adds about 5 minutes) */
+  readonly long?: boolean;
 }
 
 /** Why the browser section cannot run here, or null. */
@@ -188,11 +200,12 @@ function videoInfo(job: JobSnapshot): { size: string | null; decoder: string | n
  * input's change to the job's end, as a user would time it. waitForJobs
  * polls every 250 ms, which the figure may include (under 1% of these runs).
  */
-async function timeVideo(page: Page, shared: string, video: string): Promise<RunFigures> {
+async function timeVideo(page: Page, path: string): Promise<RunFigures> {
+  const video = basename(path);
   const before = (await page.evaluate(() => window.__splitface!.jobs())).length;
   const started = performance.now();
   const cpu = watchOtherCpu();
-  await addVideos(page, [`${shared}videos/${video}`]);
+  await addVideos(page, [path]);
   const jobs = await waitForJobs(page, before + 1);
   const seconds = (performance.now() - started) / 1000;
   const otherCpu = cpu.stop();
@@ -277,14 +290,15 @@ async function memoryPoint(page: Page, session: CDPSession, rendererPid: number)
   };
 }
 
-async function measureMemory(browser: E2EBrowser, shared: string, log: (line: string) => void): Promise<MemoryFigures> {
+async function measureMemory(browser: E2EBrowser, path: string, log: (line: string) => void): Promise<MemoryFigures> {
+  const video = basename(path);
   const { page } = await browser.open('/');
   await waitForEngine(page);
   const rendererPid = await poll(() => workerRenderer(), 'exactly one renderer with dedicated workers', 10_000);
   const session = await page.context().newCDPSession(page);
   await page.waitForLoadState('networkidle');
   const start = await memoryPoint(page, session, rendererPid);
-  log(`memory: renderer ${rendererPid} PSS ${start.renderer.pss_mb} MB at start (settled in ${start.settle_seconds} s), adding ${MEMORY_VIDEO}`);
+  log(`memory: renderer ${rendererPid} PSS ${start.renderer.pss_mb} MB at start (settled in ${start.settle_seconds} s), adding ${video}`);
   // the process list is read once: a reading of /proc's every process each time would cost the page more
   const chromiumPids = chromiumProcesses().map((p) => p.pid);
   const samplers = {
@@ -294,17 +308,19 @@ async function measureMemory(browser: E2EBrowser, shared: string, log: (line: st
   let run: RunFigures;
   let sampled: { readonly renderer: SamplerResult; readonly chromium: SamplerResult };
   try {
-    run = await timeVideo(page, shared, MEMORY_VIDEO);
+    run = await timeVideo(page, path);
   } finally {
     sampled = { renderer: samplers.renderer.stop(), chromium: samplers.chromium.stop() };
   }
   const { peak: rendererPeak, ...rendererSampling } = sampled.renderer;
   const { peak: chromiumPeak, ...chromiumSampling } = sampled.chromium;
-  log(`memory: ${MEMORY_VIDEO}: ${run.frames} frames in ${run.seconds} s, ${run.fps} fps; renderer PSS peak ${round1(rendererPeak.pss_mb)} MB`);
+  log(`memory: ${video}: ${run.frames} frames in ${run.seconds} s, ${run.fps} fps; renderer PSS peak ${round1(rendererPeak.pss_mb)} MB`);
   const end = await memoryPoint(page, session, rendererPid);
   log(`memory: renderer PSS ${end.renderer.pss_mb} MB at end (settled in ${end.settle_seconds} s)`);
   await session.detach();
   await page.close();
+  // the next page's renderer must be the only one with workers
+  await poll(() => (isAlive(rendererPid) ? null : true), `renderer ${rendererPid} to exit`, RENDERER_EXIT_TIMEOUT_MS);
   const growth = roundReading({ renderer: difference(end.renderer, start.renderer), chromium: difference(end.chromium, start.chromium) });
   return {
     run,
@@ -340,6 +356,19 @@ async function closeAndWaitForRenderer(page: Page): Promise<void> {
   if (pid !== null) await poll(() => (isAlive(pid) ? null : true), `renderer ${pid} to exit`, RENDERER_EXIT_TIMEOUT_MS);
 }
 
+/** Memory over `clip` looped LONG_LOOPS times (ffmpeg -stream_loop, stream copy: seconds to make). */
+async function measureLongVideo(browser: E2EBrowser, clip: string, log: (line: string) => void): Promise<MemoryFigures | { readonly skipped: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'splitface-bench-long-'));
+  try {
+    const path = join(dir, `${basename(clip).replace(/\.[^.]+$/, '')}_x${LONG_LOOPS}.mp4`);
+    const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-stream_loop', String(LONG_LOOPS - 1), '-i', clip, '-c', 'copy', '-an', path]);
+    if (made.error || made.status !== 0) return { skipped: `ffmpeg could not make the long video (${made.error?.message ?? made.stderr.toString().trim()})` };
+    return await measureMemory(browser, path, log);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runBrowserBench(options: BrowserBenchOptions): Promise<BrowserOutcome> {
   const skip = browserSkipReason(options.shared);
   if (skip) return { skipped: skip };
@@ -356,12 +385,15 @@ export async function runBrowserBench(options: BrowserBenchOptions): Promise<Bro
     const chromium = await chromiumVersion(page);
     const isolated = await page.evaluate(() => crossOriginIsolated);
     log(`browser: Chromium ${chromium}, ${computePath}; adding ${THROUGHPUT_VIDEO}`);
-    const run = await timeVideo(page, shared, THROUGHPUT_VIDEO);
+    const run = await timeVideo(page, `${shared}videos/${THROUGHPUT_VIDEO}`);
     log(`browser: ${THROUGHPUT_VIDEO}: ${run.frames} frames in ${run.seconds} s, ${run.fps} fps`);
     await closeAndWaitForRenderer(page);
-    const memory = procAvailable
-      ? await measureMemory(browser, shared, log)
-      : { skipped: 'the renderer memory needs Linux /proc (smaps_rollup)' };
+    const noProc = { skipped: 'the renderer memory needs Linux /proc (smaps_rollup)' };
+    const memory = procAvailable ? await measureMemory(browser, `${shared}videos/${MEMORY_VIDEO}`, log) : noProc;
+    let memoryLong: MemoryFigures | { readonly skipped: string } | undefined;
+    if (options.long) {
+      memoryLong = procAvailable ? await measureLongVideo(browser, `${shared}videos/${THROUGHPUT_VIDEO}`, log) : noProc;
+    }
     return {
       chromium,
       compute_path: computePath,
@@ -369,6 +401,7 @@ export async function runBrowserBench(options: BrowserBenchOptions): Promise<Bro
       cross_origin_isolated: isolated,
       throughput: { ...run, target_fps: TARGET_FPS, meets_target: run.fps >= TARGET_FPS },
       memory,
+      ...(memoryLong ? { memory_long: memoryLong } : {}),
     };
   } finally {
     await browser.close();

@@ -44,9 +44,14 @@ function memoryLines(m: MemoryFigures): string[] {
   ];
 }
 
+function memorySection(m: MemoryFigures | { readonly skipped: string }): string[] {
+  return 'skipped' in m ? [`memory: skipped, ${m.skipped}`] : memoryLines(m);
+}
+
 function figuresLines(b: BrowserFigures): string[] {
   const t = b.throughput;
-  const memory = 'skipped' in b.memory ? [`memory: skipped, ${b.memory.skipped}`] : memoryLines(b.memory);
+  const memory = memorySection(b.memory);
+  const long = b.memory_long ? ['', ...memorySection(b.memory_long)] : [];
   return [
     `${BROWSER_TITLE}: Chromium ${b.chromium}, ${b.compute_path}${b.cross_origin_isolated ? ', cross-origin isolated' : ''}; fps = frames / wall time from adding the file to the job done`,
     '| video | size | decoder | frames | seconds | fps | other processes\' CPU |',
@@ -55,6 +60,7 @@ function figuresLines(b: BrowserFigures): string[] {
     `target ≥ ${t.target_fps} fps: ${t.meets_target ? 'met' : 'NOT met'}`,
     '',
     ...memory,
+    ...long,
   ];
 }
 

@@ -11,7 +11,7 @@ import type { ModelStatus } from './batch/types.ts';
 
 export interface SplitFaceTestHook {
   jobs(): JobSnapshot[];
-  csv(name: string): string | null;
+  csv(name: string): Promise<string | null>;
   models(): ModelStatus & { readonly engine: string; readonly engineError: string; readonly error: string };
 }
 

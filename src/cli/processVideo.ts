@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, wri
 import { basename, join, resolve } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { VideoInputError } from '../core/errors.ts';
-import { formatAuCsv } from '../core/csv/auCsv.ts';
+import { formatAuCsvChunks } from '../core/csv/auCsv.ts';
 import { encodeHogFrame } from '../core/hog/hogFile.ts';
 import { VideoAnalysis } from '../core/analysis/videoAnalysis.ts';
 import type { BgrImage } from '../core/image.ts';
@@ -124,7 +124,7 @@ async function runFrames(options: ProcessOptions, models: OpenFaceModels, source
   const { rows, auColumns } = analysis.finish();
   const stageMs: Record<string, number> = { decode: decodeMs, ...source.timings(), ...analysis.timings() };
   const out = stoppedBy ? options.out.replace(/(\.csv)?$/i, '.partial.csv') : options.out;
-  writeFileSync(out, formatAuCsv(rows, auColumns));
+  writeCsv(out, formatAuCsvChunks(rows, auColumns));
   const tracked = rows.filter((r) => r.success).length;
   const provenance = {
     tool: 'splitface',
@@ -154,4 +154,14 @@ async function runFrames(options: ProcessOptions, models: OpenFaceModels, source
     stageMs,
     video: info,
   };
+}
+
+/** Writes the CSV piece by piece: a long video's CSV is hundreds of MB, never one string. */
+function writeCsv(path: string, pieces: Iterable<string>): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const piece of pieces) writeSync(fd, piece);
+  } finally {
+    closeSync(fd);
+  }
 }

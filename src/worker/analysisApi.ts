@@ -35,7 +35,8 @@ export type { AuSummaryRow as AuSummary } from '../core/analysis/auSummary.ts';
 
 /** One video's result. */
 export interface AnalysisResult {
-  readonly csv: string;
+  /** the OpenFace-format CSV; a Blob, so a long video's hundreds of MB never sit in one JS string */
+  readonly csv: Blob;
   /** provenance: models, landmark path, compute path (written as a sidecar JSON) */
   readonly provenance: Record<string, unknown>;
   readonly frames: number;

@@ -15,7 +15,7 @@ import { createDetectionStages, createFaceTracker, type DetectionStages } from '
 import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
 import { VideoAnalysis } from '../core/analysis/videoAnalysis.ts';
 import { auIntensitySeries, summarizeAus } from '../core/analysis/auSummary.ts';
-import { formatAuCsv } from '../core/csv/auCsv.ts';
+import { formatAuCsvChunks } from '../core/csv/auCsv.ts';
 import type { BgrImage } from '../core/image.ts';
 
 /** The live view gets a frame at most this often. */
@@ -128,7 +128,7 @@ export class FrameAnalyser {
       written: new Date().toISOString(),
     };
     return {
-      csv: formatAuCsv(rows, auColumns),
+      csv: csvBlob(formatAuCsvChunks(rows, auColumns)),
       provenance,
       frames: run.frames,
       rows: rows.length,
@@ -147,4 +147,11 @@ export class FrameAnalyser {
     if (!this.run) throw new Error('no video started: call begin first');
     return this.run;
   }
+}
+
+/** The CSV's pieces as one Blob, each piece a Blob of its own as soon as it is made, so its string can go. */
+function csvBlob(pieces: Iterable<string>): Blob {
+  const parts: Blob[] = [];
+  for (const piece of pieces) parts.push(new Blob([piece]));
+  return new Blob(parts, { type: 'text/csv;charset=utf-8' });
 }

@@ -45,7 +45,7 @@ export function fakeSource(name: string, video: FakeVideo, closed: string[]): Vi
 
 export function fakeResult(frames: number, stoppedBy: string | null): AnalysisResult {
   return {
-    csv: `frame, face_id\n${Array.from({ length: frames }, (_, i) => `${i + 1}, 0`).join('\n')}\n`,
+    csv: new Blob([`frame, face_id\n${Array.from({ length: frames }, (_, i) => `${i + 1}, 0`).join('\n')}\n`]),
     provenance: { test: true },
     frames,
     rows: frames,

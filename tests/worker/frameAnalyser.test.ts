@@ -68,7 +68,8 @@ describe.skipIf(skip)(suiteTitle('FrameAnalyser (the worker engine) against the 
     expect(landmarksSeen).toBeGreaterThan(300);
     expect(result.partial).toBe(false);
     expect(result.frames).toBe(324);
-    expect(result.csv).toBe(readFileSync(out, 'utf8'));
+    expect(result.csv.type).toBe('text/csv;charset=utf-8');
+    expect(await result.csv.text()).toBe(readFileSync(out, 'utf8'));
     expect(result.auSummary.length).toBeGreaterThan(17);
     expect(result.series.intensities).toHaveLength(17);
   });
@@ -89,7 +90,7 @@ describe.skipIf(skip)(suiteTitle('FrameAnalyser (the worker engine) against the 
     expect(result.auColumns).toBeNull();
     expect(result.tracked).toBe(5);
     expect(result.note).toMatch(/AU columns, pose and PDM parameters need the OpenFace model folder/);
-    const header = result.csv.split('\n')[0];
+    const header = (await result.csv.text()).split('\n')[0];
     expect(header).toContain('x_67');
     expect(header).not.toContain('AU01_r');
   });

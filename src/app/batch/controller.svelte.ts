@@ -58,7 +58,6 @@ export class Job implements JobView {
   readonly files: readonly File[];
   /** @internal */
   readonly abort = new AbortController();
-  #csvBlob: Blob | null = null;
   #jsonBlob: Blob | null = null;
 
   constructor(id: number, group: InputGroup<File>, allFaces: boolean) {
@@ -82,10 +81,9 @@ export class Job implements JobView {
     return this.result ? sidecarFileName(this.stem, this.result.partial) : null;
   }
 
-  /** the CSV as a Blob (made once, shared by every download link) */
+  /** the CSV (the worker's Blob, shared by every download link) */
   csvBlob(): Blob | null {
-    if (!this.result) return null;
-    return (this.#csvBlob ??= new Blob([this.result.csv], { type: 'text/csv;charset=utf-8' }));
+    return this.result?.csv ?? null;
   }
 
   /** the provenance sidecar as a Blob */
@@ -96,7 +94,6 @@ export class Job implements JobView {
 
   /** @internal */
   setResult(result: AnalysisResult): void {
-    this.#csvBlob = null;
     this.#jsonBlob = null;
     this.result = result;
     this.csvName = csvFileName(this.stem, result.partial);
@@ -154,7 +151,7 @@ export function snapshotJob(job: JobView): JobSnapshot {
       auColumns: r.auColumns && { intensityNames: [...r.auColumns.intensityNames], presenceNames: [...r.auColumns.presenceNames] },
       auSummary: r.auSummary.map((s) => ({ name: s.name, meanIntensity: s.meanIntensity, presentShare: s.presentShare })),
       provenance: JSON.parse(JSON.stringify(r.provenance)) as Record<string, unknown>,
-      csvBytes: r.csv.length,
+      csvBytes: r.csv.size,
     },
   };
 }
@@ -262,9 +259,9 @@ export class BatchController {
   }
 
   /** The CSV of a job, by its file name (data-name) or its CSV name; null when none. */
-  csv(name: string): string | null {
+  async csv(name: string): Promise<string | null> {
     const job = this.jobs.find((j) => j.name === name) ?? this.jobs.find((j) => j.csvName === name);
-    return job?.result?.csv ?? null;
+    return (await job?.result?.csv.text()) ?? null;
   }
 
   snapshot(): JobSnapshot[] {
@@ -272,7 +269,7 @@ export class BatchController {
   }
 
   /** All results (CSV + provenance JSON per job) as one zip; null when nothing finished yet. */
-  zip(): Uint8Array | null {
+  async zip(): Promise<Uint8Array | null> {
     const entries = zipEntries(this.jobs.map((j) => ({ stem: j.stem, result: j.result })));
     return entries.length ? buildZip(entries) : null;
   }

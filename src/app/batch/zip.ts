@@ -9,12 +9,12 @@ import { csvFileName, sidecarFileName, uniqueStems } from './naming.ts';
 /** What a job contributes to the zip. */
 export interface ZipSource {
   readonly stem: string;
-  readonly result: { readonly csv: string; readonly provenance: Record<string, unknown>; readonly partial: boolean; readonly stoppedBy: string | null } | null;
+  readonly result: { readonly csv: Blob; readonly provenance: Record<string, unknown>; readonly partial: boolean; readonly stoppedBy: string | null } | null;
 }
 
 export interface ZipEntry {
   readonly name: string;
-  readonly text: string;
+  readonly content: Blob | string;
 }
 
 /** The provenance sidecar as written beside the CSV (says whether the CSV is partial). */
@@ -30,15 +30,18 @@ export function zipEntries(jobs: readonly ZipSource[]): ZipEntry[] {
   const withResult = jobs.filter((j): j is ZipSource & { result: NonNullable<ZipSource['result']> } => j.result !== null);
   const stems = uniqueStems(withResult.map((j) => j.stem));
   return withResult.flatMap((job, i) => [
-    { name: csvFileName(stems[i]!, job.result.partial), text: job.result.csv },
-    { name: sidecarFileName(stems[i]!, job.result.partial), text: sidecarJson(job.result) },
+    { name: csvFileName(stems[i]!, job.result.partial), content: job.result.csv },
+    { name: sidecarFileName(stems[i]!, job.result.partial), content: sidecarJson(job.result) },
   ]);
 }
 
 /** The zip's bytes (deflated; CSV compresses about 4:1). */
-export function buildZip(entries: readonly ZipEntry[]): Uint8Array {
+export async function buildZip(entries: readonly ZipEntry[]): Promise<Uint8Array> {
   const files: Zippable = {};
-  for (const entry of entries) files[entry.name] = [strToU8(entry.text), { level: 6 }];
+  for (const entry of entries) {
+    const bytes = typeof entry.content === 'string' ? strToU8(entry.content) : new Uint8Array(await entry.content.arrayBuffer());
+    files[entry.name] = [bytes, { level: 6 }];
+  }
   return zipSync(files);
 }
 

@@ -36,6 +36,42 @@ function pushValues(cells: string[], values: Float64Array | null, count: number,
   for (let i = 0; i < count; i++) cells.push(values ? format(values[i]) : '0');
 }
 
+/** rows formatted per papaparse call: the cells of a whole long video at once are millions of short strings */
+const ROWS_PER_CHUNK = 1000;
+
+function rowCells(r: FrameResult, aus: AuColumns | null): string[] {
+  const cells = [String(r.frame), String(r.faceId), fixed(r.timestamp, 6), fixed(r.confidence, 6), r.success ? '1' : '0'];
+  pushValues(cells, r.pose, 6, (v) => significant(v, 10));
+  pushValues(cells, r.landmarks, 2 * NUM_POINTS, (v) => fixed(v, 4));
+  pushValues(cells, r.paramsGlobal, 6, (v) => significant(v, 10));
+  pushValues(cells, r.paramsLocal, NUM_MODES, (v) => significant(v, 10));
+  if (aus) {
+    pushValues(cells, r.auIntensity, aus.intensityNames.length, (v) => fixed(v, 4));
+    pushValues(cells, r.auPresence, aus.presenceNames.length, (v) => fixed(v, 0));
+  }
+  return cells;
+}
+
+/**
+ * The CSV in pieces of up to `rowsPerChunk` rows, the header in the first,
+ * each piece ending in a newline: joined, they are formatAuCsv's text. The
+ * cells of one piece at a time exist as strings, so memory does not peak
+ * with the video's length (an hour at 30 fps is 100 000 rows of 200+ cells),
+ * and the pieces can go to a file or a Blob without one giant string.
+ */
+export function* formatAuCsvChunks(results: readonly FrameResult[], aus: AuColumns | null, rowsPerChunk = ROWS_PER_CHUNK): Generator<string> {
+  const header = auCsvHeader(aus);
+  if (results.length === 0) {
+    yield Papa.unparse([header], { newline: '\n' }) + '\n';
+    return;
+  }
+  for (let start = 0; start < results.length; start += rowsPerChunk) {
+    const data = results.slice(start, start + rowsPerChunk).map((r) => rowCells(r, aus));
+    const text = start === 0 ? Papa.unparse({ fields: header, data }, { newline: '\n' }) : Papa.unparse(data, { newline: '\n' });
+    yield text + '\n';
+  }
+}
+
 /**
  * One CSV row per result. Failed frames are written as OpenFace writes them:
  * success 0 with zeros in place of the values it could not compute. AU
@@ -44,19 +80,5 @@ function pushValues(cells: string[], values: Float64Array | null, count: number,
  * tightly.
  */
 export function formatAuCsv(results: readonly FrameResult[], aus: AuColumns | null): string {
-  const header = auCsvHeader(aus);
-  const rows: string[][] = [];
-  for (const r of results) {
-    const cells = [String(r.frame), String(r.faceId), fixed(r.timestamp, 6), fixed(r.confidence, 6), r.success ? '1' : '0'];
-    pushValues(cells, r.pose, 6, (v) => significant(v, 10));
-    pushValues(cells, r.landmarks, 2 * NUM_POINTS, (v) => fixed(v, 4));
-    pushValues(cells, r.paramsGlobal, 6, (v) => significant(v, 10));
-    pushValues(cells, r.paramsLocal, NUM_MODES, (v) => significant(v, 10));
-    if (aus) {
-      pushValues(cells, r.auIntensity, aus.intensityNames.length, (v) => fixed(v, 4));
-      pushValues(cells, r.auPresence, aus.presenceNames.length, (v) => fixed(v, 0));
-    }
-    rows.push(cells);
-  }
-  return Papa.unparse({ fields: header, data: rows }, { newline: '\n' }) + '\n';
+  return [...formatAuCsvChunks(results, aus)].join('');
 }

@@ -14,11 +14,10 @@ import type { JobSnapshot } from '../../src/app/batch/controller.svelte.ts';
 import { sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
 import { addVideos, importOpenFaceFolder, jobCsv, waitForJobs } from './helpers/appDriver.ts';
 import { foreignRequests, launchBrowser, type E2EBrowser, type RecordedPage } from './helpers/browser.ts';
-import { clipFolder, type ClipFolder } from './helpers/clips.ts';
+import { clipFolder, H264_MP4, type ClipFolder } from './helpers/clips.ts';
 import { auColumns, parseCsv } from './helpers/csvRows.ts';
 import { rendererRssBytes } from './helpers/processMemory.ts';
 import { importIdsWithFiles, openFaceDbProblem, openFaceDbState } from './helpers/openfaceDbState.ts';
-import { H264_MP4, testPatternClip } from './helpers/syntheticClips.ts';
 
 const skip = sharedSkipReason(true);
 const baseUrl = inject('baseUrl');
@@ -111,7 +110,7 @@ describe.skipIf(skip !== null)(suiteTitle('bad input in the app: a clear message
       text: clips.text('notes.mp4', 'These are my notes, not a video.\n'.repeat(50)),
       truncated: clips.truncated('cut.mp4', clips.encode('uncut.mp4', LAB, 90, H264_MP4), 0.5),
       codec: clips.patched('unknown.avi', sharedPath('videos/0417_02_003_bill_clinton.avi'), 'FMP4', 'QQQ1'),
-      noFace: testPatternClip(clips.dir, 'pattern.mp4', 2),
+      noFace: clips.testPattern('pattern.mp4', 2),
       good,
     };
     const names = Object.values(files).map((p) => p.split('/').pop()!);

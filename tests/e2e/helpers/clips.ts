@@ -1,17 +1,23 @@
 /**
  * Small test videos made on the fly with the system ffmpeg from the shared
- * lab clip (codecs and layouts the shared folder lacks), and damaged files
- * for the error messages. Everything goes into one temporary folder.
+ * lab clip (codecs and layouts the shared folder lacks) or from ffmpeg's
+ * test sources (a video without any face), and damaged files for the error
+ * messages. Everything goes into one temporary folder.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** H.264 in MP4, index at the front, 8-bit 4:2:0: what the app decodes with WebCodecs. */
+export const H264_MP4: readonly string[] = ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'];
+
 export interface ClipFolder {
   readonly dir: string;
   /** encodes the first `frames` frames of `source` with `codecArgs` into `name` */
   encode(name: string, source: string, frames: number, codecArgs: readonly string[]): string;
+  /** `seconds` of ffmpeg's moving test pattern (colour bars, a clock, no face), 640x480 at 30 fps, H.264 MP4 */
+  testPattern(name: string, seconds: number): string;
   /** the first `share` (0..1) of `source`'s bytes */
   truncated(name: string, source: string, share: number): string;
   /** `source` with every occurrence of `from` replaced by `to` (same length) */
@@ -30,6 +36,11 @@ export function clipFolder(): ClipFolder {
     encode(name, source, frames, codecArgs) {
       const out = join(dir, name);
       execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-i', source, '-map', '0:v:0', '-frames:v', String(frames), ...codecArgs, out]);
+      return out;
+    },
+    testPattern(name, seconds) {
+      const out = join(dir, name);
+      execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', `testsrc2=size=640x480:rate=30:duration=${seconds}`, ...H264_MP4, out]);
       return out;
     },
     truncated(name, source, share) {

@@ -53,11 +53,16 @@ function rowCells(r: FrameResult, aus: AuColumns | null): string[] {
 }
 
 /**
- * The CSV in pieces of up to `rowsPerChunk` rows, the header in the first,
- * each piece ending in a newline: joined, they are formatAuCsv's text. The
- * cells of one piece at a time exist as strings, so memory does not peak
- * with the video's length (an hour at 30 fps is 100 000 rows of 200+ cells),
- * and the pieces can go to a file or a Blob without one giant string.
+ * The OpenFace-format CSV, one row per result, in pieces of up to
+ * `rowsPerChunk` rows: the header in the first, each piece ending in a
+ * newline. Failed frames are written as OpenFace writes them: success 0 with
+ * zeros in place of the values it could not compute. AU intensities get 4
+ * decimals (OpenFace: 2), landmarks 4, parameters 10 significant digits, so
+ * CSVs from the CLI and the browser can be compared tightly.
+ *
+ * Pieces, because only the cells of one piece exist as strings at a time, so
+ * memory does not peak with the video's length (an hour at 30 fps is 100 000
+ * rows of 200+ cells), and they go to a file or a Blob without one giant string.
  */
 export function* formatAuCsvChunks(results: readonly FrameResult[], aus: AuColumns | null, rowsPerChunk = ROWS_PER_CHUNK): Generator<string> {
   const header = auCsvHeader(aus);
@@ -70,15 +75,4 @@ export function* formatAuCsvChunks(results: readonly FrameResult[], aus: AuColum
     const text = start === 0 ? Papa.unparse({ fields: header, data }, { newline: '\n' }) : Papa.unparse(data, { newline: '\n' });
     yield text + '\n';
   }
-}
-
-/**
- * One CSV row per result. Failed frames are written as OpenFace writes them:
- * success 0 with zeros in place of the values it could not compute. AU
- * intensities get 4 decimals (OpenFace: 2), landmarks 4, parameters 10
- * significant digits, so CSVs from the CLI and the browser can be compared
- * tightly.
- */
-export function formatAuCsv(results: readonly FrameResult[], aus: AuColumns | null): string {
-  return [...formatAuCsvChunks(results, aus)].join('');
 }

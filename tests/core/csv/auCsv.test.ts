@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import Papa from 'papaparse';
-import { auCsvHeader, formatAuCsv, formatAuCsvChunks } from '../../../src/core/csv/auCsv.ts';
+import { auCsvHeader, formatAuCsvChunks } from '../../../src/core/csv/auCsv.ts';
 import type { AuColumns, FrameResult } from '../../../src/core/result.ts';
 
 const AUS: AuColumns = { intensityNames: ['AU01', 'AU12'], presenceNames: ['AU01', 'AU12', 'AU28'] };
@@ -22,9 +22,12 @@ function frame(n: number, success: boolean): FrameResult {
   };
 }
 
+/** the whole CSV, as the CLI's file and the worker's Blob hold it */
+const formatAuCsv = (rows: readonly FrameResult[], aus: AuColumns | null): string => [...formatAuCsvChunks(rows, aus)].join('');
+
 const results = Array.from({ length: 7 }, (_, i) => frame(i + 1, i !== 3));
 
-describe('formatAuCsv', () => {
+describe('formatAuCsvChunks', () => {
   it('writes the header, then one row per result with as many cells, zeros for a failed frame', () => {
     const parsed = Papa.parse<string[]>(formatAuCsv(results, AUS).trimEnd(), { delimiter: ',' }).data;
     expect(parsed[0]).toEqual(auCsvHeader(AUS));
@@ -37,7 +40,7 @@ describe('formatAuCsv', () => {
     expect(parsed[1]!.slice(-5)).toEqual(['0.5123', '0.0000', '1', '0', '1']);
   });
 
-  it('gives the same text in pieces of any size, each ending a line', () => {
+  it('gives the same text for any piece size, each piece ending a line', () => {
     const whole = formatAuCsv(results, AUS);
     expect(whole.endsWith('\n')).toBe(true);
     expect(whole.endsWith('\n\n')).toBe(false);

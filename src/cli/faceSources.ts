@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SplitFaceError } from '../core/errors.ts';
+import { NO_OUTPUTS_3D } from '../core/result.ts';
 import { parseLandmarkCsv, type LandmarkRow } from '../core/csv/landmarkCsv.ts';
 import { failedObservation, trackerFaceSource as coreTrackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
 import type { FaceTrackerOptions } from '../core/track/faceTracker.ts';
@@ -33,6 +34,7 @@ export function csvFaceSource(path: string): FaceSource {
         paramsGlobal: row.paramsGlobal,
         paramsLocal: row.paramsLocal,
         pose: row.pose,
+        ...NO_OUTPUTS_3D,
       }];
     },
     timings: () => ({}),

@@ -1,5 +1,5 @@
 import type { BgrImage } from './image.ts';
-import type { AuColumns, FrameResult } from './result.ts';
+import type { AuColumns, FaceOutputs3d, FrameResult } from './result.ts';
 import type { OpenFaceModels } from './model/openfaceModels.ts';
 import { alignFace } from './align/alignFace.ts';
 import { extractFhog, type FhogFeatures } from './hog/fhog.ts';
@@ -7,13 +7,22 @@ import { AuAnalyser } from './au/auAnalyser.ts';
 import { fitPdm, INVERT_PROJECTION, type FitPdmOptions } from './pdm/fitPdm.ts';
 
 /** What the landmark stage knows about the face in one frame. */
-export interface FaceObservation {
+export interface FaceObservation extends FaceOutputs3d {
   /** 1-based frame number */
   readonly frame: number;
   /** which face (0 for the only or first face) */
   readonly faceId: number;
   readonly timestamp: number;
+  /** the CSV's success column */
   readonly success: boolean;
+  /**
+   * Whether the landmark validator accepted this frame's fit, which is what
+   * OpenFace 2.2's FaceAnalyser is given (face_model.detection_success). It
+   * differs from `success` only on an initial detection that the validator
+   * rejects: the tracker keeps that fit (success = 1 in the CSV), but the AU
+   * engine treats the frame as failed. Undefined: same as `success`.
+   */
+  readonly detectionSuccess?: boolean;
   readonly confidence: number;
   /** 136 values: x_0..x_67 then y_0..y_67 */
   readonly landmarks: Float64Array | null;
@@ -98,6 +107,10 @@ export class AuPipeline {
       confidence: face.confidence,
       success: face.success,
       pose: face.pose,
+      gaze: face.gaze,
+      eyeLandmarks: face.eyeLandmarks,
+      eyeLandmarks3d: face.eyeLandmarks3d,
+      landmarks3d: face.landmarks3d,
       landmarks: face.landmarks,
       paramsGlobal: face.paramsGlobal,
       paramsLocal: face.paramsLocal,

@@ -1,5 +1,21 @@
+/**
+ * OpenFace 2.2's per-frame outputs beyond the 2D landmarks: gaze, the 56 eye
+ * landmarks of the two 28-point eye models, and the 3D face landmarks. All are
+ * null when unknown (no face, no OpenFace folder).
+ */
+export interface FaceOutputs3d {
+  /** 8 values: gaze_0_x, gaze_0_y, gaze_0_z, gaze_1_x, gaze_1_y, gaze_1_z (unit vectors, camera space), gaze_angle_x, gaze_angle_y (radians) */
+  readonly gaze: Float64Array | null;
+  /** 112 values: eye_lmk_x_0..eye_lmk_x_55 then eye_lmk_y_0..eye_lmk_y_55 (pixels) */
+  readonly eyeLandmarks: Float64Array | null;
+  /** 168 values: eye_lmk_X_0..55, eye_lmk_Y_0..55, eye_lmk_Z_0..55 (mm, camera space) */
+  readonly eyeLandmarks3d: Float64Array | null;
+  /** 204 values: X_0..X_67, Y_0..Y_67, Z_0..Z_67 (mm, camera space) */
+  readonly landmarks3d: Float64Array | null;
+}
+
 /** Everything SplitFace writes for one face in one frame (one CSV row). */
-export interface FrameResult {
+export interface FrameResult extends FaceOutputs3d {
   /** 1-based frame number, as OpenFace counts */
   readonly frame: number;
   readonly faceId: number;
@@ -26,3 +42,6 @@ export interface AuColumns {
   readonly intensityNames: readonly string[];
   readonly presenceNames: readonly string[];
 }
+
+/** The 3D outputs of a frame where none are known. */
+export const NO_OUTPUTS_3D: FaceOutputs3d = Object.freeze({ gaze: null, eyeLandmarks: null, eyeLandmarks3d: null, landmarks3d: null });

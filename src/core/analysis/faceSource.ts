@@ -9,6 +9,7 @@ import type { FaceTracker } from '../track/faceTracker.ts';
 import type { FaceDetectorStage, InitialLandmarkStage } from '../track/faceTracker.ts';
 import type { Pdm } from '../pdm/pdm.ts';
 import { cameraForFrame, headPose } from '../pose/headPose.ts';
+import { NO_OUTPUTS_3D } from '../result.ts';
 
 export interface FaceSource {
   /**
@@ -38,6 +39,7 @@ export function failedObservation(frame: DecodedFrame, faceId: number): FaceObse
     paramsGlobal: null,
     paramsLocal: null,
     pose: null,
+    ...NO_OUTPUTS_3D,
   };
 }
 
@@ -91,6 +93,7 @@ export function trackerFaceSource(
           paramsGlobal: fit.paramsGlobal,
           paramsLocal: fit.paramsLocal,
           pose,
+          ...NO_OUTPUTS_3D,
         };
       });
     },
@@ -145,6 +148,7 @@ export function landmarkOnlyFaceSource(
           paramsGlobal: null,
           paramsLocal: null,
           pose: null,
+          ...NO_OUTPUTS_3D,
         });
       }
       timings.landmarks += performance.now() - start;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { auIntensitySeries, summarizeAus } from '../../../src/core/analysis/auSummary.ts';
-import type { FrameResult } from '../../../src/core/result.ts';
+import { NO_OUTPUTS_3D, type FrameResult } from '../../../src/core/result.ts';
 
 function row(frame: number, faceId: number, success: boolean, intensity: number[], presence: number[]): FrameResult {
   return {
     frame, faceId, timestamp: frame / 10, confidence: success ? 0.9 : 0, success,
-    pose: null, landmarks: null, paramsGlobal: null, paramsLocal: null,
+    pose: null, landmarks: null, paramsGlobal: null, paramsLocal: null, ...NO_OUTPUTS_3D,
     auIntensity: Float64Array.from(intensity), auPresence: Float64Array.from(presence),
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import Papa from 'papaparse';
 import { auCsvHeader, formatAuCsvChunks } from '../../../src/core/csv/auCsv.ts';
-import type { AuColumns, FrameResult } from '../../../src/core/result.ts';
+import { NO_OUTPUTS_3D, type AuColumns, type FrameResult } from '../../../src/core/result.ts';
 
 const AUS: AuColumns = { intensityNames: ['AU01', 'AU12'], presenceNames: ['AU01', 'AU12', 'AU28'] };
 
@@ -17,6 +17,7 @@ function frame(n: number, success: boolean): FrameResult {
     landmarks: success ? values(136, 1.5) : null,
     paramsGlobal: success ? values(6, 0.01) : null,
     paramsLocal: success ? values(34, -0.3) : null,
+    ...NO_OUTPUTS_3D,
     auIntensity: success ? Float64Array.from([0.51234, -0.0000001]) : null,
     auPresence: success ? Float64Array.from([1, 0, 1]) : null,
   };

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { yuv420ToBgr } from '../../src/core/color/yuvToBgr.ts';
 import { decodeVideo, probeVideo } from '../../src/cli/ffmpegDecode.ts';
-import { hasFfmpeg, sharedPath, sharedSkipReason, SKIP_NO_FFMPEG, suiteTitle } from '../helpers/shared.ts';
+import { hasFfmpeg, sharedPath, sharedSkipReason, SKIP_NO_FFMPEG, suiteTitle, referenceCsvPath } from '../helpers/shared.ts';
 
 const skipShared = sharedSkipReason(true);
 
@@ -22,7 +22,7 @@ function referenceFrameHashes(path: string, frameBytes: number): string[] {
 }
 
 function referenceRowCount(name: string): number {
-  return readFileSync(sharedPath(`reference/${name}.csv`), 'utf8').trim().split('\n').length - 1;
+  return readFileSync(referenceCsvPath(name), 'utf8').trim().split('\n').length - 1;
 }
 
 describe.skipIf(skipShared !== null)(suiteTitle('decodeVideo on the shared videos', skipShared), () => {

@@ -8,7 +8,7 @@ import { encode as encodePng } from 'fast-png';
 import { decodeImageSequence, probeImageSequence } from '../../src/cli/imageSequence.ts';
 import type { DecodedFrame } from '../../src/core/analysis/frame.ts';
 import { runCli } from '../helpers/cli.ts';
-import { hasFfmpeg, sharedPath, sharedSkipReason, SKIP_NO_FFMPEG, suiteTitle } from '../helpers/shared.ts';
+import { hasFfmpeg, sharedPath, sharedSkipReason, SKIP_NO_FFMPEG, suiteTitle, referenceCsvPath, openfaceModelsPath } from '../helpers/shared.ts';
 
 const skipShared = sharedSkipReason(true);
 const hasDjpeg = !spawnSync('djpeg', ['-version'], { stdio: 'ignore' }).error;
@@ -49,7 +49,7 @@ describe.skipIf(skipShared !== null)(suiteTitle('image folder decoding on the sh
     expect(info.files.length).toBe(30);
     expect(info.files[0]).toMatch(/001\.jpg$/);
     expect([info.width, info.height]).toEqual([640, 480]);
-    const rows = readFileSync(sharedPath('reference/image_sequence.csv'), 'utf8').trim().split('\n').length - 1;
+    const rows = readFileSync(referenceCsvPath('image_sequence'), 'utf8').trim().split('\n').length - 1;
     expect(info.frameCountHint).toBe(rows);
   });
 
@@ -74,15 +74,15 @@ describe.skipIf(skipShared !== null)(suiteTitle('image folder decoding on the sh
         'process',
         folder,
         '--openface-models',
-        sharedPath('openface'),
+        openfaceModelsPath(),
         '--landmarks-from',
-        sharedPath('reference/image_sequence.csv'),
+        referenceCsvPath('image_sequence'),
         '--out',
         out,
       ]);
       expect(cli.status, cli.stderr).toBe(0);
       expect(cli.stderr).not.toMatch(/warning/);
-      const compare = spawnSync(process.execPath, [sharedPath('tools/au-compare.mjs'), out, sharedPath('reference/image_sequence.csv'), '--json'], { encoding: 'utf8' });
+      const compare = spawnSync(process.execPath, [sharedPath('tools/au-compare.mjs'), out, referenceCsvPath('image_sequence'), '--json'], { encoding: 'utf8' });
       expect(compare.status, compare.stderr).toBe(0);
       const { summary, frames } = JSON.parse(compare.stdout) as { summary: { mean_r: number; min_r: number; min_presence: number }; frames: { compared: number } };
       // With ffmpeg's decode these were mean_r 0.947, min_r 0.845, min_presence 0.867; exact pixels give 1.000.

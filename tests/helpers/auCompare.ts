@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { sharedPath } from './shared.ts';
+import { sharedPath, referenceCsvPath } from './shared.ts';
 
 /** The summary line of ../shared/tools/au-compare.mjs (per-AU Pearson r and landmark error against OpenFace C++). */
 export interface AuCompareSummary {
@@ -12,7 +12,7 @@ export interface AuCompareSummary {
 
 /** Compares a CSV with OpenFace's reference output `reference/NAME.csv`. */
 export function auCompare(csvPath: string, referenceName: string): AuCompareSummary {
-  const run = spawnSync(process.execPath, [sharedPath('tools/au-compare.mjs'), csvPath, sharedPath(`reference/${referenceName}.csv`), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const run = spawnSync(process.execPath, [sharedPath('tools/au-compare.mjs'), csvPath, referenceCsvPath(referenceName), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (run.status !== 0) throw new Error(`au-compare failed on ${csvPath}: ${run.stderr}`);
   return (JSON.parse(run.stdout) as { summary: AuCompareSummary }).summary;
 }

@@ -6,13 +6,13 @@ import { importFromDirectoryHandle, importFromFileList } from '../../src/models/
 import { bytesReader } from '../../src/models/openfaceReader.ts';
 import { loadOpenFaceModels } from '../../src/core/model/openfaceModels.ts';
 import { loadClnfModels } from '../../src/core/clnf/index.ts';
-import { sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
+import { sharedSkipReason, suiteTitle, openfaceModelsPath } from '../helpers/shared.ts';
 import { nest, pickedDirectory, pickedFileList, readTree } from './pickedFolders.ts';
 
 const skip = sharedSkipReason();
 
 describe.skipIf(skip)(suiteTitle('importing the OpenFace model folder of ../shared', skip), () => {
-  const tree = skip ? new Map<string, Uint8Array>() : readTree(sharedPath('openface'));
+  const tree = skip ? new Map<string, Uint8Array>() : readTree(openfaceModelsPath());
 
   it('stores what the loaders read, and it loads again from storage', async () => {
     const store = await OpenFaceStore.open({ indexedDB: new IDBFactory(), locks: null });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { boxIou } from '../../src/core/track/faceTracker.ts';
 import type { PixelBox } from '../../src/core/detect/faceDetection.ts';
 import { runCli } from '../helpers/cli.ts';
-import { sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
+import { sharedPath, sharedSkipReason, suiteTitle, referenceCsvPath, openfaceModelsPath } from '../helpers/shared.ts';
 
 interface Row {
   readonly frame: number;
@@ -92,7 +92,7 @@ describe.skipIf(skip !== null)(suiteTitle('own tracker, --all-faces on multi_fac
 
   beforeAll(() => {
     const csv = join(out, 'multi_face.csv');
-    const run = runCli(['process', sharedPath('videos/multi_face.avi'), '--openface-models', sharedPath('openface'), '--all-faces', '--out', csv]);
+    const run = runCli(['process', sharedPath('videos/multi_face.avi'), '--openface-models', openfaceModelsPath(), '--all-faces', '--out', csv]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const table = parse(csv);
@@ -135,7 +135,7 @@ describe.skipIf(skip !== null)(suiteTitle('own tracker, --all-faces on multi_fac
   });
 
   it('follows the face OpenFace tracked (one of ours within 5% IOD in most frames); AU agreement on that face', () => {
-    const reference = parse(sharedPath('reference/multi_face.csv')).rows.filter((r) => r.success);
+    const reference = parse(referenceCsvPath('multi_face')).rows.filter((r) => r.success);
     const byFrame = groupBy(tracked, (r) => r.frame);
     const matched: Row[] = [];
     const errors: number[] = [];
@@ -162,7 +162,7 @@ describe.skipIf(skip !== null)(suiteTitle('own tracker, --all-faces on multi_fac
     // the matched face's rows alone, against OpenFace's AUs (it switches person mid-video: no bar)
     const matchedCsv = join(out, 'multi_face.matched.csv');
     writeFileSync(matchedCsv, [header, ...matched.map((r) => r.line)].join('\n') + '\n');
-    const compare = spawnSync(process.execPath, [sharedPath('tools/au-compare.mjs'), matchedCsv, sharedPath('reference/multi_face.csv')], { encoding: 'utf8' });
+    const compare = spawnSync(process.execPath, [sharedPath('tools/au-compare.mjs'), matchedCsv, referenceCsvPath('multi_face')], { encoding: 'utf8' });
     expect(compare.stderr).toBe('');
     const summary = compare.stdout.split('\n').find((l) => l.startsWith('summary:'));
     console.log(`multi_face, matched face vs OpenFace: ${summary ?? compare.stdout}`);

@@ -13,7 +13,7 @@ import { landmarkBox, squareCropAround } from '../../src/core/landmarks/faceCrop
 import { createNodeBackend } from '../../src/models/node.ts';
 import type { FaceApiLandmarkReference, FaceApiVariant } from '../helpers/faceApiReference.ts';
 import { FACE_API_MANIFESTS, loadFaceApiLandmarkNet } from '../helpers/faceApiReference.ts';
-import { sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
+import { sharedPath, sharedSkipReason, suiteTitle, referenceCsvPath } from '../helpers/shared.ts';
 
 const VARIANTS: FaceApiVariant[] = ['full', 'tiny'];
 const TOLERANCE = 1e-4;
@@ -62,7 +62,7 @@ const CLIPS = [
 
 describe.skipIf(skip !== null)(suiteTitle('face-api landmark nets converted to ONNX, on real face crops', skip), () => {
   it.each(CLIPS)('$name: max abs difference ≤ 1e-4 for both nets', async ({ name, video, every }) => {
-    const reference = parseLandmarkCsv(readFileSync(sharedPath(`reference/${name}.csv`), 'utf8'), name);
+    const reference = parseLandmarkCsv(readFileSync(referenceCsvPath(name), 'utf8'), name);
     const worst: Record<FaceApiVariant, number> = { full: 0, tiny: 0 };
     let crops = 0;
     for await (const frame of decodeVideo(sharedPath(video))) {

@@ -19,7 +19,7 @@ import type { AnalysisModels } from '../../src/worker/analysisApi.ts';
 import { createBgrImage } from '../../src/core/image.ts';
 import type { DecodedFrame } from '../../src/core/analysis/frame.ts';
 import { runCli } from '../helpers/cli.ts';
-import { sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
+import { sharedPath, sharedSkipReason, suiteTitle, openfaceModelsPath } from '../helpers/shared.ts';
 
 async function readFolder(root: string): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
@@ -48,13 +48,13 @@ const skip = sharedSkipReason(true);
 describe.skipIf(skip)(suiteTitle('FrameAnalyser (the worker engine) against the CLI', skip), () => {
   it(`writes the CLI's CSV, byte for byte, on ${VIDEO}`, async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'splitface-worker-')), 'cli.csv');
-    const cli = runCli(['process', sharedPath(`videos/${VIDEO}`), '--openface-models', sharedPath('openface'), '--out', out]);
+    const cli = runCli(['process', sharedPath(`videos/${VIDEO}`), '--openface-models', openfaceModelsPath(), '--out', out]);
     expect(cli.status, cli.stderr).toBe(0);
 
     const models: AnalysisModels = {
       blazeFaceBack: readModelFile(MODEL_FILES.blazeFaceBack).bytes,
       faceApi68: readModelFile(MODEL_FILES.faceApiLandmarks68).bytes,
-      openface: await readFolder(sharedPath('openface')),
+      openface: await readFolder(openfaceModelsPath()),
     };
     const analyser = await FrameAnalyser.create(createNodeBackend(), models);
     analyser.begin(INFO, { allFaces: false });

@@ -13,7 +13,7 @@ import { MODEL_FILES } from '../../../src/models/manifest.ts';
 import { createNodeBackend } from '../../../src/models/node.ts';
 import { readModelFile } from '../../../src/models/nodeModelStore.ts';
 import { modelsSkipReason } from '../../helpers/models.ts';
-import { sharedPath, sharedSkipReason, suiteTitle } from '../../helpers/shared.ts';
+import { sharedPath, sharedSkipReason, suiteTitle, referenceCsvPath } from '../../helpers/shared.ts';
 
 const skip = sharedSkipReason(true) ?? modelsSkipReason();
 
@@ -29,7 +29,7 @@ function centre(landmarks: Float64Array, first: number, last: number): { x: numb
 describe.skipIf(skip !== null)(suiteTitle('BlazeFace on real frames', skip), () => {
   it('short range finds the face in every frame of lab_640x480_h264, around OpenFace\'s landmarks', async () => {
     const detector = await BlazeFaceDetector.create(createNodeBackend(), readModelFile(MODEL_FILES.blazeFaceShortRange).bytes, BLAZEFACE_SHORT_RANGE);
-    const reference = parseLandmarkCsv(readFileSync(sharedPath('reference/lab_640x480_h264.csv'), 'utf8'), 'lab_640x480_h264');
+    const reference = parseLandmarkCsv(readFileSync(referenceCsvPath('lab_640x480_h264'), 'utf8'), 'lab_640x480_h264');
     let frames = 0;
     let found = 0;
     let noseInside = 0;

@@ -15,7 +15,7 @@ import { MODEL_FILES } from '../../../src/models/manifest.ts';
 import { createNodeBackend } from '../../../src/models/node.ts';
 import { readModelFile } from '../../../src/models/nodeModelStore.ts';
 import { modelsSkipReason } from '../../helpers/models.ts';
-import { sharedPath, sharedSkipReason, suiteTitle } from '../../helpers/shared.ts';
+import { sharedPath, sharedSkipReason, suiteTitle, referenceCsvPath } from '../../helpers/shared.ts';
 
 const skip = sharedSkipReason(true) ?? modelsSkipReason();
 
@@ -36,7 +36,7 @@ describe.skipIf(skip !== null)(suiteTitle('face-api 68 landmarks vs OpenFace', s
     const backend = createNodeBackend();
     const detector = await BlazeFaceDetector.create(backend, readModelFile(MODEL_FILES.blazeFaceShortRange).bytes, BLAZEFACE_SHORT_RANGE);
     const landmarker = await FaceApi68Landmarker.create(backend, readModelFile(MODEL_FILES.faceApiLandmarks68).bytes);
-    const reference = parseLandmarkCsv(readFileSync(sharedPath(`reference/${name}.csv`), 'utf8'), name);
+    const reference = parseLandmarkCsv(readFileSync(referenceCsvPath(name), 'utf8'), name);
     let compared = 0;
     let missed = 0;
     let errorSum = 0;

@@ -1,5 +1,5 @@
 /**
- * Agreement with OpenFace C++ on every reference video in ../shared: runs
+ * Agreement with OpenFace 2.2 (C++) on every reference video in ../shared: runs
  * `process` end to end (our own tracker), or with OpenFace's landmarks
  * (--given), and compares with ../shared/tools/au-compare.mjs. Prints a
  * Markdown table per video and one per AU (the README's), or JSON with --json.
@@ -7,18 +7,17 @@
  *   npm run accuracy [-- --given] [-- --json] [-- --only NAME]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { processVideo } from '../src/cli/processVideo.ts';
+import { OPENFACE_MODELS, REFERENCE, SHARED, hasSharedData, referenceCsv } from './sharedData.ts';
 
-const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const given = args.includes('--given');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
-if (!existsSync(join(SHARED, 'reference'))) {
+if (!hasSharedData) {
   console.log('accuracy: skipped, ../shared is not present');
   process.exit(0);
 }
@@ -91,7 +90,7 @@ interface Summary {
 }
 
 const videos = readdirSync(join(SHARED, 'videos'));
-const names = readdirSync(join(SHARED, 'reference'))
+const names = readdirSync(REFERENCE)
   .filter((f) => f.endsWith('.csv') && !f.endsWith('.raw.csv'))
   .map((f) => f.slice(0, -4))
   .filter((name) => only === null || name === only);
@@ -104,15 +103,15 @@ for (const name of names) {
   const csv = join(out, `${name}.csv`);
   const run = await processVideo({
     video: join(SHARED, 'videos', video),
-    models: join(SHARED, 'openface'),
-    landmarksFrom: given ? join(SHARED, 'reference', `${name}.csv`) : undefined,
+    models: OPENFACE_MODELS,
+    landmarksFrom: given ? referenceCsv(name) : undefined,
     out: csv,
     hogOut: undefined,
     alignedOut: undefined,
     fps: 30,
     allFaces: false,
   });
-  const compare = spawnSync(process.execPath, [join(SHARED, 'tools/au-compare.mjs'), run.out, join(SHARED, 'reference', `${name}.csv`), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const compare = spawnSync(process.execPath, [join(SHARED, 'tools/au-compare.mjs'), run.out, referenceCsv(name), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const report = JSON.parse(compare.stdout) as CompareReport;
   reports.push({ video, report });
   results.push({ video, frames: run.frames, fps: Number((run.frames / run.seconds).toFixed(1)), ...report.frames, ...report.summary });

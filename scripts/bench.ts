@@ -11,15 +11,14 @@
  *   npm run bench -- --long  (adds the page's memory over a 9-minute video, about 5 minutes more)
  */
 import { cpus, tmpdir } from 'node:os';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { processVideo } from '../src/cli/processVideo.ts';
 import { DEFAULT_EXECUTION_PROVIDER } from '../src/models/node.ts';
 import { runBrowserBench, type BrowserOutcome } from './bench/browserBench.ts';
 import { BROWSER_TITLE, browserLines } from './bench/browserReport.ts';
+import { OPENFACE_MODELS, SHARED, hasSharedData, openFaceFps, referenceCsv } from './sharedData.ts';
 
-const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
 const RUNS = [
   { video: 'lab_640x480_h264.mp4', reference: 'lab_640x480_h264', own: true },
   { video: 'lab_1080p60_h264.mp4', reference: 'lab_1080p60_h264', own: true },
@@ -31,7 +30,7 @@ const STAGE_ORDER = ['decode', 'detect', 'landmarks', 'clnf', 'pose', 'fit', 'al
 const json = process.argv.includes('--json');
 const browser = !process.argv.includes('--no-browser');
 const long = process.argv.includes('--long');
-if (!existsSync(join(SHARED, 'reference'))) {
+if (!hasSharedData) {
   console.log(json ? JSON.stringify({ skipped: 'needs ../shared (videos, OpenFace models and reference CSVs)' }) : 'bench: skipped, ../shared is not present');
   process.exit(0);
 }
@@ -44,8 +43,8 @@ const results = [];
 for (const run of RUNS) {
   const summary = await processVideo({
     video: join(SHARED, 'videos', run.video),
-    models: join(SHARED, 'openface'),
-    landmarksFrom: run.own ? undefined : join(SHARED, 'reference', `${run.reference}.csv`),
+    models: OPENFACE_MODELS,
+    landmarksFrom: run.own ? undefined : referenceCsv(run.reference),
     out: join(out, `${run.reference}-${run.own ? 'own' : 'given'}.csv`),
     hogOut: undefined,
     alignedOut: undefined,
@@ -63,6 +62,8 @@ for (const run of RUNS) {
     seconds: Number(summary.seconds.toFixed(2)),
     fps: Number((summary.frames / summary.seconds).toFixed(1)),
     ms_per_frame: perFrame,
+    // OpenFace 2.2 always runs its own tracker: its figure stands beside ours
+    openface_2_2_fps: run.own ? openFaceFps(run.video) : null,
   });
   if (!json) process.stderr.write(`${run.video} (${run.own ? 'own tracker' : 'OpenFace CSV'}): ${(summary.frames / summary.seconds).toFixed(1)} fps\n`);
 }
@@ -93,11 +94,11 @@ if (json) {
   console.log(JSON.stringify({ hardware, execution_provider: EXECUTION_PROVIDER_LABEL, peak_rss_mb: peakRssMb, results, browser: browserFigures }, null, 2));
 } else {
   console.log(`${hardware}, ${EXECUTION_PROVIDER_LABEL}; ms per frame by stage (whole run, model loading included in fps)`);
-  console.log(`| video | landmarks | size | frames | fps | ${STAGE_ORDER.join(' | ')} |`);
-  console.log(`|---|---|---|---|---|${STAGE_ORDER.map(() => '---').join('|')}|`);
+  console.log(`| video | landmarks | size | frames | fps | OpenFace 2.2 fps | ${STAGE_ORDER.join(' | ')} |`);
+  console.log(`|---|---|---|---|---|---|${STAGE_ORDER.map(() => '---').join('|')}|`);
   for (const r of results) {
     const cells = STAGE_ORDER.map((s) => (s in r.ms_per_frame ? String(r.ms_per_frame[s]) : '–'));
-    console.log(`| ${r.video} | ${r.landmarks} | ${r.size} | ${r.frames} | ${r.fps} | ${cells.join(' | ')} |`);
+    console.log(`| ${r.video} | ${r.landmarks} | ${r.size} | ${r.frames} | ${r.fps} | ${r.openface_2_2_fps ?? '–'} | ${cells.join(' | ')} |`);
   }
   console.log(`peak RSS ${peakRssMb} MB`);
   console.log('');

@@ -138,7 +138,7 @@ export interface BrowserFigures {
 export type BrowserOutcome = BrowserFigures | { readonly skipped: string };
 
 export interface BrowserBenchOptions {
-  /** folder holding videos/ and openface/ (../shared) */
+  /** folder holding videos/ and openface-2.2/ (../shared) */
   readonly shared: string;
   /** progress lines (stderr in the human mode, nothing with --json) */
   readonly log: (line: string) => void;
@@ -149,7 +149,7 @@ export interface BrowserBenchOptions {
 /** Why the browser section cannot run here, or null. */
 export function browserSkipReason(shared: string): string | null {
   if (!existsSync(chromiumExecutable)) return `needs Chromium at ${chromiumExecutable} (apt-get install chromium, or set SPLITFACE_CHROMIUM)`;
-  for (const needed of [`videos/${THROUGHPUT_VIDEO}`, `videos/${MEMORY_VIDEO}`, 'openface']) {
+  for (const needed of [`videos/${THROUGHPUT_VIDEO}`, `videos/${MEMORY_VIDEO}`, 'openface-2.2']) {
     if (!existsSync(`${shared}${needed}`)) return `needs ../shared/${needed}`;
   }
   return null;
@@ -379,7 +379,7 @@ export async function runBrowserBench(options: BrowserBenchOptions): Promise<Bro
   const browser = await launchBrowser(app.baseUrl);
   try {
     const { page } = await browser.open('/');
-    await importOpenFaceFolder(page, `${shared}openface`);
+    await importOpenFaceFolder(page, `${shared}openface-2.2`);
     const models = await page.evaluate(() => window.__splitface!.models());
     const computePath = models.computePath ?? 'unknown';
     const chromium = await chromiumVersion(page);

@@ -3,12 +3,15 @@ import { join, resolve } from 'node:path';
 import { ModelFormatError } from '../core/errors.ts';
 import { loadOpenFaceModels, type ModelFileReader, type OpenFaceModels } from '../core/model/openfaceModels.ts';
 import { loadClnfModels, type ClnfModels } from '../core/clnf/index.ts';
+import { CEN_PATCH_EXPERTS, describeLandmarkModel, type LandmarkModelInfo } from '../core/model/landmarkModel.ts';
 
 /** A model folder on disk, read through the loaders the browser shares. */
 export interface ModelFolder {
   readonly au: OpenFaceModels;
   /** the CLNF landmark models, loaded on first use (only our own tracker needs them) */
   clnf(): Promise<ClnfModels>;
+  /** the landmark model our tracker runs from this folder (and whether it also holds CE-CLM's weights) */
+  readonly landmarkModel: LandmarkModelInfo;
 }
 
 function diskReader(root: string): ModelFileReader {
@@ -30,8 +33,10 @@ export async function loadModelFolder(dir: string): Promise<ModelFolder> {
   const read = diskReader(root);
   const au = await loadOpenFaceModels(read, dir);
   let clnf: Promise<ClnfModels> | null = null;
+  const cenWeights = (await Promise.all(CEN_PATCH_EXPERTS.map((path) => stat(join(root, path)).catch(() => null)))).some((s) => s?.isFile());
   return {
     au,
     clnf: () => (clnf ??= loadClnfModels(read, dir)),
+    landmarkModel: describeLandmarkModel(cenWeights),
   };
 }

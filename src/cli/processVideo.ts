@@ -73,6 +73,7 @@ function writeAlignedPng(dir: string, index: number, face: BgrImage): void {
 export async function processVideo(options: ProcessOptions): Promise<ProcessSummary> {
   if (!existsSync(options.video)) throw new VideoInputError(`${options.video}: no such file or folder`);
   const folder = await loadModelFolder(options.models);
+  if (!options.landmarksFrom) console.error(`splitface: ${folder.landmarkModel.summary}`);
   const source: FaceSource = options.landmarksFrom
     ? csvFaceSource(options.landmarksFrom)
     : await trackerFaceSource(folder, { allFaces: options.allFaces }, options.executionProvider, (message) => console.error(`splitface: ${message}`));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { Download, Page } from 'playwright-core';
 import type { JobSnapshot } from '../../src/app/batch/controller.svelte.ts';
-import { sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
+import { openfaceModelsPath, sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
 import { addVideos, importOpenFaceFolder, jobCsv, waitForJobs } from './helpers/appDriver.ts';
 import { foreignRequests, launchBrowser, type E2EBrowser, type RecordedPage } from './helpers/browser.ts';
 import { clipFolder, H264_MP4, type ClipFolder } from './helpers/clips.ts';
@@ -67,7 +67,7 @@ function heapBytes(page: Page): Promise<number | null> {
 async function reloadDuringImport(page: Page): Promise<void> {
   const current = (await openFaceDbState(page)).current;
   const before = await page.evaluate(() => window.__splitface!.models().openface?.importedAt ?? null);
-  await page.getByTestId('openface-folder-input').setInputFiles(sharedPath('openface'));
+  await page.getByTestId('openface-folder-input').setInputFiles(openfaceModelsPath());
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if ((await importIdsWithFiles(page)).some((id) => id !== current)) break;
@@ -95,7 +95,7 @@ describe.skipIf(skip !== null)(suiteTitle('bad input in the app: a clear message
     good = clips.encode('good.mp4', LAB, GOOD_FRAMES, H264_MP4);
     browser = await launchBrowser(baseUrl);
     recorded = await browser.open('/');
-    await importOpenFaceFolder(recorded.page, sharedPath('openface'));
+    await importOpenFaceFolder(recorded.page, openfaceModelsPath());
   });
 
   afterAll(async () => {

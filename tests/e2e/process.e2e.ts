@@ -16,7 +16,7 @@ import { foreignRequests, launchBrowser, type E2EBrowser, type RecordedPage } fr
 import { addVideos, importOpenFaceFolder, jobCsv, waitForJobs } from './helpers/appDriver.ts';
 import { runCli } from '../helpers/cli.ts';
 import { auCompare, maxCsvDifference } from '../helpers/auCompare.ts';
-import { sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
+import { openfaceModelsPath, sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
 import type { JobSnapshot } from '../../src/app/batch/controller.svelte.ts';
 
 const VIDEOS = [
@@ -40,7 +40,7 @@ describe.skipIf(skip !== null)(suiteTitle('the app processes videos like the CLI
     browser = await launchBrowser(baseUrl);
     recorded = await browser.open('/');
     await recorded.page.setViewportSize({ width: 1280, height: 900 });
-    await importOpenFaceFolder(recorded.page, sharedPath('openface'));
+    await importOpenFaceFolder(recorded.page, openfaceModelsPath());
     await addVideos(recorded.page, VIDEOS.map((v) => sharedPath(`videos/${v.file}`)));
     // mid-run: a job well under way, the live view showing landmarks
     await recorded.page.waitForFunction(() => (window.__splitface?.jobs() ?? []).some((j) => j.state === 'processing' && j.framesDone > 150), undefined, { timeout: 300_000 });
@@ -82,7 +82,7 @@ describe.skipIf(skip !== null)(suiteTitle('the app processes videos like the CLI
       expect(summary.landmark_error_iod).toBeLessThanOrEqual(0.035);
 
       const cliCsv = join(out, `${reference}.cli.csv`);
-      const cli = runCli(['process', sharedPath(`videos/${file}`), '--openface-models', sharedPath('openface'), '--out', cliCsv]);
+      const cli = runCli(['process', sharedPath(`videos/${file}`), '--openface-models', openfaceModelsPath(), '--out', cliCsv]);
       expect(cli.status, cli.stderr).toBe(0);
       const cliText = readFileSync(cliCsv, 'utf8');
       const browserText = readFileSync(browserCsv, 'utf8');

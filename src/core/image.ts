@@ -23,10 +23,12 @@ export interface GrayImage {
 }
 
 /**
- * OpenCV's cvtColor(BGR2GRAY) for 8-bit images (the data of a BgrImage),
- * fixed point: Y = (1868 B + 9617 G + 4899 R + 8192) >> 14 (imgproc
- * color_rgb: B2Y, G2Y, R2Y with yuv_shift 14), bit-identical to what
- * OpenFace tracks on.
+ * OpenCV's cvtColor(BGR2GRAY) for 8-bit images (the data of a BgrImage) as
+ * OpenCV 4.x computes it (its bit-exact 15-bit fixed point): Y = (3735 B +
+ * 19235 G + 9798 R + 16384) >> 15, bit-identical to what OpenFace 2.2 tracks
+ * on (checked pixel for pixel against OpenCV 4.6's cvtColor; the older
+ * 14-bit weights 1868/9617/4899 that OpenCV 2/3 used differ by one level on
+ * about 1 pixel in 25000).
  */
 export function bgrToGray(bgr: Uint8Array, width: number, height: number, out: Uint8Array = new Uint8Array(width * height)): Uint8Array {
   const count = width * height;
@@ -35,7 +37,7 @@ export function bgrToGray(bgr: Uint8Array, width: number, height: number, out: U
   // integers: ~4x faster on a video frame, copies included), the rest here
   const kernel = count >= 1024 ? grayKernel() : null;
   if (kernel) done = kernel.convert(bgr, count >> 4, out);
-  for (let i = done, j = 3 * done; i < count; i++, j += 3) out[i] = (bgr[j] * 1868 + bgr[j + 1] * 9617 + bgr[j + 2] * 4899 + 8192) >> 14;
+  for (let i = done, j = 3 * done; i < count; i++, j += 3) out[i] = (bgr[j] * 3735 + bgr[j + 1] * 19235 + bgr[j + 2] * 9798 + 16384) >> 15;
   return out;
 }
 
@@ -43,8 +45,8 @@ export function bgrToGray(bgr: Uint8Array, width: number, height: number, out: U
  * bgrToGray's WebAssembly SIMD kernel: gray(blocks, dst) converts `blocks`
  * x 16 BGR pixels at address 0 into gray bytes at address dst. Per block:
  * the B, G and R bytes are gathered from the three 16-byte loads with
- * swizzles, widened to 16 and 32 bits, and Y = (1868 B + 9617 G + 4899 R +
- * 8192) >> 14 is computed in 32-bit integers (at most 4186112, so nothing
+ * swizzles, widened to 16 and 32 bits, and Y = (3735 B + 19235 G + 9798 R +
+ * 16384) >> 15 is computed in 32-bit integers (at most 8372224, so nothing
  * overflows and the narrowing back to bytes never saturates): exactly the
  * integers of the loop above.
  */
@@ -122,13 +124,13 @@ function grayModule(): Uint8Array<ArrayBuffer> {
     emit(...get(5), ...mask(c, 16), ...simd(SWIZZLE), ...simd(OR));
     emit(...get(6), ...mask(c, 32), ...simd(SWIZZLE), ...simd(OR), ...set(7 + c));
   }
-  const weights = [1868, 9617, 4899];
+  const weights = [3735, 19235, 9798];
   for (const [h, extend] of [[0, EXTEND_LOW_U], [1, EXTEND_HIGH_U]] as const) {
     for (let c = 0; c < 3; c++) emit(...get(7 + c), ...simd(extend), ...set(10 + c));
     for (const [q, extmul] of [[0, EXTMUL_LOW_U], [1, EXTMUL_HIGH_U]] as const) {
-      emit(...i32x4(8192));
+      emit(...i32x4(16384));
       for (let c = 0; c < 3; c++) emit(...get(10 + c), ...i16x8(weights[c]), ...simd(extmul), ...simd(I32X4_ADD));
-      emit(0x41, 14, ...simd(I32X4_SHR_U), ...set(13 + q));
+      emit(0x41, 15, ...simd(I32X4_SHR_U), ...set(13 + q));
     }
     emit(...get(13), ...get(14), ...simd(NARROW_I32_U), ...set(15 + h));
   }

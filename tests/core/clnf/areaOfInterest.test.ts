@@ -57,10 +57,11 @@ describe('getQuadrangleSubPix in WebAssembly', () => {
 });
 
 describe('bgrToGray', () => {
-  it('is OpenCV fixed-point: (1868 B + 9617 G + 4899 R + 8192) >> 14', () => {
-    const bgr = Uint8Array.of(255, 255, 255, 0, 0, 255, 10, 200, 30, 1, 2, 3);
-    // 10·1868 + 200·9617 + 30·4899 + 8192 = 2097242 → 128
-    expect(Array.from(bgrToGray(bgr, 4, 1))).toEqual([255, 76, 128, 2]);
+  it('is OpenCV 4.x fixed point: (3735 B + 19235 G + 9798 R + 16384) >> 15', () => {
+    const bgr = Uint8Array.of(255, 255, 255, 0, 0, 255, 10, 200, 30, 1, 2, 3, 0, 27, 49, 86, 8, 0);
+    // 10·3735 + 200·19235 + 30·9798 + 16384 = 4194674 → 128; the last two are
+    // pixels of al_pacino frame 10 where the old 14-bit weights give 30 and 15
+    expect(Array.from(bgrToGray(bgr, 6, 1))).toEqual([255, 76, 128, 2, 31, 14]);
   });
 
   it('gives the same bytes in its vectorised path (frames of 1024 pixels and more) as the formula', () => {
@@ -74,7 +75,7 @@ describe('bgrToGray', () => {
     for (; p < count; p++) bgr.set([Math.floor(random() * 256), Math.floor(random() * 256), Math.floor(random() * 256)], 3 * p);
     const gray = bgrToGray(bgr, count, 1);
     let mismatches = 0;
-    for (let i = 0; i < count; i++) if (gray[i] !== (bgr[3 * i] * 1868 + bgr[3 * i + 1] * 9617 + bgr[3 * i + 2] * 4899 + 8192) >> 14) mismatches++;
+    for (let i = 0; i < count; i++) if (gray[i] !== (bgr[3 * i] * 3735 + bgr[3 * i + 1] * 19235 + bgr[3 * i + 2] * 9798 + 16384) >> 15) mismatches++;
     expect(mismatches).toBe(0);
   });
 });

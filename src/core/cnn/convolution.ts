@@ -1,0 +1,144 @@
+/**
+ * OpenFace's convolution layer as its CNN code runs it (convolution_direct_blas):
+ * a "valid" cross-correlation (kernels are not flipped, no padding, stride 1)
+ * computed as an im2col matrix times a weight matrix in float32.
+ *
+ * The numerics that matter for bit-exactness:
+ * - each output is a dot product over the input maps' windows in im2col's
+ *   column order: input map by input map, and inside a window column by
+ *   column (x outer, y inner);
+ * - the bias is the last term of that dot product (OpenFace appends a
+ *   column of ones to the im2col matrix and the bias to the weights);
+ * - BLAS sgemm sums it in float32, one fused multiply-add per term in index
+ *   order: acc = float(a * b + acc). A float32 product is exact in double,
+ *   so float(acc + a * b) computed in double is that fused multiply-add
+ *   (except for double-rounding ties, which a float sum of this kind all but
+ *   never meets).
+ */
+
+import type { Tensor3 } from './tensor.ts';
+
+const fr = Math.fround;
+
+/** A convolution layer's weights, arranged for the im2col product. */
+export interface ConvolutionWeights {
+  readonly inputMaps: number;
+  readonly outputMaps: number;
+  readonly kernelHeight: number;
+  readonly kernelWidth: number;
+  /**
+   * outputMaps rows of inputMaps * kernelHeight * kernelWidth values: row k
+   * holds output map k's kernels in im2col's column order (input map, then
+   * kernel column x, then kernel row y).
+   */
+  readonly weights: Float32Array;
+  /** one bias per output map */
+  readonly biases: Float32Array;
+}
+
+/**
+ * Arranges kernels for `convolve`. `kernels[i * outputMaps + k]` is the
+ * kernel that input map i contributes to output map k, kernelHeight x
+ * kernelWidth row-major (the order OpenFace's files store them in).
+ */
+export function prepareConvolution(
+  inputMaps: number,
+  outputMaps: number,
+  kernelHeight: number,
+  kernelWidth: number,
+  kernels: readonly ArrayLike<number>[],
+  biases: ArrayLike<number>,
+): ConvolutionWeights {
+  const area = kernelHeight * kernelWidth;
+  if (kernels.length !== inputMaps * outputMaps) throw new RangeError(`convolution needs ${inputMaps * outputMaps} kernels, got ${kernels.length}`);
+  if (biases.length !== outputMaps) throw new RangeError(`convolution needs ${outputMaps} biases, got ${biases.length}`);
+  const len = inputMaps * area;
+  const weights = new Float32Array(outputMaps * len);
+  for (let i = 0; i < inputMaps; i++) {
+    for (let k = 0; k < outputMaps; k++) {
+      const kernel = kernels[i * outputMaps + k];
+      if (kernel.length !== area) throw new RangeError(`kernel ${i}/${k} has ${kernel.length} values, expected ${kernelHeight}x${kernelWidth}`);
+      const row = k * len + i * area;
+      for (let x = 0; x < kernelWidth; x++) {
+        for (let y = 0; y < kernelHeight; y++) weights[row + x * kernelHeight + y] = kernel[y * kernelWidth + x];
+      }
+    }
+  }
+  return { inputMaps, outputMaps, kernelHeight, kernelWidth, weights, biases: Float32Array.from(biases) };
+}
+
+/** Reusable working memory for `convolve` (the im2col matrix); one per thread of calls. */
+export interface ConvolutionScratch {
+  im2col: Float32Array;
+}
+
+export function createConvolutionScratch(): ConvolutionScratch {
+  return { im2col: new Float32Array(0) };
+}
+
+/**
+ * The im2col matrix of `input` for a kh x kw window: one row per output
+ * position (row-major over the output), inputMaps * kh * kw columns in the
+ * order of `ConvolutionWeights.weights`.
+ */
+export function im2col(input: Tensor3, kernelHeight: number, kernelWidth: number, out?: Float32Array): Float32Array {
+  const { channels, height, width, data } = input;
+  const oh = height - kernelHeight + 1, ow = width - kernelWidth + 1;
+  const area = kernelHeight * kernelWidth;
+  const len = channels * area;
+  const m = out && out.length >= oh * ow * len ? out : new Float32Array(oh * ow * len);
+  const plane = height * width;
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox++) {
+      let o = (oy * ow + ox) * len;
+      for (let c = 0; c < channels; c++) {
+        const base = c * plane + oy * width + ox;
+        for (let x = 0; x < kernelWidth; x++) {
+          let s = base + x;
+          for (let y = 0; y < kernelHeight; y++, s += width) m[o++] = data[s];
+        }
+      }
+    }
+  }
+  return m;
+}
+
+/**
+ * Valid cross-correlation of `input` (inputMaps channels) with the layer's
+ * kernels, plus biases: outputMaps channels of (height - kh + 1) x
+ * (width - kw + 1), float32 as OpenFace computes it.
+ */
+export function convolve(input: Tensor3, layer: ConvolutionWeights, scratch?: ConvolutionScratch): Tensor3 {
+  const { inputMaps, outputMaps, kernelHeight, kernelWidth, weights, biases } = layer;
+  if (input.channels !== inputMaps) throw new RangeError(`convolution expects ${inputMaps} input maps, got ${input.channels}`);
+  const oh = input.height - kernelHeight + 1, ow = input.width - kernelWidth + 1;
+  if (oh <= 0 || ow <= 0) throw new RangeError(`a ${kernelHeight}x${kernelWidth} kernel does not fit a ${input.height}x${input.width} map`);
+  const positions = oh * ow;
+  const len = inputMaps * kernelHeight * kernelWidth;
+  const cols = im2col(input, kernelHeight, kernelWidth, scratch?.im2col);
+  if (scratch) scratch.im2col = cols;
+  const out = new Float32Array(outputMaps * positions);
+  // two output maps per pass share the loads of the im2col row
+  for (let p = 0; p < positions; p++) {
+    const r = p * len;
+    let k = 0;
+    for (; k + 1 < outputMaps; k += 2) {
+      const w0 = k * len, w1 = w0 + len;
+      let a0 = 0, a1 = 0;
+      for (let j = 0; j < len; j++) {
+        const v = cols[r + j];
+        a0 = fr(v * weights[w0 + j] + a0);
+        a1 = fr(v * weights[w1 + j] + a1);
+      }
+      out[k * positions + p] = a0 + biases[k];
+      out[(k + 1) * positions + p] = a1 + biases[k + 1];
+    }
+    if (k < outputMaps) {
+      const w0 = k * len;
+      let a0 = 0;
+      for (let j = 0; j < len; j++) a0 = fr(cols[r + j] * weights[w0 + j] + a0);
+      out[k * positions + p] = a0 + biases[k];
+    }
+  }
+  return { channels: outputMaps, height: oh, width: ow, data: out };
+}

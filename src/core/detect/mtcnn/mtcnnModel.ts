@@ -2,139 +2,31 @@
  * Reads OpenFace 2.2's MTCNN face detector from a user's model folder:
  * `model/mtcnn_detector/MTCNN_detector.txt` names the three networks
  * (`PNet PNet.dat`, `RNet RNet.dat`, `ONet ONet.dat`, paths relative to it),
- * each a little-endian binary file (OpenFace's CNN::Read):
- *
- *   int32 layer count, then per layer an int32 type and its data:
- *   0 convolution   int32 input maps, int32 kernels, float32 bias per kernel,
- *                   then for each input map, for each kernel, a matrix
- *                   (int32 rows, cols, OpenCV type, row-major data)
- *   1 max pooling   int32 kernel x, kernel y, stride x, stride y
- *   2 fully connected   bias matrix (n x 1), weight matrix (inputs x n)
- *   3 PReLU         slope matrix (one per map)
- *   4 sigmoid       (no data)
- *
- * Weights are float32 in the file and stay float32 here: OpenFace runs the
- * networks in float.
+ * each in OpenFace's binary CNN layer format (read by src/core/cnn's
+ * readCnn, MTCNN dialect: convolutions, max pooling, fully connected, PReLU).
  */
 
 import { ModelFormatError } from '../../errors.ts';
 import { BinaryReader } from '../../clnf/binaryReader.ts';
+import { readCnn, type CnnLayer } from '../../cnn/index.ts';
 import type { ModelFileReader } from '../../model/openfaceModels.ts';
 
 export const MTCNN_MAIN_FILE = 'model/mtcnn_detector/MTCNN_detector.txt';
 
-export interface ConvolutionLayer {
-  readonly kind: 'convolution';
-  readonly inputMaps: number;
-  readonly outputMaps: number;
-  readonly kernelHeight: number;
-  readonly kernelWidth: number;
-  readonly bias: Float32Array;
-  /** kernel (input map i, output map k) is kernels[i * outputMaps + k], kernelHeight x kernelWidth row-major */
-  readonly kernels: readonly Float32Array[];
-}
-
-export interface MaxPoolingLayer {
-  readonly kind: 'maxPooling';
-  readonly kernelX: number;
-  readonly kernelY: number;
-  readonly strideX: number;
-  readonly strideY: number;
-}
-
-export interface FullyConnectedLayer {
-  readonly kind: 'fullyConnected';
-  readonly inputs: number;
-  readonly outputs: number;
-  /** outputs x inputs, row-major (the file stores the transpose) */
-  readonly weights: Float32Array;
-  readonly bias: Float32Array;
-}
-
-export interface PReluLayer {
-  readonly kind: 'prelu';
-  /** the slope for negative inputs, one per map (or per output of a fully connected layer) */
-  readonly slopes: Float32Array;
-}
-
-export interface SigmoidLayer {
-  readonly kind: 'sigmoid';
-}
-
-export type MtcnnLayer = ConvolutionLayer | MaxPoolingLayer | FullyConnectedLayer | PReluLayer | SigmoidLayer;
-
-export interface MtcnnNetworkFile {
-  readonly layers: readonly MtcnnLayer[];
-}
-
 export interface MtcnnModelFiles {
-  readonly pnet: MtcnnNetworkFile;
-  readonly rnet: MtcnnNetworkFile;
-  readonly onet: MtcnnNetworkFile;
+  readonly pnet: readonly CnnLayer[];
+  readonly rnet: readonly CnnLayer[];
+  readonly onet: readonly CnnLayer[];
   /** the files read, relative to the model folder */
   readonly files: readonly string[];
 }
 
-const MAX_LAYERS = 64;
-const MAX_MAPS = 4096;
-
-/** Parses one network file (PNet.dat, RNet.dat, ONet.dat). */
-export function parseMtcnnNetwork(bytes: Uint8Array, source: string): MtcnnNetworkFile {
-  const r = new BinaryReader(bytes, source);
-  const depth = r.int32('layer count');
-  if (depth <= 0 || depth > MAX_LAYERS) throw new ModelFormatError(`${source}: not an MTCNN network file (${depth} layers)`);
-  const layers: MtcnnLayer[] = [];
-  for (let l = 0; l < depth; l++) {
-    const type = r.int32(`layer ${l} type`);
-    if (type === 0) {
-      const inputMaps = r.int32(`layer ${l} input maps`);
-      const outputMaps = r.int32(`layer ${l} kernels`);
-      if (inputMaps <= 0 || outputMaps <= 0 || inputMaps > MAX_MAPS || outputMaps > MAX_MAPS) {
-        throw new ModelFormatError(`${source}: layer ${l} has ${inputMaps} input maps and ${outputMaps} kernels`);
-      }
-      const bias = new Float32Array(outputMaps);
-      for (let k = 0; k < outputMaps; k++) bias[k] = r.float32(`layer ${l} bias ${k}`);
-      const kernels: Float32Array[] = [];
-      let kernelHeight = -1;
-      let kernelWidth = -1;
-      for (let i = 0; i < inputMaps * outputMaps; i++) {
-        const m = r.matrix(`layer ${l} kernel ${i}`);
-        if (kernelHeight < 0) {
-          kernelHeight = m.rows;
-          kernelWidth = m.cols;
-        } else if (m.rows !== kernelHeight || m.cols !== kernelWidth) {
-          throw new ModelFormatError(`${source}: layer ${l} mixes ${kernelHeight}x${kernelWidth} and ${m.rows}x${m.cols} kernels`);
-        }
-        kernels.push(Float32Array.from(m.data));
-      }
-      if (kernelHeight <= 0 || kernelWidth <= 0) throw new ModelFormatError(`${source}: layer ${l} has empty kernels`);
-      layers.push({ kind: 'convolution', inputMaps, outputMaps, kernelHeight, kernelWidth, bias, kernels });
-    } else if (type === 1) {
-      const kernelX = r.int32(`layer ${l} pooling width`);
-      const kernelY = r.int32(`layer ${l} pooling height`);
-      const strideX = r.int32(`layer ${l} stride x`);
-      const strideY = r.int32(`layer ${l} stride y`);
-      if (kernelX <= 0 || kernelY <= 0 || strideX <= 0 || strideY <= 0) throw new ModelFormatError(`${source}: layer ${l} has a bad max pooling (${kernelX}x${kernelY}, stride ${strideX}x${strideY})`);
-      layers.push({ kind: 'maxPooling', kernelX, kernelY, strideX, strideY });
-    } else if (type === 2) {
-      const b = r.matrix(`layer ${l} bias`);
-      const w = r.matrix(`layer ${l} weights`);
-      const outputs = w.cols;
-      const inputs = w.rows;
-      if (b.data.length !== outputs) throw new ModelFormatError(`${source}: layer ${l} has ${b.data.length} biases for ${outputs} outputs`);
-      // stored inputs x outputs; kept as outputs x inputs, the order a dot product per output reads
-      const weights = new Float32Array(inputs * outputs);
-      for (let i = 0; i < inputs; i++) for (let o = 0; o < outputs; o++) weights[o * inputs + i] = w.data[i * outputs + o];
-      layers.push({ kind: 'fullyConnected', inputs, outputs, weights, bias: Float32Array.from(b.data) });
-    } else if (type === 3) {
-      layers.push({ kind: 'prelu', slopes: Float32Array.from(r.matrix(`layer ${l} PReLU slopes`).data) });
-    } else if (type === 4) {
-      layers.push({ kind: 'sigmoid' });
-    } else {
-      throw new ModelFormatError(`${source}: layer ${l} has unknown type ${type}`);
-    }
-  }
-  return { layers };
+/** One network file (PNet.dat, RNet.dat, ONet.dat); the whole file must be the network. */
+export function parseMtcnnNetwork(bytes: Uint8Array, source: string): CnnLayer[] {
+  const reader = new BinaryReader(bytes, source);
+  const layers = readCnn(reader, 'mtcnn', source);
+  if (reader.remaining !== 0) throw new ModelFormatError(`${source}: ${reader.remaining} bytes after the last layer (not an MTCNN network file)`);
+  return layers;
 }
 
 /** Joins a path relative to the folder of `from`. */
@@ -161,7 +53,7 @@ export async function loadMtcnnModel(read: ModelFileReader, folderName = 'OpenFa
     return bytes;
   };
   const text = new TextDecoder().decode(await require(mainPath));
-  const networks = new Map<string, MtcnnNetworkFile>();
+  const networks = new Map<string, CnnLayer[]>();
   for (const line of text.split(/\r?\n/)) {
     const [module, file] = line.trim().split(/\s+/);
     if (module !== 'PNet' && module !== 'RNet' && module !== 'ONet') continue;
@@ -169,7 +61,7 @@ export async function loadMtcnnModel(read: ModelFileReader, folderName = 'OpenFa
     const path = besideFile(mainPath, file);
     networks.set(module, parseMtcnnNetwork(await require(path), `${folderName}/${path}`));
   }
-  const get = (name: string): MtcnnNetworkFile => {
+  const get = (name: string): CnnLayer[] => {
     const net = networks.get(name);
     if (!net) throw new ModelFormatError(`${folderName}/${mainPath}: no ${name} line`);
     return net;

@@ -10,7 +10,8 @@
  *   LandmarkDetector_part <file> <name> <main index> <part index> ...
  *                                              a hierarchical part model and
  *                                              which main landmark is which part landmark
- *   DetectionValidator <file>                  the landmark validator
+ *   DetectionValidator <file>                  the landmark validator (2.2: a CNN per view,
+ *                                              detection_validation/validator_cnn.txt)
  *   FaceDetConversion <file>                   (Haar detector box conversion, not used)
  *
  * A CLNF model file (`clnf_general.txt`, or a part's) lists `PDM <file>`,

@@ -28,7 +28,7 @@ import { paramsFromBoundingBox, projectShape, type Box } from '../pdm/shape.ts';
 import { ClnfFitter, type FitParameters } from './clnfFitter.ts';
 import type { ClnfModels } from './modelLoader.ts';
 import { calcParams } from './pdmOps.ts';
-import { ConvAccelerator, validateLandmarks, type ValidatorModel } from './validator.ts';
+import { confidenceFromCertainty, validateLandmarks, type ValidatorModel } from './validator.ts';
 import { WasmKernels } from './wasmKernels.ts';
 
 /**
@@ -155,7 +155,6 @@ export class ClnfTracker {
   private readonly parts: readonly PartRuntime[];
   private readonly validator: ValidatorModel | null;
   private readonly wasm: WasmKernels | null;
-  private readonly convAccel: ConvAccelerator | null;
   // video state (DetectLandmarksInVideo)
   private trackingInitialised = false;
   private detectionSuccess = false;
@@ -168,7 +167,6 @@ export class ClnfTracker {
     this.parameters = { ...DEFAULT_CLNF_PARAMETERS, ...parameters };
     const wasm = this.parameters.useWasm ? WasmKernels.create() : null;
     this.wasm = wasm;
-    this.convAccel = wasm ? new ConvAccelerator(wasm) : null;
     this.main = new ClnfFitter(models.main.pdm, models.main.scales, wasm);
     this.parts = models.parts.map((p) => ({ name: p.name, fitter: new ClnfFitter(p.model.pdm, p.model.scales, wasm, false), mapping: p.mapping, params: partFitParameters(p.name) }));
     this.validator = models.validator;
@@ -355,7 +353,7 @@ export class ClnfTracker {
     let success: boolean;
     let certainty: number;
     if (p.validateDetections && fitSuccess && this.validator) {
-      certainty = validateLandmarks(this.validator, image, landmarks, glob[1], glob[2], glob[3], this.convAccel);
+      certainty = validateLandmarks(this.validator, image, landmarks, glob[1], glob[2], glob[3]);
       success = certainty < p.validationBoundary;
     } else {
       success = fitSuccess;
@@ -367,7 +365,7 @@ export class ClnfTracker {
       landmarks,
       paramsGlobal: glob,
       paramsLocal: loc,
-      confidence: 0.5 * (1 - certainty),
+      confidence: confidenceFromCertainty(certainty),
       certainty,
       modelLikelihood: this.main.modelLikelihood,
       timings: { mainFit: t1 - t0, parts: t2 - t1, pdmFit: t3 - t2, validation: t4 - t3 },

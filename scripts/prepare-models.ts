@@ -219,8 +219,8 @@ function main(): void {
  */
 async function copyOpenFaceFolder(dir: string, outDir: string): Promise<void> {
   const folder = await loadModelFolder(dir);
-  const clnf = await folder.clnf();
-  const files = [...new Set([...folder.au.files, ...clnf.files])];
+  const tracking = await folder.tracking();
+  const files = [...new Set([...folder.au.files, ...tracking.files])];
   const target = join(outDir, 'openface');
   for (const file of files) {
     mkdirSync(dirname(join(target, file)), { recursive: true });

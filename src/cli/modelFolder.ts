@@ -2,14 +2,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ModelFormatError } from '../core/errors.ts';
 import { loadOpenFaceModels, type ModelFileReader, type OpenFaceModels } from '../core/model/openfaceModels.ts';
-import { loadClnfModels, type ClnfModels } from '../core/clnf/index.ts';
+import { loadTrackingModels, type TrackingModels } from '../core/track/trackingModels.ts';
 import { CEN_PATCH_EXPERTS, describeLandmarkModel, type LandmarkModelInfo } from '../core/model/landmarkModel.ts';
 
 /** A model folder on disk, read through the loaders the browser shares. */
 export interface ModelFolder {
   readonly au: OpenFaceModels;
-  /** the CLNF landmark models, loaded on first use (only our own tracker needs them) */
-  clnf(): Promise<ClnfModels>;
+  /** CLNF and MTCNN, loaded on first use (only our own tracker needs them) */
+  tracking(): Promise<TrackingModels>;
   /** the landmark model our tracker runs from this folder (and whether it also holds CE-CLM's weights) */
   readonly landmarkModel: LandmarkModelInfo;
 }
@@ -32,11 +32,11 @@ export async function loadModelFolder(dir: string): Promise<ModelFolder> {
   if (!info?.isDirectory()) throw new ModelFormatError(`${dir}: no such folder (--openface-models takes the folder that holds AU_predictors/ and model/)`);
   const read = diskReader(root);
   const au = await loadOpenFaceModels(read, dir);
-  let clnf: Promise<ClnfModels> | null = null;
+  let tracking: Promise<TrackingModels> | null = null;
   const cenWeights = (await Promise.all(CEN_PATCH_EXPERTS.map((path) => stat(join(root, path)).catch(() => null)))).some((s) => s?.isFile());
   return {
     au,
-    clnf: () => (clnf ??= loadClnfModels(read, dir)),
+    tracking: () => (tracking ??= loadTrackingModels(read, dir)),
     landmarkModel: describeLandmarkModel(cenWeights),
   };
 }

@@ -1,12 +1,13 @@
 import { createDetectionStages, createFaceTracker } from '../core/analysis/ownTracker.ts';
-import type { FaceTracker, FaceTrackerOptions } from '../core/track/faceTracker.ts';
+import type { FaceTrackerOptions } from '../core/track/faceTracker.ts';
+import type { VideoFaceTracker } from '../core/track/videoFaceTracker.ts';
 import { createNodeBackend, type ExecutionProvider, DEFAULT_EXECUTION_PROVIDER } from '../models/node.ts';
 import { readModelFile } from '../models/nodeModelStore.ts';
 import { MODEL_FILES, type ModelFileEntry } from '../models/manifest.ts';
 import type { ModelFolder } from './modelFolder.ts';
 
 export interface OwnTracker {
-  readonly tracker: FaceTracker;
+  readonly tracker: VideoFaceTracker;
   /** the inference backend actually used, e.g. 'onnxruntime-node (cpu, 1 thread)' */
   readonly backend: string;
   /** the npm-package models used, for the provenance file */
@@ -26,7 +27,7 @@ export async function createOwnTracker(
   const landmarkFile = readModelFile(MODEL_FILES.faceApiLandmarks68);
   const stages = await createDetectionStages(backend, { blazeFaceBack: detectorFile.bytes, faceApi68: landmarkFile.bytes });
   return {
-    tracker: createFaceTracker(stages, await folder.clnf(), options),
+    tracker: createFaceTracker(stages, await folder.tracking(), options),
     backend: backend.name,
     models: [detectorFile.entry, landmarkFile.entry],
     release: () => stages.release(),

@@ -1,6 +1,6 @@
 /**
  * ModelFileReaders over an OpenFace model folder held in memory, for the
- * loaders the CLI uses (loadOpenFaceModels, loadClnfModels): over the files a
+ * loaders the CLI uses (loadOpenFaceModels, loadTrackingModels): over the files a
  * user picked (validation) and over the bytes kept in IndexedDB (analysis).
  */
 import { ModelFormatError } from '../core/errors.ts';

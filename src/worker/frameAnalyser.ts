@@ -10,7 +10,7 @@ import { rawFrameToBgr } from '../video/rawFrameToBgr.ts';
 import type { InferenceBackend } from '../models/onnx.ts';
 import { loadOpenFaceModels, type OpenFaceModels } from '../core/model/openfaceModels.ts';
 import { bytesReader } from '../models/openfaceReader.ts';
-import { loadClnfModels, type ClnfModels } from '../core/clnf/index.ts';
+import { loadTrackingModels, type TrackingModels } from '../core/track/trackingModels.ts';
 import { createDetectionStages, createFaceTracker, type DetectionStages } from '../core/analysis/ownTracker.ts';
 import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
 import { VideoAnalysis } from '../core/analysis/videoAnalysis.ts';
@@ -45,7 +45,7 @@ export function previewRgba(image: BgrImage, maxWidth = PREVIEW_MAX_WIDTH): { wi
 
 interface OpenFaceSet {
   readonly au: OpenFaceModels;
-  readonly clnf: ClnfModels;
+  readonly tracking: TrackingModels;
 }
 
 interface Run {
@@ -72,7 +72,7 @@ export class FrameAnalyser {
     let openface: OpenFaceSet | null = null;
     if (models.openface) {
       const read = bytesReader(models.openface);
-      openface = { au: await loadOpenFaceModels(read, OPENFACE_FOLDER_LABEL), clnf: await loadClnfModels(read, OPENFACE_FOLDER_LABEL) };
+      openface = { au: await loadOpenFaceModels(read, OPENFACE_FOLDER_LABEL), tracking: await loadTrackingModels(read, OPENFACE_FOLDER_LABEL) };
     }
     return new FrameAnalyser(backend, stages, openface);
   }
@@ -85,7 +85,7 @@ export class FrameAnalyser {
     const description = { inference: this.backend.name, models: ['blazeface_back_256.onnx', 'face_landmark_68.onnx'] };
     const keepStages = async () => {}; // the sessions outlive the video: the worker reuses them
     const source = this.openface
-      ? trackerFaceSource(createFaceTracker(this.stages, this.openface.clnf, { allFaces: options.allFaces }), this.openface.au.pdm, options.allFaces, description, keepStages)
+      ? trackerFaceSource(createFaceTracker(this.stages, this.openface.tracking, { allFaces: options.allFaces }), this.openface.au.pdm, options.allFaces, description, keepStages)
       : landmarkOnlyFaceSource(this.stages.detector, this.stages.initial, options.allFaces, description, keepStages);
     this.run = { video, options, source, analysis: new VideoAnalysis(this.openface?.au ?? null), frames: 0, convertMs: 0, lastPreview: -Infinity };
   }

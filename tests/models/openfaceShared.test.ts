@@ -5,7 +5,7 @@ import { OpenFaceStore } from '../../src/models/openfaceStore.ts';
 import { importFromDirectoryHandle, importFromFileList } from '../../src/models/openfaceImport.ts';
 import { bytesReader } from '../../src/models/openfaceReader.ts';
 import { loadOpenFaceModels } from '../../src/core/model/openfaceModels.ts';
-import { loadClnfModels } from '../../src/core/clnf/index.ts';
+import { loadTrackingModels } from '../../src/core/track/trackingModels.ts';
 import { sharedSkipReason, suiteTitle, openfaceModelsPath } from '../helpers/shared.ts';
 import { nest, pickedDirectory, pickedFileList, readTree } from './pickedFolders.ts';
 
@@ -21,11 +21,11 @@ describe.skipIf(skip)(suiteTitle('importing the OpenFace model folder of ../shar
     expect(files).not.toBeNull();
     const read = bytesReader(files!);
     const au = await loadOpenFaceModels(read, 'stored');
-    const clnf = await loadClnfModels(read, 'stored');
-    // exactly the files the two loaders read: nothing more from the user's disk
-    expect([...files!.keys()].sort()).toEqual([...new Set([...au.files, ...clnf.files])].sort());
+    const tracking = await loadTrackingModels(read, 'stored');
+    // exactly the files the loaders read: nothing more from the user's disk
+    expect([...files!.keys()].sort()).toEqual([...new Set([...au.files, ...tracking.files])].sort());
     expect(au.au.models.length).toBeGreaterThan(0);
-    expect(clnf.parts.map((p) => p.name)).toEqual(['inner', 'left_eye_28', 'right_eye_28']);
+    expect(tracking.clnf.parts.map((p) => p.name)).toEqual(['inner', 'left_eye_28', 'right_eye_28']);
     expect(info).toMatchObject({ name: 'openface', files: files!.size });
     // Buffer.equals: vitest's deep equality walks 16 MB element by element (a minute)
     const changed = [...files!].filter(([path, bytes]) => !Buffer.from(bytes).equals(Buffer.from(tree.get(path)!)));

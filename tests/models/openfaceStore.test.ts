@@ -7,7 +7,7 @@ import { importFromFileList, type ImportedFolder } from '../../src/models/openfa
 import { validateOpenFaceFolder } from '../../src/models/openfaceValidate.ts';
 import { bytesReader } from '../../src/models/openfaceReader.ts';
 import { loadOpenFaceModels } from '../../src/core/model/openfaceModels.ts';
-import { loadClnfModels } from '../../src/core/clnf/index.ts';
+import { loadTrackingModels } from '../../src/core/track/trackingModels.ts';
 import { nest, pickedFileList } from './pickedFolders.ts';
 import { syntheticOpenFaceFiles } from './syntheticOpenFace.ts';
 
@@ -26,7 +26,7 @@ async function expectLoadable(files: ReadonlyMap<string, Uint8Array> | null): Pr
   expect(files).not.toBeNull();
   const read = bytesReader(files!);
   await loadOpenFaceModels(read, 'stored');
-  await loadClnfModels(read, 'stored');
+  await loadTrackingModels(read, 'stored');
 }
 
 /** How many file records the database holds, whatever import they belong to. */

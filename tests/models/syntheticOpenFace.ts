@@ -1,11 +1,13 @@
 /**
- * A tiny OpenFace model folder that both loaders accept (one AU model, a
- * 68-point PDM, one CCNF scale whose experts see nothing), built in memory so
+ * A tiny OpenFace model folder that the loaders accept (one AU model, a
+ * 68-point PDM, one CCNF scale whose experts see nothing, an MTCNN of three
+ * one-layer networks), built in memory so
  * the store's tests run without ../shared. Nothing here comes from OpenFace's
  * model files.
  */
 import { OPENFACE_MODEL_PATHS } from '../../src/core/model/openfaceModels.ts';
 import { CLNF_MAIN_MODEL } from '../../src/core/clnf/index.ts';
+import { MTCNN_MAIN_FILE } from '../../src/core/detect/mtcnn/index.ts';
 import { syntheticPdm } from '../core/pdm/syntheticPdm.ts';
 import { writeCcnf, writePdmText } from '../core/clnf/synthetic.ts';
 
@@ -31,6 +33,15 @@ function svmDat(): Uint8Array {
   return bytes;
 }
 
+/** An MTCNN network file: one layer (type 4, a sigmoid), which the loader accepts and which finds nothing. */
+function oneLayerNetwork(): Uint8Array {
+  const bytes = new Uint8Array(8);
+  const view = new DataView(bytes.buffer);
+  view.setInt32(0, 1, true);
+  view.setInt32(4, 4, true);
+  return bytes;
+}
+
 /** The files, by path relative to the model folder. */
 export function syntheticOpenFaceFiles(): Map<string, Uint8Array> {
   const points = 68;
@@ -49,5 +60,9 @@ export function syntheticOpenFaceFiles(): Map<string, Uint8Array> {
     [CLNF_MAIN_MODEL, encoder.encode('LandmarkDetector clnf_general.txt\n')],
     ['model/clnf_general.txt', encoder.encode(`PDM pdms/In-the-wild_aligned_PDM_68.txt\nPatchesCCNF patch_experts/ccnf_patches_0.25_general.txt\n`)],
     ['model/patch_experts/ccnf_patches_0.25_general.txt', ccnf],
+    [MTCNN_MAIN_FILE, encoder.encode('PNet PNet.dat\nRNet RNet.dat\nONet ONet.dat\n')],
+    ['model/mtcnn_detector/PNet.dat', oneLayerNetwork()],
+    ['model/mtcnn_detector/RNet.dat', oneLayerNetwork()],
+    ['model/mtcnn_detector/ONet.dat', oneLayerNetwork()],
   ]);
 }

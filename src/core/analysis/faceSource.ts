@@ -5,7 +5,7 @@
  */
 import type { FaceObservation } from '../pipeline.ts';
 import type { DecodedFrame } from './frame.ts';
-import type { FaceTracker } from '../track/faceTracker.ts';
+import type { VideoFaceTracker } from '../track/videoFaceTracker.ts';
 import type { FaceDetectorStage, InitialLandmarkStage } from '../track/faceTracker.ts';
 import type { Pdm } from '../pdm/pdm.ts';
 import { cameraForFrame, headPose } from '../pose/headPose.ts';
@@ -61,7 +61,7 @@ export interface TrackerDescription {
  * OpenFace's head pose from the PDM. `release` frees the tracker's sessions.
  */
 export function trackerFaceSource(
-  tracker: FaceTracker,
+  tracker: VideoFaceTracker,
   pdm: Pdm,
   allFaces: boolean,
   description: TrackerDescription,

@@ -1,15 +1,21 @@
 /**
  * SplitFace's own face tracking, assembled from its parts for any ONNX
- * runtime: BlazeFace (back-camera variant, which also finds small faces) and
- * face-api's 68-point net start a track, OpenFace's CLNF from the user's
- * model folder follows it. The CLI passes onnxruntime-node, the browser's
- * workers onnxruntime-web.
+ * runtime. One face (the default) is followed exactly as OpenFace 2.2 does:
+ * its MTCNN and CLNF, both from the user's model folder. Every face
+ * (`allFaces`): BlazeFace (back-camera variant, which also finds small faces)
+ * and face-api's 68-point net start the tracks, CLNF follows them. Without
+ * the folder, BlazeFace and face-api alone give landmarks. The CLI passes
+ * onnxruntime-node, the browser's workers onnxruntime-web.
  */
 import { BlazeFaceDetector, BLAZEFACE_BACK } from '../detect/blazeface.ts';
 import { FaceApi68Landmarker } from '../landmarks/faceApi68.ts';
 import { BLAZEFACE_TO_FACE_API_CROP, squareCropAround } from '../landmarks/faceCrop.ts';
-import { ClnfTracker, type ClnfModels } from '../clnf/index.ts';
+import { ClnfTracker } from '../clnf/index.ts';
+import { MtcnnDetector } from '../detect/mtcnn/index.ts';
 import { FaceTracker, type FaceDetectorStage, type FaceTrackerOptions, type InitialLandmarkStage } from '../track/faceTracker.ts';
+import { SingleFaceTracker } from '../track/singleFaceTracker.ts';
+import type { TrackingModels } from '../track/trackingModels.ts';
+import type { VideoFaceTracker } from '../track/videoFaceTracker.ts';
 import type { InferenceBackend } from '../../models/onnx.ts';
 
 /** The npm-package nets (bytes of public/models files). */
@@ -38,7 +44,8 @@ export async function createDetectionStages(backend: InferenceBackend, models: D
   };
 }
 
-/** A new tracker (one per video: it holds the video's tracks) over shared stages. */
-export function createFaceTracker(stages: DetectionStages, clnf: ClnfModels, options: Partial<FaceTrackerOptions>): FaceTracker {
-  return new FaceTracker(stages.detector, stages.initial, new ClnfTracker(clnf), options);
+/** A new tracker (one per video: it holds the video's tracks); the every-face tracker uses the shared stages. */
+export function createFaceTracker(stages: DetectionStages, models: TrackingModels, options: Partial<FaceTrackerOptions>): VideoFaceTracker {
+  if (options.allFaces) return new FaceTracker(stages.detector, stages.initial, new ClnfTracker(models.clnf), options);
+  return new SingleFaceTracker(new MtcnnDetector(models.mtcnn), new ClnfTracker(models.clnf));
 }

@@ -1,33 +1,23 @@
 /**
- * Finds and follows faces through a video: a face detector and a rough
- * 68-point landmark net start a track, OpenFace's CLNF follows it frame to
- * frame from its previous parameters, and its validator decides when a track
- * is lost and the detector must look again.
+ * The `--all-faces` tracker: finds every face in a video and follows each
+ * with a stable id. A face detector (BlazeFace) and a rough 68-point landmark
+ * net (face-api) start a track, OpenFace's CLNF follows it frame to frame
+ * from its previous parameters, and CLNF's validator decides when a track is
+ * failing and the detector must look again.
  *
- * One face (the default, like OpenFace FeatureExtraction): the largest face
- * found is tracked; after a failure the detector looks again on the first
- * failed frame and then every `redetectEvery` failed frames, so a face that
- * leaves and comes back is found again.
+ * The single face (the default, OpenFace FeatureExtraction's behaviour) is
+ * not tracked here: singleFaceTracker.ts follows it exactly as OpenFace 2.2
+ * does, with 2.2's MTCNN detector.
  *
- * All faces: every track is followed each frame; the detector also runs every
- * `detectEvery` frames to start tracks for new faces. Ids are stable: a face
- * found where a recently lost track was takes that track's id back. One face
- * never carries two ids: when two tracks land on one face, the one that was
+ * Every track is followed each frame. The detector runs on the first frame,
+ * every `detectEvery` frames to start tracks for new faces, and whenever a
+ * track is failing: on its first failed frame, then every `redetectEvery`
+ * failed frames, and on its last one. A track failing `maxFailures` frames in
+ * a row ends. Ids are stable: a face found where a failing track lost its
+ * face restarts that track, and one found where a track ended at most
+ * `reuseIdWithin` frames ago takes that track's id back. One face never
+ * carries two ids: when two tracks land on one face, the one that was
  * following it keeps it, and a detection of a followed face starts nothing.
- *
- * Second opinion (both modes): CLNF tracking keeps the local optimum its start
- * put it in, and our start (BlazeFace + face-api) is not OpenFace's (dlib's
- * box), so now and then a track settles in a worse optimum than OpenFace's
- * and stays there for hundreds of frames (0417_02_003_bill_clinton: the jaw
- * line slides onto the cheek on frames 3-5 and stays until frame 263). So
- * `secondOpinionAfter` frames after the detector started a track, its face
- * is fitted afresh from the detector once more, and the fresh fit replaces
- * the tracked one only when the validator trusts it clearly more
- * (`secondOpinionMargin`); on a face tracked as OpenFace tracks it the two
- * agree and nothing changes. Only once per start: after it, our tracking
- * steps are OpenFace's own, so OpenFace's fits are what we follow, even
- * through the stretches where a fresh fit would be surer (alanis_morissette
- * frames 241-261, bill_gates 151-154: asking there again moves us off them).
  */
 import type { BgrImage } from '../image.ts';
 import type { FaceDetection, PixelBox } from '../detect/faceDetection.ts';
@@ -51,34 +41,27 @@ export interface LandmarkFitStage {
 }
 
 export interface FaceTrackerOptions {
-  /** follow every face (true) or the largest one (false, OpenFace's behaviour) */
-  readonly allFaces: boolean;
-  /** after a failure: look again on the first failed frame, then every n-th (OpenFace: 4) */
+  /**
+   * The caller's choice of faces, read by whoever picks the tracker (every
+   * face: this one; one face: singleFaceTracker.ts). FaceTracker itself
+   * always follows every face and ignores it.
+   */
+  readonly allFaces?: boolean;
+  /** a failing track: look again on its first failed frame, then every n-th (OpenFace: 4) */
   readonly redetectEvery: number;
-  /** all faces: look for new faces every n frames */
+  /** look for new faces every n frames */
   readonly detectEvery: number;
   /** a track failing this many frames in a row ends (its id can come back) */
   readonly maxFailures: number;
   /** a new face within this many frames of a lost track, where it was, takes its id */
   readonly reuseIdWithin: number;
-  /** this many frames after the detector started a track, fit its face afresh once more (0: never) */
-  readonly secondOpinionAfter: number;
-  /** how much lower (surer) the fresh fit's validator certainty must be to replace the tracked fit */
-  readonly secondOpinionMargin: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: FaceTrackerOptions = Object.freeze({
-  allFaces: false,
   redetectEvery: 4,
   detectEvery: 10,
   maxFailures: 30,
   reuseIdWithin: 90,
-  // Measured on the 15 reference videos (fresh fit vs tracked fit, validator
-  // certainty, 10-60 frames after the start): on faces tracked as OpenFace
-  // does the two differ by at most 0.024; on bill_clinton's stuck track the
-  // fresh fit is surer by 0.07-0.4 from frame 31 on (0.01-0.04 before).
-  secondOpinionAfter: 30,
-  secondOpinionMargin: 0.05,
 });
 
 /** One face in one frame. */
@@ -103,8 +86,6 @@ interface Track {
   failuresInARow: number;
   lastFit: ClnfResult;
   lastBox: PixelBox;
-  /** frames followed since the detector last started this track */
-  sinceStart: number;
 }
 
 interface LostTrack {
@@ -113,6 +94,7 @@ interface LostTrack {
   readonly frame: number;
 }
 
+/** Intersection over union of two boxes (0 when they do not meet). */
 export function boxIou(a: PixelBox, b: PixelBox): number {
   const x0 = Math.max(a.x, b.x);
   const y0 = Math.max(a.y, b.y);
@@ -123,28 +105,8 @@ export function boxIou(a: PixelBox, b: PixelBox): number {
   return union > 0 ? inter / union : 0;
 }
 
+/** two boxes overlapping more than this are one face */
 const SAME_FACE_IOU = 0.3;
-/** one-face mode fits at most this many of the largest detections to choose among */
-const SINGLE_FACE_CANDIDATES = 4;
-
-/** The detection that overlaps `box` most, if any overlaps it as one face does. */
-export function detectionAt(detections: readonly FaceDetection[], box: PixelBox): FaceDetection | undefined {
-  let best: FaceDetection | undefined;
-  let bestIou = SAME_FACE_IOU;
-  for (const d of detections) {
-    const iou = boxIou(d.box, box);
-    if (iou > bestIou) {
-      best = d;
-      bestIou = iou;
-    }
-  }
-  return best;
-}
-
-/** Whether a fresh fit should replace a tracked one: it succeeded and the validator is surer of it by `margin`. */
-export function clearlyBetterFit(fresh: ClnfResult, tracked: ClnfResult, margin: number): boolean {
-  return fresh.success && fresh.certainty < tracked.certainty - margin;
-}
 
 export class FaceTracker {
   private readonly options: FaceTrackerOptions;
@@ -153,8 +115,6 @@ export class FaceTracker {
   private nextId = 0;
   private frameIndex = -1;
   private gray = new Uint8Array(0);
-  /** this frame's detections, once the detector has run on it */
-  private detections: { readonly frame: number; readonly faces: readonly FaceDetection[] } | null = null;
   readonly timings: TrackerTimings = { detect: 0, landmarks: 0, clnf: 0 };
 
   constructor(
@@ -172,15 +132,8 @@ export class FaceTracker {
     if (this.gray.length !== image.width * image.height) this.gray = new Uint8Array(image.width * image.height);
     bgrToGray(image.data, image.width, image.height, this.gray);
 
-    const steps: { track: Track; fit: ClnfResult }[] = [];
-    for (const track of this.tracks) {
-      if (track.failuresInARow < this.options.maxFailures) steps.push({ track, fit: this.follow(track, image) });
-      else track.failuresInARow++; // dormant (one-face mode): only the detector looks
-    }
-    this.settle(steps);
-    for (const { track } of steps) track.sinceStart++;
+    this.settle(this.tracks.map((track) => ({ track, fit: this.follow(track, image) })));
     if (this.wantsDetection()) await this.startTracks(image);
-    await this.secondOpinions(image, steps.map((s) => s.track));
     this.retireFailedTracks();
     return this.tracks.map((t) => ({ faceId: t.id, fit: t.lastFit })).sort((a, b) => a.faceId - b.faceId);
   }
@@ -224,12 +177,6 @@ export class FaceTracker {
     }
   }
 
-  /** A track (re)started from a detection: follows `fit`, second opinion in `secondOpinionAfter` frames. */
-  private restart(track: Track, fit: ClnfResult): void {
-    this.adopt(track, fit);
-    track.sinceStart = 0;
-  }
-
   private adopt(track: Track, fit: ClnfResult): void {
     // OpenFace continues from a failed fit's parameters too: the face may only be blurred.
     track.paramsGlobal = fit.paramsGlobal;
@@ -240,42 +187,28 @@ export class FaceTracker {
     if (fit.success) track.lastBox = landmarkBox(fit.landmarks);
   }
 
+  /**
+   * Whether the detector looks on this frame: no tracks yet, every
+   * `detectEvery` frames, or a failing track due a look (its first failure,
+   * every `redetectEvery`-th after, and its last before it ends).
+   */
   private wantsDetection(): boolean {
-    const { allFaces, redetectEvery, detectEvery } = this.options;
-    const failing = this.tracks.some(
-      (t) => !t.lastSuccess && (t.failuresInARow >= this.options.maxFailures || (t.failuresInARow - 1) % redetectEvery === 0),
-    );
-    if (!allFaces) return this.tracks.length === 0 || failing;
+    const { redetectEvery, detectEvery, maxFailures } = this.options;
+    const failing = this.tracks.some((t) => !t.lastSuccess && (t.failuresInARow >= maxFailures || (t.failuresInARow - 1) % redetectEvery === 0));
     return this.tracks.length === 0 || failing || this.frameIndex % detectEvery === 0;
   }
 
-  /** This frame's faces from the detector, largest first (it runs at most once a frame). */
+  /** This frame's faces from the detector, largest first. */
   private async detect(image: BgrImage): Promise<readonly FaceDetection[]> {
-    if (this.detections?.frame === this.frameIndex) return this.detections.faces;
     const start = performance.now();
     const faces = [...(await this.detector.detect(image))].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
     this.timings.detect += performance.now() - start;
-    this.detections = { frame: this.frameIndex, faces };
     return faces;
   }
 
+  /** Starts a track on every detected face nobody follows, or restarts the failing track that lost it. */
   private async startTracks(image: BgrImage): Promise<void> {
     const detections = await this.detect(image);
-    if (!this.options.allFaces) {
-      // One face: re-start the (failing or missing) track on the face CLNF is most certain of.
-      // OpenFace keeps its detector's most confident face, not the largest (multi_face.avi:
-      // it takes the most frontal of three and, when that one is lost, the next most certain).
-      let fit: ClnfResult | null = null;
-      for (const detection of detections.slice(0, SINGLE_FACE_CANDIDATES)) {
-        const candidate = await this.fitDetection(image, detection);
-        if (candidate.success && (!fit || candidate.confidence > fit.confidence)) fit = candidate;
-      }
-      if (!fit) return;
-      const track = this.tracks[0];
-      if (track) this.restart(track, fit);
-      else this.tracks.push(this.newTrack(this.nextId++, fit));
-      return;
-    }
     for (const detection of detections) {
       if (this.followedAt(detection.box)) continue;
       const fit = await this.fitDetection(image, detection);
@@ -285,31 +218,8 @@ export class FaceTracker {
       if (this.followedAt(box)) continue;
       // A face found where a failing track lost its face is that track's.
       const owner = this.failingAt(box) ?? this.failingAt(detection.box);
-      if (owner) this.restart(owner, fit);
+      if (owner) this.adopt(owner, fit);
       else this.tracks.push(this.newTrack(this.reclaimId(box), fit));
-    }
-  }
-
-  /**
-   * Tracks followed this frame that are due their second opinion: the
-   * detector's box on the track's face, fitted from scratch as a new track
-   * would be, replaces the tracked fit when clearly better (see the file
-   * comment). Taking it is no new start: there is no third opinion.
-   */
-  private async secondOpinions(image: BgrImage, followed: readonly Track[]): Promise<void> {
-    const after = this.options.secondOpinionAfter;
-    if (after <= 0) return;
-    const due = followed.filter((t) => t.lastSuccess && t.sinceStart === after);
-    if (due.length === 0) return;
-    const detections = await this.detect(image);
-    for (const track of due) {
-      const detection = detectionAt(detections, track.lastBox);
-      if (!detection) continue;
-      const fit = await this.fitDetection(image, detection);
-      const box = landmarkBox(fit.landmarks);
-      // the fresh fit must stay on this track's face, and not reach one another track follows
-      const sameFace = boxIou(box, track.lastBox) > SAME_FACE_IOU && !this.tracks.some((t) => t !== track && t.lastSuccess && boxIou(t.lastBox, box) > SAME_FACE_IOU);
-      if (sameFace && clearlyBetterFit(fit, track.lastFit, this.options.secondOpinionMargin)) this.adopt(track, fit);
     }
   }
 
@@ -355,7 +265,6 @@ export class FaceTracker {
       failuresInARow: 0,
       lastFit: fit,
       lastBox: landmarkBox(fit.landmarks),
-      sinceStart: 0,
     };
   }
 
@@ -369,14 +278,13 @@ export class FaceTracker {
     return match.id;
   }
 
+  /** Ends the tracks that failed `maxFailures` frames in a row; their ids wait in `lost` for their faces. */
   private retireFailedTracks(): void {
-    const { maxFailures, allFaces } = this.options;
     const keep: Track[] = [];
     for (const track of this.tracks) {
-      if (track.failuresInARow < maxFailures) keep.push(track);
-      else if (allFaces) this.lost.push({ id: track.id, box: track.lastBox, frame: this.frameIndex });
+      if (track.failuresInARow < this.options.maxFailures) keep.push(track);
+      else this.lost.push({ id: track.id, box: track.lastBox, frame: this.frameIndex });
     }
-    // One face keeps its (dormant) track and id for the whole video, as OpenFace's single track does.
-    this.tracks = allFaces ? keep : this.tracks;
+    this.tracks = keep;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * FaceTracker's scheduling and id rules, driven by fake stages over a
- * scripted scene. Each frame is a small BgrImage with every face painted as a
+ * FaceTracker's (the --all-faces tracker's) scheduling and id rules, driven by
+ * fake stages over a scripted scene. Each frame is a small BgrImage with every face painted as a
  * square of its own grey level; the fakes read where the faces are from the
  * scene and check that they were handed this frame's pixels.
  *
@@ -10,17 +10,11 @@
  * (landmark start, or `wideSearch` after a failure), and succeeds with 68
  * points spanning that face's box exactly; a face marked `fittable: false` is
  * one the validator rejects. Without a face in reach it fails and reports its
- * start unchanged. Like real CLNF, a tracking step stays in the optimum its
- * start found: a fit from rough landmarks gets the face's `startCertainty` on
- * that frame, and tracking steps keep the certainty of the fit they continue
- * (carried in paramsLocal[0]).
+ * start unchanged.
  */
 import { describe, expect, it } from 'vitest';
 import {
   boxIou,
-  clearlyBetterFit,
-  DEFAULT_TRACKER_OPTIONS,
-  detectionAt,
   FaceTracker,
   type FaceDetectorStage,
   type FaceTrackerOptions,
@@ -44,8 +38,6 @@ interface FaceSpec {
   readonly size: number;
   /** false: the detector sees it, the validator rejects every fit on it */
   readonly fittable?: boolean;
-  /** validator certainty of a fit started from rough landmarks on this frame (default -0.9) */
-  readonly startCertainty?: number;
 }
 
 type Scene = (frame: number) => readonly FaceSpec[];
@@ -69,8 +61,6 @@ interface WorldOptions {
 }
 
 const WORLD_DEFAULTS: WorldOptions = { smallRadius: 7, wideRadius: 14, duplicates: 'none' };
-
-const GOOD_CERTAINTY = -0.9;
 
 function face(key: string, x: number, y: number, size = 12, fittable = true): FaceSpec {
   return { key, x, y, size, fittable };
@@ -164,11 +154,8 @@ class FakeWorld {
       expect([width, height, gray.length]).toEqual([WIDTH, HEIGHT, WIDTH * HEIGHT]);
       let start: { x: number; y: number; size: number };
       let radius: number;
-      // the optimum a tracking step continues in (a failed start carries none)
-      let carried: number | null = null;
       if ('paramsGlobal' in init) {
         start = { size: init.paramsGlobal[0], x: init.paramsGlobal[4], y: init.paramsGlobal[5] };
-        carried = init.paramsLocal[0] < 0 ? init.paramsLocal[0] : null;
         radius = init.wideSearch ? this.options.wideRadius : this.options.smallRadius;
         this.current.clnf.push(init.wideSearch ? 'track-wide' : 'track');
       } else if ('landmarks' in init) {
@@ -193,7 +180,7 @@ class FakeWorld {
         const box = boxOfFace(best);
         // the tracker must hand CLNF this frame's grey image
         expect(gray[Math.floor(box.y + box.height / 2) * WIDTH + Math.floor(box.x + box.width / 2)]).toBe(greyOf(best.key));
-        return clnfResult(true, { ...centre(box), size: best.size }, carried ?? best.startCertainty ?? GOOD_CERTAINTY);
+        return clnfResult(true, { ...centre(box), size: best.size });
       }
       return clnfResult(false, start);
     },
@@ -205,16 +192,14 @@ function detection(box: PixelBox): FaceDetection {
   return { score: 0.9, box, keypoints: Array.from({ length: 6 }, () => c) };
 }
 
-function clnfResult(success: boolean, at: { x: number; y: number; size: number }, certainty = GOOD_CERTAINTY): ClnfResult {
-  const paramsLocal = new Float64Array(34);
-  paramsLocal[0] = success ? certainty : 0.5;
+function clnfResult(success: boolean, at: { x: number; y: number; size: number }): ClnfResult {
   return {
     success,
     landmarks: gridLandmarks({ x: at.x - at.size / 2, y: at.y - at.size / 2, width: at.size, height: at.size }),
     paramsGlobal: Float64Array.from([at.size, 0, 0, 0, at.x, at.y]),
-    paramsLocal,
-    confidence: success ? 0.5 * (1 - certainty) : 0.1,
-    certainty: success ? certainty : 0.5,
+    paramsLocal: new Float64Array(34),
+    confidence: success ? 0.95 : 0.1,
+    certainty: success ? -0.9 : 0.5,
     modelLikelihood: 0,
     timings: { mainFit: 0, parts: 0, pdmFit: 0, validation: 0 },
   };
@@ -227,10 +212,6 @@ async function run(options: Partial<FaceTrackerOptions>, scene: Scene, frames: n
     world.end(await tracker.next(image));
   }
   return world.log;
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, i) => from + i);
 }
 
 function detectorFrames(log: readonly FrameLog[]): number[] {
@@ -255,7 +236,7 @@ function idMap(log: readonly FrameLog[], scene: Scene): Record<number, string>[]
   );
 }
 
-/** What every frame of an all-faces run must satisfy. */
+/** What every frame of a run must satisfy. */
 function checkFrameInvariants(log: readonly FrameLog[]): void {
   log.forEach((entry, f) => {
     const ids = entry.faces.map((t) => t.faceId);
@@ -274,193 +255,8 @@ function repeat<T>(value: T, n: number): T[] {
   return Array.from({ length: n }, () => value);
 }
 
-describe('FaceTracker, one face (OpenFace FeatureExtraction behaviour)', () => {
-  it('uses OpenFace\'s defaults: one face, re-detect every 4th failed frame', () => {
-    expect(DEFAULT_TRACKER_OPTIONS.allFaces).toBe(false);
-    expect(DEFAULT_TRACKER_OPTIONS.redetectEvery).toBe(4);
-  });
-
-  it('detects a face present from frame 0 once, then follows it with small-window CLNF steps (and a second opinion 30 frames in)', async () => {
-    const scene: Scene = (f) => [face('A', 10 + f, 20 + (f % 3))];
-    const log = await run({}, scene, 40);
-    expect(detectorFrames(log)).toEqual([0, 30]);
-    expect(log.map((e) => e.landmarkCalls)).toEqual([1, ...repeat(0, 29), 1, ...repeat(0, 9)]);
-    expect(log.map((e) => e.clnf)).toEqual([['landmarks'], ...repeat(['track'], 29), ['track', 'landmarks'], ...repeat(['track'], 9)]);
-    log.forEach((entry, f) => {
-      expect(entry.faces.map((t) => [t.faceId, t.fit.success])).toEqual([[0, true]]);
-      expect(boxOf(entry.faces[0])).toEqual(boxOfFace(scene(f)[0]));
-    });
-  });
-
-  it('reports no face until one is found, looking every frame', async () => {
-    const scene: Scene = (f) => (f < 3 ? [] : [face('A', 30, 30, 12, f >= 6)]);
-    const log = await run({}, scene, 9);
-    expect(detectorFrames(log)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    // frames 3-5: a face is detected but the validator rejects CLNF's fit on it
-    expect(log.map((e) => e.clnf)).toEqual([[], [], [], ['landmarks'], ['landmarks'], ['landmarks'], ['landmarks'], ['track'], ['track']]);
-    expect(log.map((e) => e.faces.map((t) => t.faceId))).toEqual([[], [], [], [], [], [], [0], [0], [0]]);
-  });
-
-  it('tracks the largest face when several fit equally well', async () => {
-    const scene: Scene = () => [face('A', 5, 5, 10), face('B', 50, 30, 16), face('C', 30, 50, 12)];
-    const log = await run({}, scene, 5);
-    expect(log.map((e) => e.faces.map((t) => t.faceId))).toEqual(repeat([0], 5));
-    for (const entry of log) expect(boxOf(entry.faces[0])).toEqual(boxOfFace(face('B', 50, 30, 16)));
-  });
-
-  it('tracks the face CLNF is most certain of, not the largest, as OpenFace keeps its most confident detection', async () => {
-    const certain: FaceSpec = { ...face('C', 30, 50, 12), startCertainty: -0.95 };
-    const scene: Scene = () => [face('A', 5, 5, 10), face('B', 50, 30, 16), certain];
-    const log = await run({}, scene, 5);
-    expect(log.map((e) => e.faces.map((t) => t.faceId))).toEqual(repeat([0], 5));
-    for (const entry of log) expect(boxOf(entry.faces[0])).toEqual(boxOfFace(certain));
-    // all three were fitted to choose
-    expect(log[0].clnf).toEqual(['landmarks', 'landmarks', 'landmarks']);
-  });
-
-  it('after losing the face: detects on the first failed frame, then every redetectEvery-th, and finds it again as face 0', async () => {
-    // present 0-9 at (20,20); gone 10-30; back from 31 at (60,30), out of CLNF's reach from where it was
-    const scene: Scene = (f) => (f < 10 ? [face('A', 20, 20)] : f <= 30 ? [] : [face('A', 60, 30)]);
-    const log = await run({ redetectEvery: 4, maxFailures: 100 }, scene, 40);
-    // failure k = f - 9; detect at k = 1, 5, 9, ... until it is found (k = 25, frame 34)
-    expect(detectorFrames(log)).toEqual([0, 10, 14, 18, 22, 26, 30, 34]);
-    expect(log.map((e) => e.faces.map((t) => t.faceId))).toEqual(repeat([0], 40));
-    // frames 31-33: the face is back but nobody looks yet
-    expect(log.map((e) => e.faces[0].fit.success)).toEqual([...repeat(true, 10), ...repeat(false, 24), ...repeat(true, 6)]);
-    expect(boxOf(log[34].faces[0])).toEqual(boxOfFace(face('A', 60, 30)));
-    // wide search after a failure, small windows again once found
-    expect(log.map((e) => e.clnf)).toEqual([
-      ['landmarks'],
-      ...repeat(['track'], 9),
-      ['track'],
-      ...repeat(['track-wide'], 23),
-      ['track-wide', 'landmarks'],
-      ...repeat(['track'], 5),
-    ]);
-  });
-
-  it('re-detects at the same cadence with another redetectEvery', async () => {
-    const scene: Scene = (f) => (f < 5 ? [face('A', 20, 20)] : []);
-    const log = await run({ redetectEvery: 3, maxFailures: 100 }, scene, 20);
-    // k = f - 4: detect at k = 1, 4, 7, 10, 13
-    expect(detectorFrames(log)).toEqual([0, 5, 8, 11, 14, 17]);
-  });
-
-  it('a face back where it was is picked up by CLNF\'s wide search without the detector', async () => {
-    const scene: Scene = (f) => (f < 5 || f >= 7 ? [face('A', 20, 20)] : []);
-    const log = await run({ redetectEvery: 4, maxFailures: 100 }, scene, 12);
-    expect(detectorFrames(log)).toEqual([0, 5]);
-    expect(log.map((e) => e.faces[0].fit.success)).toEqual([...repeat(true, 5), false, false, ...repeat(true, 5)]);
-    expect(log[7].clnf).toEqual(['track-wide']);
-    expect(log[8].clnf).toEqual(['track']);
-  });
-
-  it('after maxFailures failures the track goes dormant: no CLNF, the detector looks every frame; id 0 comes back', async () => {
-    // present 0-4; gone 5-19; back from 20 elsewhere
-    const scene: Scene = (f) => (f < 5 ? [face('A', 20, 20)] : f < 20 ? [] : [face('A', 60, 30)]);
-    const log = await run({ redetectEvery: 4, maxFailures: 6 }, scene, 25);
-    // k = f - 4: CLNF follows on k = 1..6 (frames 5-10), then sleeps
-    expect(log.map((e) => e.clnf)).toEqual([
-      ['landmarks'],
-      ...repeat(['track'], 4),
-      ['track'],
-      ...repeat(['track-wide'], 5),
-      ...repeat([], 9),
-      ['landmarks'],
-      ...repeat(['track'], 4),
-    ]);
-    // detection on k = 1 and 5 by the cadence, then on every dormant frame until found
-    expect(detectorFrames(log)).toEqual([0, 5, 9, ...range(10, 21)]);
-    expect(log.map((e) => e.faces.map((t) => [t.faceId, t.fit.success]))).toEqual([
-      ...repeat([[0, true]], 5),
-      ...repeat([[0, false]], 15),
-      ...repeat([[0, true]], 5),
-    ]);
-    expect(boxOf(log[20].faces[0])).toEqual(boxOfFace(face('A', 60, 30)));
-  });
-});
-
-describe('FaceTracker, second opinion', () => {
-  /** Face A, started on frame 0 in an optimum the validator gives `certainty`; a fresh start later finds the good one. */
-  const poorStart = (certainty: number): Scene => (f) => [{ ...face('A', 20 + (f % 2), 20), startCertainty: f === 0 ? certainty : GOOD_CERTAINTY }];
-  const certainties = (log: readonly FrameLog[]): number[] => log.map((e) => e.faces[0].fit.certainty);
-
-  it('a track stuck in a poor optimum takes the fresh fit at its second opinion, then follows it', async () => {
-    const log = await run({}, poorStart(-0.6), 70);
-    expect(detectorFrames(log)).toEqual([0, 30]);
-    expect(log[30].clnf).toEqual(['track', 'landmarks']);
-    expect(certainties(log)).toEqual([...repeat(-0.6, 30), ...repeat(GOOD_CERTAINTY, 40)]);
-    expect(log.map((e) => e.faces.map((t) => [t.faceId, t.fit.success]))).toEqual(repeat([[0, true]], 70));
-  });
-
-  it('keeps the tracked fit when the fresh one is not surer by secondOpinionMargin', async () => {
-    const log = await run({ secondOpinionMargin: 0.05 }, poorStart(-0.87), 40);
-    expect(log[30].clnf).toEqual(['track', 'landmarks']);
-    expect(certainties(log)).toEqual(repeat(-0.87, 40));
-    const lowMargin = await run({ secondOpinionMargin: 0.02 }, poorStart(-0.87), 40);
-    expect(certainties(lowMargin)).toEqual([...repeat(-0.87, 30), ...repeat(GOOD_CERTAINTY, 10)]);
-  });
-
-  it('asks once, secondOpinionAfter frames after the track started, or never with 0', async () => {
-    const after10 = await run({ secondOpinionAfter: 10 }, poorStart(-0.6), 45);
-    expect(detectorFrames(after10)).toEqual([0, 10]);
-    expect(certainties(after10)).toEqual([...repeat(-0.6, 10), ...repeat(GOOD_CERTAINTY, 35)]);
-    // a tracked fit as good as a fresh one is asked once too
-    expect(detectorFrames(await run({ secondOpinionAfter: 10 }, poorStart(GOOD_CERTAINTY), 45))).toEqual([0, 10]);
-    const never = await run({ secondOpinionAfter: 0 }, poorStart(-0.6), 70);
-    expect(detectorFrames(never)).toEqual([0]);
-    expect(certainties(never)).toEqual(repeat(-0.6, 70));
-  });
-
-  it('counts from a re-detection: a track restarted after a failure is not asked again at once', async () => {
-    // A vanishes on frames 20-21 and comes back out of CLNF's reach: failures k = 1.. from frame 20, the detector
-    // looks at k = 1 (nothing there) and k = 5 (frame 24: restart); the next opinion is 30 frames after that
-    const scene: Scene = (f) => (f < 20 ? [face('A', 20, 20)] : f < 22 ? [] : [face('A', 60, 30)]);
-    const log = await run({ secondOpinionAfter: 30, maxFailures: 100 }, scene, 60);
-    expect(detectorFrames(log)).toEqual([0, 20, 24, 54]);
-  });
-
-  it('all faces: each track is asked 30 frames after its own start; the detector runs once on a frame they share', async () => {
-    // C appears at frame 13: its track starts when the detector next looks (frame 20), its opinion is at frame 50
-    const scene: Scene = (f) => [
-      { ...face('A', 10, 10, 14), startCertainty: f === 0 ? -0.6 : GOOD_CERTAINTY },
-      face('B', 60, 40),
-      ...(f >= 13 ? [face('C', 40, 56, 10)] : []),
-    ];
-    const log = await run({ allFaces: true, detectEvery: 10, redetectEvery: 4 }, scene, 55);
-    checkFrameInvariants(log);
-    expect(detectorFrames(log)).toEqual([0, 10, 20, 30, 40, 50]);
-    expect(log[30].clnf).toEqual(['track', 'track', 'track', 'landmarks', 'landmarks']);
-    expect(log[50].clnf).toEqual(['track', 'track', 'track', 'landmarks']);
-    // starts on frames 0 (A, B) and 20 (C), opinions on 30 (A, B) and 50 (C)
-    expect(log.map((e) => e.landmarkCalls)).toEqual(log.map((_, f) => ({ 0: 2, 20: 1, 30: 2, 50: 1 })[f] ?? 0));
-    expect(idMap(log, scene)).toEqual([...repeat({ 0: 'A', 1: 'B' }, 20), ...repeat({ 0: 'A', 1: 'B', 2: 'C' }, 35)]);
-    expect(log.map((e) => e.faces[0].fit.certainty)).toEqual([...repeat(-0.6, 30), ...repeat(GOOD_CERTAINTY, 25)]);
-  });
-});
-
-describe('second opinion helpers', () => {
-  const box = (x: number, y: number, size = 10): PixelBox => ({ x, y, width: size, height: size });
-  const fit = (success: boolean, certainty: number): ClnfResult => ({ ...clnfResult(success, { x: 0, y: 0, size: 10 }, certainty), certainty });
-
-  it('detectionAt picks the detection overlapping the box most, none below one face\'s overlap', () => {
-    const near = detection(box(2, 0));
-    const nearer = detection(box(1, 1));
-    expect(detectionAt([near, detection(box(40, 40)), nearer], box(0, 0))).toBe(nearer);
-    // IoU 0.25: another face next to it
-    expect(detectionAt([detection(box(0, 6))], box(0, 0))).toBeUndefined();
-    expect(detectionAt([], box(0, 0))).toBeUndefined();
-  });
-
-  it('clearlyBetterFit wants a successful fit surer by more than the margin', () => {
-    expect(clearlyBetterFit(fit(true, -0.9), fit(true, -0.8), 0.05)).toBe(true);
-    expect(clearlyBetterFit(fit(true, -0.84), fit(true, -0.8), 0.05)).toBe(false);
-    expect(clearlyBetterFit(fit(false, -0.9), fit(true, -0.5), 0.05)).toBe(false);
-  });
-});
-
 describe('FaceTracker, all faces', () => {
-  const ALL = { allFaces: true, detectEvery: 10, redetectEvery: 4 } as const;
+  const ALL = { detectEvery: 10, redetectEvery: 4 } as const;
 
   it('gives two faces ids 0 and 1 that stay with them as they move; a third face found later gets id 2', async () => {
     const scene: Scene = (f) => [
@@ -477,6 +273,13 @@ describe('FaceTracker, all faces', () => {
     // followed faces are not fitted again when the detector sees them
     expect(log[10].clnf).toEqual(['track', 'track']);
     expect(log[20].clnf).toEqual(['track', 'track', 'landmarks']);
+  });
+
+  it('follows every face whatever the caller passes as allFaces (one face is singleFaceTracker.ts\'s job)', async () => {
+    const scene: Scene = () => [face('A', 10, 10, 14), face('B', 60, 40)];
+    for (const allFaces of [false, true, undefined]) {
+      expect(idMap(await run({ ...ALL, allFaces }, scene, 3), scene)).toEqual(repeat({ 0: 'A', 1: 'B' }, 3));
+    }
   });
 
   it('looks again on a track\'s first failed frame and every redetectEvery-th, besides every detectEvery frames', async () => {

@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, wri
 import { basename, join, resolve } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { VideoInputError } from '../core/errors.ts';
-import { formatAuCsvChunks } from '../core/csv/auCsv.ts';
+import { formatAuCsvChunks, type CsvPrecision } from '../core/csv/auCsv.ts';
 import { encodeHogFrame } from '../core/hog/hogFile.ts';
 import { VideoAnalysis } from '../core/analysis/videoAnalysis.ts';
 import type { BgrImage } from '../core/image.ts';
@@ -12,6 +12,7 @@ import { decodeImageSequence, probeImageSequence } from './imageSequence.ts';
 import { loadModelFolder } from './modelFolder.ts';
 import type { ExecutionProvider } from '../models/node.ts';
 import type { OpenFaceModels } from '../core/model/openfaceModels.ts';
+import type { LandmarkModelInfo } from '../core/model/landmarkModel.ts';
 import { ProgressLine } from './progress.ts';
 import { csvFaceSource, trackerFaceSource, type FaceSource } from './faceSources.ts';
 
@@ -20,6 +21,8 @@ export interface ProcessOptions {
   models: string;
   landmarksFrom: string | undefined;
   out: string;
+  /** how the CSV writes numbers: OpenFace 2.2's stock decimals (default) or 10 significant digits */
+  precision?: CsvPrecision;
   hogOut: string | undefined;
   alignedOut: string | undefined;
   fps: number;
@@ -78,13 +81,13 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessSumm
     ? csvFaceSource(options.landmarksFrom)
     : await trackerFaceSource(folder, { allFaces: options.allFaces }, options.executionProvider, (message) => console.error(`splitface: ${message}`));
   try {
-    return await runFrames(options, folder.au, source);
+    return await runFrames(options, folder.au, folder.landmarkModel, source);
   } finally {
     await source.release();
   }
 }
 
-async function runFrames(options: ProcessOptions, models: OpenFaceModels, source: FaceSource): Promise<ProcessSummary> {
+async function runFrames(options: ProcessOptions, models: OpenFaceModels, landmarkModel: LandmarkModelInfo, source: FaceSource): Promise<ProcessSummary> {
   const { info, frames } = openFrames(options.video, options.fps);
   const analysis = new VideoAnalysis(models);
   const progress = new ProgressLine(basename(options.video), info.frameCountHint);
@@ -125,7 +128,7 @@ async function runFrames(options: ProcessOptions, models: OpenFaceModels, source
   const { rows, auColumns } = analysis.finish();
   const stageMs: Record<string, number> = { decode: decodeMs, ...source.timings(), ...analysis.timings() };
   const out = stoppedBy ? options.out.replace(/(\.csv)?$/i, '.partial.csv') : options.out;
-  writeCsv(out, formatAuCsvChunks(rows, auColumns));
+  writeCsv(out, formatAuCsvChunks(rows, auColumns, options.precision ?? 'stock'));
   const tracked = rows.filter((r) => r.success).length;
   const provenance = {
     tool: 'splitface',
@@ -138,7 +141,9 @@ async function runFrames(options: ProcessOptions, models: OpenFaceModels, source
     faces: analysis.faces,
     landmarks: source.provenance,
     openface_models: { folder: resolve(options.models), files: models.files },
+    landmark_model: options.landmarksFrom ? null : landmarkModel,
     au_models: 'AU_all_best.txt (dynamic models with person-specific running median, offline postprocessing)',
+    csv_precision: options.precision ?? 'stock',
     partial: stoppedBy !== null,
     stopped_by: stoppedBy,
     written: new Date().toISOString(),

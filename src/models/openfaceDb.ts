@@ -32,6 +32,8 @@ export interface ImportRecord {
   readonly bytes: number;
   /** ISO 8601 */
   readonly importedAt: string;
+  /** the picked folder also held CE-CLM's CEN weights (absent in imports made before this was recorded) */
+  readonly cenWeights?: boolean;
 }
 
 export interface FileRecord {

@@ -22,6 +22,8 @@ export interface OpenFaceFolderInfo {
   readonly bytes: number;
   /** ISO 8601 */
   readonly importedAt: string;
+  /** the folder also held CE-CLM's CEN weights, which SplitFace does not run */
+  readonly cenWeights: boolean;
 }
 
 export type OpenFaceValidator = (folder: ImportedFolder) => Promise<ValidatedOpenFaceFolder>;
@@ -80,7 +82,7 @@ function newImportId(): string {
 }
 
 function toInfo(record: ImportRecord): OpenFaceFolderInfo {
-  return { name: record.name, files: record.files, bytes: record.bytes, importedAt: record.importedAt };
+  return { name: record.name, files: record.files, bytes: record.bytes, importedAt: record.importedAt, cenWeights: record.cenWeights ?? false };
 }
 
 function megabytes(bytes: number): string {
@@ -212,7 +214,7 @@ export class OpenFaceStore {
       }
       await this.writeFiles(chunk);
       if (files === 0) throw new ModelStorageError(`${folder.name}: no model files to store`);
-      const record: ImportRecord = { id, name: folder.name, files, bytes, importedAt: this.now().toISOString() };
+      const record: ImportRecord = { id, name: folder.name, files, bytes, importedAt: this.now().toISOString(), cenWeights: folder.cenWeights };
       await this.switchTo(record);
       await this.deleteUnused().catch(() => undefined); // the new folder is in use; leftovers go on the next open
       return toInfo(record);

@@ -5,6 +5,7 @@
 import { loadOpenFaceModels } from '../core/model/openfaceModels.ts';
 // the loaders' own modules, not the tracker: the main thread only validates
 import { loadTrackingModels } from '../core/track/trackingModels.ts';
+import { hasCenWeights } from '../core/model/landmarkModel.ts';
 import type { ImportedFolder } from './openfaceImport.ts';
 import { recordingBlobReader } from './openfaceReader.ts';
 
@@ -13,6 +14,8 @@ export interface ValidatedOpenFaceFolder {
   readonly name: string;
   /** path relative to the model folder -> bytes; exactly the files the AU, CLNF and MTCNN loaders read */
   readonly files: ReadonlyMap<string, Uint8Array>;
+  /** the picked folder also holds CE-CLM's CEN weights (2.2's default model, which SplitFace does not run) */
+  readonly cenWeights: boolean;
 }
 
 /**
@@ -24,5 +27,5 @@ export async function validateOpenFaceFolder(folder: ImportedFolder): Promise<Va
   const { read, filesRead } = recordingBlobReader(folder.files, folder.folderName);
   await loadOpenFaceModels(read, folder.folderName);
   await loadTrackingModels(read, folder.folderName);
-  return { name: folder.folderName, files: filesRead };
+  return { name: folder.folderName, files: filesRead, cenWeights: hasCenWeights(folder.files.keys()) };
 }

@@ -15,6 +15,8 @@ export interface AnalysisModels {
   readonly faceApi68: Uint8Array;
   /** the user's OpenFace model folder, path relative to the folder -> bytes; null when not imported */
   readonly openface: ReadonlyMap<string, Uint8Array> | null;
+  /** the imported folder also held CE-CLM's CEN weights (said in the provenance: SplitFace runs 2.2's CLNF) */
+  readonly openfaceCenWeights: boolean;
 }
 
 export interface AnalysisOptions {

@@ -11,6 +11,7 @@ import type { InferenceBackend } from '../models/onnx.ts';
 import { loadOpenFaceModels, type OpenFaceModels } from '../core/model/openfaceModels.ts';
 import { bytesReader } from '../models/openfaceReader.ts';
 import { loadTrackingModels, type TrackingModels } from '../core/track/trackingModels.ts';
+import { describeLandmarkModel } from '../core/model/landmarkModel.ts';
 import { createDetectionStages, createFaceTracker, type DetectionStages } from '../core/analysis/ownTracker.ts';
 import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
 import { VideoAnalysis } from '../core/analysis/videoAnalysis.ts';
@@ -46,6 +47,7 @@ export function previewRgba(image: BgrImage, maxWidth = PREVIEW_MAX_WIDTH): { wi
 interface OpenFaceSet {
   readonly au: OpenFaceModels;
   readonly tracking: TrackingModels;
+  readonly cenWeights: boolean;
 }
 
 interface Run {
@@ -72,7 +74,7 @@ export class FrameAnalyser {
     let openface: OpenFaceSet | null = null;
     if (models.openface) {
       const read = bytesReader(models.openface);
-      openface = { au: await loadOpenFaceModels(read, OPENFACE_FOLDER_LABEL), tracking: await loadTrackingModels(read, OPENFACE_FOLDER_LABEL) };
+      openface = { au: await loadOpenFaceModels(read, OPENFACE_FOLDER_LABEL), tracking: await loadTrackingModels(read, OPENFACE_FOLDER_LABEL), cenWeights: models.openfaceCenWeights };
     }
     return new FrameAnalyser(backend, stages, openface);
   }
@@ -122,6 +124,7 @@ export class FrameAnalyser {
       faces: run.analysis.faces,
       landmarks: run.source.provenance,
       openface_models: this.openface ? { folder: OPENFACE_FOLDER_LABEL, files: this.openface.au.files } : null,
+      landmark_model: this.openface ? describeLandmarkModel(this.openface.cenWeights) : null,
       au_models: this.openface ? 'AU_all_best.txt (dynamic models with person-specific running median, offline postprocessing)' : 'none (no OpenFace model folder imported)',
       partial: stoppedBy !== null,
       stopped_by: stoppedBy,

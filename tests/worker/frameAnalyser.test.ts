@@ -55,6 +55,7 @@ describe.skipIf(skip)(suiteTitle('FrameAnalyser (the worker engine) against the 
       blazeFaceBack: readModelFile(MODEL_FILES.blazeFaceBack).bytes,
       faceApi68: readModelFile(MODEL_FILES.faceApiLandmarks68).bytes,
       openface: await readFolder(openfaceModelsPath()),
+      openfaceCenWeights: false,
     };
     const analyser = await FrameAnalyser.create(createNodeBackend(), models);
     analyser.begin(INFO, { allFaces: false });
@@ -79,6 +80,7 @@ describe.skipIf(skip)(suiteTitle('FrameAnalyser (the worker engine) against the 
       blazeFaceBack: readModelFile(MODEL_FILES.blazeFaceBack).bytes,
       faceApi68: readModelFile(MODEL_FILES.faceApiLandmarks68).bytes,
       openface: null,
+      openfaceCenWeights: false,
     });
     analyser.begin(INFO, { allFaces: false });
     for await (const frame of decodeVideo(sharedPath(`videos/${VIDEO}`))) {

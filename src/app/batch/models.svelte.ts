@@ -98,7 +98,7 @@ export class ModelController {
         this.error = `The stored OpenFace model folder could not be read, so AU columns are off: ${errorMessage(error)}`;
         return null;
       });
-      const runner = await this.services.createRunner({ blazeFaceBack: npm.blazeFaceBack, faceApi68: npm.faceApi68, openface });
+      const runner = await this.services.createRunner({ blazeFaceBack: npm.blazeFaceBack, faceApi68: npm.faceApi68, openface, openfaceCenWeights: this.openface?.cenWeights ?? false });
       if (generation !== this.#generation) {
         // the folder changed while this pool was starting: a newer one replaces it
         runner.dispose();

@@ -6,6 +6,7 @@
  */
 import type { RawVideoFrame, VideoInfo, VideoSource } from '../video/types.ts';
 import type { AuColumns } from '../core/result.ts';
+import type { CsvPrecision } from '../core/csv/auCsv.ts';
 import type { AuSeries, AuSummaryRow } from '../core/analysis/auSummary.ts';
 
 /** The models a worker needs, as bytes (read once on the main thread, from our origin and IndexedDB). */
@@ -22,6 +23,8 @@ export interface AnalysisModels {
 export interface AnalysisOptions {
   /** one set of rows per face instead of the largest face */
   readonly allFaces: boolean;
+  /** the CSV's numbers: OpenFace 2.2's stock fixed decimals, or 10 significant digits */
+  readonly precision: CsvPrecision;
 }
 
 /** Sent back for every frame: enough to draw the live view and count progress. */

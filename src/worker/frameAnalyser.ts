@@ -131,7 +131,7 @@ export class FrameAnalyser {
       written: new Date().toISOString(),
     };
     return {
-      csv: csvBlob(formatAuCsvChunks(rows, auColumns)),
+      csv: csvBlob(formatAuCsvChunks(rows, auColumns, run.options.precision)),
       provenance,
       frames: run.frames,
       rows: rows.length,

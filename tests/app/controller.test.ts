@@ -70,6 +70,20 @@ describe('BatchController', () => {
     expect(batch.selectedId).toBe(batch.jobs[1]!.id); // the first result to arrive (b is shorter) is shown
   });
 
+  it('runs each job with the settings it was added with (every face, full precision)', async () => {
+    const runner = new FakeRunner(1);
+    const { batch } = setup({ 'a.mp4': { frames: 2 }, 'b.mp4': { frames: 2 } }, runner);
+    batch.add([input('a.mp4')]);
+    batch.allFaces = true;
+    batch.fullPrecision = true;
+    batch.add([input('b.mp4')]);
+    await settled(batch);
+    expect(runner.options).toEqual([
+      { allFaces: false, precision: 'stock' },
+      { allFaces: true, precision: 'full' },
+    ]);
+  });
+
   it('keeps going when one file is bad, with the reason in its own row', async () => {
     const { batch } = setup({ 'good.mp4': { frames: 4 }, 'locked.mp4': { frames: 4, openError: 'locked.mp4: the file could not be read' } });
     batch.add([input('good.mp4'), input('locked.mp4'), input('notes.pdf'), input('late.mp4')]);

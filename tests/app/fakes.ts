@@ -67,6 +67,8 @@ export class FakeRunner implements AnalysisRunner {
   maxRunning = 0;
   /** frames wait on this before being analysed (tests open and close it) */
   gate: Promise<void> = Promise.resolve();
+  /** the options each job was run with, in the order the jobs started */
+  readonly options: AnalysisJob['options'][] = [];
 
   constructor(
     readonly workers = 2,
@@ -75,6 +77,7 @@ export class FakeRunner implements AnalysisRunner {
 
   async run(job: AnalysisJob): Promise<AnalysisResult> {
     this.running++;
+    this.options.push(job.options);
     this.maxRunning = Math.max(this.maxRunning, this.running);
     let done = 0;
     try {

@@ -58,7 +58,7 @@ describe.skipIf(skip)(suiteTitle('FrameAnalyser (the worker engine) against the 
       openfaceCenWeights: false,
     };
     const analyser = await FrameAnalyser.create(createNodeBackend(), models);
-    analyser.begin(INFO, { allFaces: false });
+    analyser.begin(INFO, { allFaces: false, precision: 'stock' });
     let landmarksSeen = 0;
     for await (const frame of decodeVideo(sharedPath(`videos/${VIDEO}`))) {
       const update = await analyser.pushFrame(bgrRawFrame(frame));
@@ -82,7 +82,7 @@ describe.skipIf(skip)(suiteTitle('FrameAnalyser (the worker engine) against the 
       openface: null,
       openfaceCenWeights: false,
     });
-    analyser.begin(INFO, { allFaces: false });
+    analyser.begin(INFO, { allFaces: false, precision: 'stock' });
     for await (const frame of decodeVideo(sharedPath(`videos/${VIDEO}`))) {
       if (frame.index >= 5) break;
       await analyser.pushFrame(bgrRawFrame(frame));

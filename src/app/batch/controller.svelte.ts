@@ -8,7 +8,7 @@
  * Components read the reactive fields and call the methods; nothing else
  * writes them.
  */
-import type { AnalysisResult, AnalysisRunner, FrameUpdate } from '../../worker/analysisApi.ts';
+import type { AnalysisOptions, AnalysisResult, AnalysisRunner, FrameUpdate } from '../../worker/analysisApi.ts';
 import type { VideoSource } from '../../video/types.ts';
 import type { JobState, JobView, LivePreview } from './types.ts';
 import { groupInputFiles, type InputFile, type InputGroup } from './inputFiles.ts';
@@ -42,7 +42,8 @@ export class Job implements JobView {
   readonly kind: 'video' | 'images';
   /** frames in an image sequence (known before decoding) */
   readonly imageCount: number | null;
-  readonly allFaces: boolean;
+  /** what the worker is asked for: every face or one, stock or full CSV precision (fixed when the job is added) */
+  readonly options: AnalysisOptions;
 
   durationSeconds: number | null = $state(null);
   state: JobState = $state('queued');
@@ -60,7 +61,7 @@ export class Job implements JobView {
   readonly abort = new AbortController();
   #jsonBlob: Blob | null = null;
 
-  constructor(id: number, group: InputGroup<File>, allFaces: boolean) {
+  constructor(id: number, group: InputGroup<File>, options: AnalysisOptions) {
     this.id = id;
     this.name = group.name;
     this.stem = group.stem;
@@ -69,7 +70,7 @@ export class Job implements JobView {
     this.sizeBytes = this.files.reduce((sum, f) => sum + f.size, 0);
     this.imageCount = group.kind === 'images' ? group.files.length : null;
     this.framesTotal = this.imageCount;
-    this.allFaces = allFaces;
+    this.options = options;
   }
 
   get active(): boolean {
@@ -182,6 +183,8 @@ export class BatchController {
   selectedId: number | null = $state(null);
   /** applies to videos added from now on: one set of rows per face instead of one face */
   allFaces = $state(false);
+  /** CSV numbers with 10 significant digits instead of OpenFace 2.2's stock decimals */
+  fullPrecision = $state(false);
   /** what happened to the last files added that did not become jobs ('' when nothing to say) */
   notice = $state('');
 
@@ -219,7 +222,7 @@ export class BatchController {
    */
   add(files: readonly InputFile<File>[]): Job[] {
     const { groups, skipped } = groupInputFiles(files);
-    const added = groups.map((group) => new Job(this.#nextId++, group, this.allFaces));
+    const added = groups.map((group) => new Job(this.#nextId++, group, { allFaces: this.allFaces, precision: this.fullPrecision ? 'full' : 'stock' }));
     this.notice = skipped.length
       ? `Skipped ${plural(skipped.length, 'file')} that ${skipped.length === 1 ? 'is' : 'are'} neither a video nor an image: ${skipped
           .slice(0, 3)
@@ -327,7 +330,7 @@ export class BatchController {
       job.framesTotal = info.frameCountHint ?? job.framesTotal;
       const result = await runner.run({
         source,
-        options: { allFaces: job.allFaces },
+        options: job.options,
         signal,
         onFrame: (update) => this.#onFrame(job, update, rate),
       });

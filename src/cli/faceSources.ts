@@ -1,7 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SplitFaceError } from '../core/errors.ts';
-import { NO_OUTPUTS_3D } from '../core/result.ts';
 import { parseLandmarkCsv, type LandmarkRow } from '../core/csv/landmarkCsv.ts';
 import { failedObservation, trackerFaceSource as coreTrackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
 import type { FaceTrackerOptions } from '../core/track/faceTracker.ts';
@@ -11,7 +10,7 @@ import { DEFAULT_EXECUTION_PROVIDER, type ExecutionProvider } from '../models/no
 
 export type { FaceSource } from '../core/analysis/faceSource.ts';
 
-/** Per-frame landmarks (and parameters) from an OpenFace CSV, matched on `frame`. */
+/** Per-frame landmarks (and parameters, pose, gaze, eye and 3D landmarks) from an OpenFace CSV, matched on `frame`. */
 export function csvFaceSource(path: string): FaceSource {
   if (!existsSync(path)) throw new SplitFaceError(`${path}: no such file`);
   const rows = parseLandmarkCsv(readFileSync(path, 'utf8'), path);
@@ -34,7 +33,11 @@ export function csvFaceSource(path: string): FaceSource {
         paramsGlobal: row.paramsGlobal,
         paramsLocal: row.paramsLocal,
         pose: row.pose,
-        ...NO_OUTPUTS_3D,
+        // OpenFace 2.2's gaze, eye landmarks and 3D landmarks, when the CSV has them
+        gaze: row.gaze,
+        eyeLandmarks: row.eyeLandmarks,
+        eyeLandmarks3d: row.eyeLandmarks3d,
+        landmarks3d: row.landmarks3d,
       }];
     },
     timings: () => ({}),

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { basename, extname } from 'node:path';
 import { SplitFaceError } from '../core/errors.ts';
 import { processVideo, type ProcessOptions, type ProcessSummary } from './processVideo.ts';
+import { CSV_PRECISIONS, type CsvPrecision } from '../core/csv/auCsv.ts';
 import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDERS, type ExecutionProvider } from '../models/node.ts';
 
 const USAGE = `splitface — OpenFace-compatible facial Action Units
@@ -22,6 +23,8 @@ Usage:
                           coreml is the Apple Neural Engine path on macOS: its first run compiles
                           the models (30-60 s).
   --out OUT.csv           where to write the AU CSV (default: ./NAME.csv); provenance goes to OUT.json
+  --precision stock|full  numbers in the CSV: stock (default) = OpenFace 2.2's fixed decimals per column,
+                          full = 10 significant digits (%.10g)
   --hog-out OUT.hog       also write the aligned-face FHOG features in OpenFace's .hog layout
   --aligned-out DIR       also write the 112x112 aligned faces as PNG (frame_det_000000.png...)
   --fps N                 frame rate for a folder of images (default 30)
@@ -41,6 +44,7 @@ function parseCommandLine(argv: string[]): CommandLine | null {
       'openface-models': { type: 'string' },
       'landmarks-from': { type: 'string' },
       out: { type: 'string' },
+      precision: { type: 'string' },
       'hog-out': { type: 'string' },
       'aligned-out': { type: 'string' },
       fps: { type: 'string' },
@@ -63,12 +67,17 @@ function parseCommandLine(argv: string[]): CommandLine | null {
   if (!(EXECUTION_PROVIDERS as readonly string[]).includes(ep)) {
     throw new SplitFaceError(`--ep takes one of ${EXECUTION_PROVIDERS.join(', ')}, not '${ep}'`);
   }
+  const precision = values.precision ?? 'stock';
+  if (!(CSV_PRECISIONS as readonly string[]).includes(precision)) {
+    throw new SplitFaceError(`--precision takes one of ${CSV_PRECISIONS.join(', ')}, not '${precision}'`);
+  }
   const stem = basename(video.replace(/[\\/]+$/, ''), extname(video));
   return {
     video,
     models,
     landmarksFrom: values['landmarks-from'],
     out: values.out ?? `${stem}.csv`,
+    precision: precision as CsvPrecision,
     hogOut: values['hog-out'],
     alignedOut: values['aligned-out'],
     fps,

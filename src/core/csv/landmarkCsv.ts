@@ -1,8 +1,13 @@
 import Papa from 'papaparse';
-import { CsvFormatError } from '../errors.ts';
+import { CsvFormatError, quoteForMessage } from '../errors.ts';
+import type { FaceOutputs3d } from '../result.ts';
 
-/** One frame of an OpenFace-format CSV, as far as the AU engine needs it. */
-export interface LandmarkRow {
+/**
+ * One frame of an OpenFace-format CSV: what the AU engine needs, and the
+ * other per-frame outputs of OpenFace 2.2 (gaze, eye landmarks, 3D
+ * landmarks) where the CSV has them, each null when its columns are absent.
+ */
+export interface LandmarkRow extends FaceOutputs3d {
   readonly frame: number;
   readonly timestamp: number | null;
   readonly confidence: number;
@@ -19,13 +24,22 @@ export interface LandmarkRow {
 
 const NUM_POINTS = 68;
 const NUM_MODES = 34;
+const NUM_EYE_POINTS = 56;
 const GLOBAL_NAMES = ['p_scale', 'p_rx', 'p_ry', 'p_rz', 'p_tx', 'p_ty'];
 const POSE_NAMES = ['pose_Tx', 'pose_Ty', 'pose_Tz', 'pose_Rx', 'pose_Ry', 'pose_Rz'];
+const GAZE_NAMES = ['gaze_0_x', 'gaze_0_y', 'gaze_0_z', 'gaze_1_x', 'gaze_1_y', 'gaze_1_z', 'gaze_angle_x', 'gaze_angle_y'];
+
+/** `prefix_0..prefix_{count-1}` for each prefix, one prefix after the other (OpenFace's column blocks). */
+function numbered(prefixes: readonly string[], count: number): string[] {
+  return prefixes.flatMap((prefix) => Array.from({ length: count }, (_, k) => `${prefix}_${k}`));
+}
 
 /**
- * Reads the per-frame landmarks (and PDM parameters and pose where present)
- * from an OpenFace CSV. Header names are trimmed (OpenFace writes " x_0").
- * `source` names the file in error messages.
+ * Reads the per-frame landmarks (and PDM parameters, pose, gaze, eye
+ * landmarks and 3D landmarks where present) from an OpenFace CSV. Header
+ * names are trimmed (OpenFace before 2.0 wrote " x_0"). A group of columns is
+ * read only when all its columns are there. `source` names the file in error
+ * messages.
  */
 export function parseLandmarkCsv(text: string, source: string): LandmarkRow[] {
   const parsed = Papa.parse<string[]>(text.trim(), { skipEmptyLines: true });
@@ -39,15 +53,18 @@ export function parseLandmarkCsv(text: string, source: string): LandmarkRow[] {
     return i;
   };
   const frameCol = need('frame');
-  const xCols = Array.from({ length: NUM_POINTS }, (_, k) => need(`x_${k}`));
-  const yCols = Array.from({ length: NUM_POINTS }, (_, k) => need(`y_${k}`));
-  const optional = (names: string[]): number[] | null => {
+  const landmarkCols = numbered(['x', 'y'], NUM_POINTS).map(need);
+  const optional = (names: readonly string[]): number[] | null => {
     const cols = names.map((n) => index.get(n));
     return cols.every((c): c is number => c !== undefined) ? cols : null;
   };
   const globalCols = optional(GLOBAL_NAMES);
-  const localCols = optional(Array.from({ length: NUM_MODES }, (_, k) => `p_${k}`));
+  const localCols = optional(numbered(['p'], NUM_MODES));
   const poseCols = optional(POSE_NAMES);
+  const gazeCols = optional(GAZE_NAMES);
+  const eyeCols = optional(numbered(['eye_lmk_x', 'eye_lmk_y'], NUM_EYE_POINTS));
+  const eye3dCols = optional(numbered(['eye_lmk_X', 'eye_lmk_Y', 'eye_lmk_Z'], NUM_EYE_POINTS));
+  const landmark3dCols = optional(numbered(['X', 'Y', 'Z'], NUM_POINTS));
   const successCol = index.get('success');
   const confidenceCol = index.get('confidence');
   const timestampCol = index.get('timestamp');
@@ -55,29 +72,28 @@ export function parseLandmarkCsv(text: string, source: string): LandmarkRow[] {
   const rows: LandmarkRow[] = [];
   for (let r = 1; r < table.length; r++) {
     const cells = table[r];
-    const num = (col: number, what: string): number => {
-      const value = Number(cells[col]);
-      if (cells[col] === undefined || cells[col].trim() === '' || !Number.isFinite(value)) {
-        throw new CsvFormatError(`${source}: line ${r + 1}: '${cells[col] ?? ''}' is not a number (${what})`);
+    const num = (col: number): number => {
+      const cell = cells[col];
+      const value = Number(cell);
+      if (cell === undefined || cell.trim() === '' || !Number.isFinite(value)) {
+        throw new CsvFormatError(`${source}: line ${r + 1}: ${quoteForMessage(cell ?? '')} is not a number (${header[col]})`);
       }
       return value;
     };
-    const pick = (cols: number[] | null, what: string): Float64Array | null =>
-      cols ? Float64Array.from(cols, (c) => num(c, what)) : null;
-    const landmarks = new Float64Array(2 * NUM_POINTS);
-    for (let k = 0; k < NUM_POINTS; k++) {
-      landmarks[k] = num(xCols[k], `x_${k}`);
-      landmarks[NUM_POINTS + k] = num(yCols[k], `y_${k}`);
-    }
+    const pick = (cols: number[] | null): Float64Array | null => (cols ? Float64Array.from(cols, num) : null);
     rows.push({
-      frame: num(frameCol, 'frame'),
-      timestamp: timestampCol === undefined ? null : num(timestampCol, 'timestamp'),
-      confidence: confidenceCol === undefined ? 1 : num(confidenceCol, 'confidence'),
-      success: successCol === undefined ? true : num(successCol, 'success') >= 0.5,
-      landmarks,
-      paramsGlobal: pick(globalCols, 'p_scale..p_ty'),
-      paramsLocal: pick(localCols, 'p_0..p_33'),
-      pose: pick(poseCols, 'pose'),
+      frame: num(frameCol),
+      timestamp: timestampCol === undefined ? null : num(timestampCol),
+      confidence: confidenceCol === undefined ? 1 : num(confidenceCol),
+      success: successCol === undefined ? true : num(successCol) >= 0.5,
+      landmarks: Float64Array.from(landmarkCols, num),
+      paramsGlobal: pick(globalCols),
+      paramsLocal: pick(localCols),
+      pose: pick(poseCols),
+      gaze: pick(gazeCols),
+      eyeLandmarks: pick(eyeCols),
+      eyeLandmarks3d: pick(eye3dCols),
+      landmarks3d: pick(landmark3dCols),
     });
   }
   return rows;

@@ -1,6 +1,8 @@
 /**
  * OpenCV's iterative PnP refinement, as `cv::solvePnP(..., useExtrinsicGuess
- * = true, SOLVEPNP_ITERATIVE)` runs it for OpenFace 1.x: with an initial guess
+ * = true, SOLVEPNP_ITERATIVE)` runs it for OpenFace 2.2's GetPose (OpenCV
+ * 4.6 converts the float points, camera and guess to double and works in
+ * double; the caller rounds the result back to float): with an initial guess
  * and no distortion, `cvFindExtrinsicCameraParams2` skips its DLT/homography
  * initialisation and goes straight to `CvLevMarq` (the old Levenberg-Marquardt
  * engine) on the 6 parameters [rvec (Rodrigues), tvec], minimising the pixel
@@ -27,14 +29,9 @@
  * libm sin/cos/exp of the C library may differ from V8's in the last bit.
  */
 import * as pm from '../math/portableMath.ts';
+import type { CameraIntrinsics } from './camera.ts';
 
-/** Pinhole intrinsics in pixels (no distortion). */
-export interface CameraIntrinsics {
-  readonly fx: number;
-  readonly fy: number;
-  readonly cx: number;
-  readonly cy: number;
-}
+export type { CameraIntrinsics } from './camera.ts';
 
 /** OpenCV's CvLevMarq settings for cvFindExtrinsicCameraParams2. */
 const MAX_ITER = 20;

@@ -1,10 +1,12 @@
 import type { BgrImage } from './image.ts';
 import type { AuColumns, FaceOutputs3d, FrameResult } from './result.ts';
 import type { OpenFaceModels } from './model/openfaceModels.ts';
+import { createBgrImage } from './image.ts';
 import { alignFace } from './align/alignFace.ts';
 import { extractFhog, type FhogFeatures } from './hog/fhog.ts';
-import { AuAnalyser } from './au/auAnalyser.ts';
-import { fitPdm, INVERT_PROJECTION, type FitPdmOptions } from './pdm/fitPdm.ts';
+import { AuAnalyser, type AuFramePrediction } from './au/auAnalyser.ts';
+import { calcParams, toFloat32Pdm, type Float32Pdm } from './pdm/calcParams.ts';
+import type { Pdm } from './pdm/pdm.ts';
 
 /** What the landmark stage knows about the face in one frame. */
 export interface FaceObservation extends FaceOutputs3d {
@@ -26,19 +28,47 @@ export interface FaceObservation extends FaceOutputs3d {
   readonly confidence: number;
   /** 136 values: x_0..x_67 then y_0..y_67 */
   readonly landmarks: Float64Array | null;
-  /** p_scale..p_ty; fitted from the landmarks when null */
+  /**
+   * p_scale..p_ty of the tracker, written to the CSV. The AU engine does not
+   * use them: like OpenFace 2.2's FaceAnalyser it fits its own parameters to
+   * the landmarks. When null the CSV gets that fit instead.
+   */
   readonly paramsGlobal: Float64Array | null;
-  /** p_0..p_33; fitted from the landmarks when null */
+  /** p_0..p_33 of the tracker (see paramsGlobal) */
   readonly paramsLocal: Float64Array | null;
   readonly pose: Float64Array | null;
 }
 
 /** The per-frame features, for callers that write them out (.hog, aligned PNGs). */
 export interface FrameFeatures {
+  /** the CSV's success: the .hog file's flag, and whether OpenFace writes the aligned face */
   readonly success: boolean;
-  /** the 112x112 masked aligned face; null for a frame without a face */
+  /**
+   * the 112x112 masked aligned face; black when the tracker kept a fit the
+   * validator rejected (frame-1 rule); null for a frame without a face
+   */
   readonly alignedFace: BgrImage | null;
+  /** its FHOG (all zeros for a black face); null for a frame without a face */
   readonly hog: FhogFeatures | null;
+  /**
+   * The AU predictions as OpenFace 2.2 has them during tracking (its CSV
+   * before the end-of-video postprocessing): raw SVR intensities (not shifted,
+   * clipped or smoothed) and SVM presences, with the running medians as they
+   * stand after this frame; all 0 on a frame the analyser did not analyse.
+   */
+  readonly online: AuFramePrediction;
+}
+
+/** OpenFace's aligned face size (FaceAnalyserParameters: sim_size_au). */
+const ALIGNED_SIZE = 112;
+
+const float32Pdms = new WeakMap<Pdm, Float32Pdm>();
+
+/** FaceAnalyser's PDM: the model folder's, held in float as 2.2 reads it (one copy per loaded PDM). */
+function analyserPdm(pdm: Pdm): Float32Pdm {
+  let f = float32Pdms.get(pdm);
+  if (!f) float32Pdms.set(pdm, (f = toFloat32Pdm(pdm)));
+  return f;
 }
 
 /** Where the time goes, in milliseconds summed over all frames. */
@@ -51,50 +81,61 @@ export interface VideoResult {
 }
 
 /**
- * OpenFace's FaceAnalyser for one face track: frames go in in order, each is
- * aligned, described (FHOG + geometry) and fed to the running-median AU
- * predictors; `finish` applies the end-of-video postprocessing. One instance
- * per video and face: all state (medians, history) lives here.
+ * OpenFace 2.2's FaceAnalyser for one face track, as FeatureExtraction drives
+ * it: frames go in in order; on each frame the analyser's own PDM is fitted
+ * to the landmarks (CalcParams), the face aligned with that fit's
+ * translation, described (FHOG + the fit's local parameters as geometry) and
+ * fed to the running-median AU predictors; `finish` applies the end-of-video
+ * postprocessing. One instance per video and face: all state (medians,
+ * history) lives here.
  */
 export class AuPipeline {
   private readonly analyser: AuAnalyser;
+  private readonly pdm: Float32Pdm;
   private readonly observations: FaceObservation[] = [];
   private readonly stageMs: Record<Stage, number> = { fit: 0, align: 0, hog: 0, au: 0 };
+  /** the black face and its FHOG, for frames the validator rejected (made once) */
+  private blank: { face: BgrImage; hog: FhogFeatures } | null = null;
 
-  /**
-   * `fitOptions` govern the PDM fit for landmarks that come without
-   * parameters. The default inverts the projection exactly (no
-   * regularisation), which recovers OpenFace's own parameters from OpenFace's
-   * landmarks; noisy landmarks from elsewhere want OpenFace's regularised
-   * CalcParams (`{}`).
-   */
-  constructor(
-    private readonly models: OpenFaceModels,
-    private readonly fitOptions: FitPdmOptions = INVERT_PROJECTION,
-  ) {
-    this.analyser = new AuAnalyser(models.au, models.pdm);
+  constructor(private readonly models: OpenFaceModels) {
+    this.pdm = analyserPdm(models.pdm);
+    this.analyser = new AuAnalyser(models.au, this.pdm);
   }
 
+  /**
+   * Adds one frame. `face.success` is the tracker's verdict (the CSV's
+   * success); the AU engine analyses the frame only when the landmark
+   * validator accepted it too (`detectionSuccess`, what 2.2 hands
+   * FaceAnalyser). A tracked frame it does not analyse gets a black aligned
+   * face, zero FHOG and AUs 0, and stays out of the running medians.
+   */
   addFrame(image: BgrImage, face: FaceObservation): FrameFeatures {
     const landmarks = face.success ? face.landmarks : null;
     if (!landmarks) {
       this.observations.push({ ...face, success: false });
-      this.time('au', () => this.analyser.addFrame({ hog: null, paramsLocal: null, success: false }));
-      return { success: false, alignedFace: null, hog: null };
+      const online = this.time('au', () => this.analyser.addFrame({ hog: null, paramsLocal: null, success: false }));
+      return { success: false, alignedFace: null, hog: null, online };
     }
-    let { paramsGlobal, paramsLocal } = face;
-    if (!paramsGlobal || !paramsLocal) {
-      const fit = this.time('fit', () => fitPdm(this.models.pdm, landmarks, this.fitOptions));
-      paramsGlobal = fit.paramsGlobal;
-      paramsLocal = fit.paramsLocal;
+    if (face.detectionSuccess === false) {
+      this.observations.push(face);
+      const online = this.time('au', () => this.analyser.addFrame({ hog: null, paramsLocal: null, success: false }));
+      const blank = this.blankFace();
+      return { success: true, alignedFace: { ...blank.face, data: blank.face.data.slice() }, hog: blank.hog, online };
     }
-    const rigid = paramsGlobal;
-    const local = paramsLocal;
-    this.observations.push({ ...face, paramsGlobal: rigid, paramsLocal: local });
-    const alignedFace = this.time('align', () => alignFace(image, landmarks, rigid, this.models.pdm, this.models.triangulation));
+    const fit = this.time('fit', () => calcParams(this.pdm, landmarks));
+    this.observations.push(face.paramsGlobal && face.paramsLocal ? face : { ...face, paramsGlobal: fit.paramsGlobal, paramsLocal: fit.paramsLocal });
+    const alignedFace = this.time('align', () => alignFace(image, landmarks, fit.paramsGlobal, this.pdm, this.models.triangulation));
     const hog = this.time('hog', () => extractFhog(alignedFace));
-    this.time('au', () => this.analyser.addFrame({ hog: hog.values, paramsLocal: local, paramsGlobal: rigid, success: true }));
-    return { success: true, alignedFace, hog };
+    const online = this.time('au', () => this.analyser.addFrame({ hog: hog.values, paramsLocal: fit.paramsLocal, paramsGlobal: fit.paramsGlobal, success: true }));
+    return { success: true, alignedFace, hog, online };
+  }
+
+  private blankFace(): { face: BgrImage; hog: FhogFeatures } {
+    if (!this.blank) {
+      const face = createBgrImage(ALIGNED_SIZE, ALIGNED_SIZE);
+      this.blank = { face, hog: extractFhog(face) };
+    }
+    return this.blank;
   }
 
   /** The rows of the whole video, after OpenFace's offline postprocessing. */

@@ -1,7 +1,7 @@
 import type { BgrImage } from '../image.ts';
 import type { Pdm } from '../pdm/pdm.ts';
 import { triangleMask } from './faceMask.ts';
-import { alignShapesWithScale, rigidPoints } from './similarity.ts';
+import { alignShapesWithScaleF32, rigidPoints } from './similarity.ts';
 import { warpAffineBilinear } from './warpAffine.ts';
 
 export interface AlignFaceOptions {
@@ -18,11 +18,14 @@ const RAISED_POINTS: readonly number[] = [0, 16, 17, 18, 19, 20, 21, 22, 23, 24,
 /** how far (output pixels) they move, so that the mask covers the forehead */
 const RAISE_BY = 30;
 
+const fr = Math.fround;
+
 /**
- * The forward 2x3 similarity warp (row-major) of OpenFace's AlignFace /
- * AlignFaceMask: scale-rotation from the rigid landmarks onto the PDM mean
- * shape times `scale`, translation putting the PDM origin (params tx, ty) at
- * the output centre (width/2, height/2 in integer division, as in C++).
+ * The forward 2x3 similarity warp (row-major, float32 values) of OpenFace
+ * 2.2's AlignFace / AlignFaceMask, in its float arithmetic: the
+ * scale-rotation A from the rigid landmarks onto the PDM mean shape times
+ * `scale`, and a translation that puts the PDM origin (params tx, ty) at the
+ * output centre: -A (tx, ty) + (width/2, height/2), integer halves as in C++.
  */
 export function similarityWarp(
   landmarks: ArrayLike<number>,
@@ -36,38 +39,35 @@ export function similarityWarp(
   if (landmarks.length !== 2 * n) throw new RangeError(`alignFace: expected ${2 * n} landmark values, got ${landmarks.length}`);
   if (paramsGlobal.length < 6) throw new RangeError('alignFace: paramsGlobal needs 6 values (scale, rx, ry, rz, tx, ty)');
 
-  // destination: the first 2n values of mean_shape * scale (z dropped)
+  // source: the landmarks as floats; destination: the first 2n values of mean_shape * scale (z dropped)
+  // (cv::Mat * double is a convertTo, which multiplies by the factor as a float)
+  const source = Float64Array.from(landmarks, fr);
   const reference = new Float64Array(2 * n);
-  for (let i = 0; i < 2 * n; i++) reference[i] = pdm.meanShape[i] * scale;
+  const scaleF = fr(scale);
+  for (let i = 0; i < 2 * n; i++) reference[i] = fr(fr(pdm.meanShape[i]) * scaleF);
 
-  let srcX: Float64Array;
-  let srcY: Float64Array;
-  let dstX: Float64Array;
-  let dstY: Float64Array;
+  let a: Float64Array;
   if (n === 68) {
     // OpenFace aligns on the rigid points only (rigid = true in FaceAnalyser)
-    [srcX, srcY] = rigidPoints(landmarks, n);
-    [dstX, dstY] = rigidPoints(reference, n);
+    const [srcX, srcY] = rigidPoints(source, n);
+    const [dstX, dstY] = rigidPoints(reference, n);
+    a = alignShapesWithScaleF32(srcX, srcY, dstX, dstY);
   } else {
-    srcX = Float64Array.from({ length: n }, (_, i) => landmarks[i]);
-    srcY = Float64Array.from({ length: n }, (_, i) => landmarks[n + i]);
-    dstX = reference.slice(0, n);
-    dstY = reference.slice(n, 2 * n);
+    a = alignShapesWithScaleF32(source.subarray(0, n), source.subarray(n), reference.subarray(0, n), reference.subarray(n));
   }
-  const a = alignShapesWithScale(srcX, srcY, dstX, dstY);
 
-  const tx = paramsGlobal[4];
-  const ty = paramsGlobal[5];
-  // cv::Matx22d * cv::Vec2d: s = 0; s += a(i,0)*tx; s += a(i,1)*ty
-  const t0 = a[0] * tx + a[1] * ty;
-  const t1 = a[2] * tx + a[3] * ty;
-  return Float64Array.of(a[0], a[1], -t0 + Math.trunc(width / 2), a[2], a[3], -t1 + Math.trunc(height / 2));
+  const tx = fr(paramsGlobal[4]);
+  const ty = fr(paramsGlobal[5]);
+  // cv::Matx22f * cv::Vec2f, in float
+  const t0 = fr(fr(a[0] * tx) + fr(a[1] * ty));
+  const t1 = fr(fr(a[2] * tx) + fr(a[3] * ty));
+  return Float64Array.of(a[0], a[1], fr(-t0 + Math.trunc(width / 2)), a[2], a[3], fr(-t1 + Math.trunc(height / 2)));
 }
 
 /**
- * OpenFace's face mask for a warp: the landmarks moved by the warp, jaw ends
- * and eyebrows raised by 30 pixels, rasterised through the triangulation
- * (1 = keep, 0 = black).
+ * OpenFace's face mask for a warp: the landmarks moved by the warp (float),
+ * jaw ends and eyebrows raised by 30 pixels, rasterised through the
+ * triangulation (1 = keep, 0 = black).
  */
 export function alignedFaceMask(
   landmarks: ArrayLike<number>,
@@ -80,20 +80,20 @@ export function alignedFaceMask(
   const xs = new Float64Array(n);
   const ys = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const x = landmarks[i];
-    const y = landmarks[n + i];
-    // (landmarks as n x 2) * A^T, then the translation column added
-    xs[i] = x * warp[0] + y * warp[1] + warp[2];
-    ys[i] = x * warp[3] + y * warp[4] + warp[5];
+    const x = fr(landmarks[i]);
+    const y = fr(landmarks[n + i]);
+    // (landmarks as n x 2) * Aᵀ in a gemm (double sums, float result), then the translation added in float
+    xs[i] = fr(fr(x * warp[0] + y * warp[1]) + warp[2]);
+    ys[i] = fr(fr(x * warp[3] + y * warp[4]) + warp[5]);
   }
-  if (n === 68) for (const p of RAISED_POINTS) ys[p] -= RAISE_BY;
+  if (n === 68) for (const p of RAISED_POINTS) ys[p] = fr(ys[p] - RAISE_BY);
   return triangleMask(xs, ys, triangulation, width, height);
 }
 
 /**
- * OpenFace's AlignFaceMask (FaceAnalyser, 1.x / DeepFace code base): the
- * similarity-normalised, masked face, byte-identical to what OpenFace feeds to
- * its HOG and writes with -simalign.
+ * OpenFace 2.2's AlignFaceMask (Face_utils.cpp): the similarity-normalised,
+ * masked face that FaceAnalyser feeds to its HOG and FeatureExtraction writes
+ * to NAME_aligned/.
  *
  * @param frame the full colour frame (BGR, 8-bit)
  * @param landmarks 2n values: x0..x(n-1), then y0..y(n-1) (detected 2D landmarks)

@@ -2,7 +2,9 @@
  * The pixel mask of OpenFace's piece-wise affine warp (PAW.cpp, the constructor
  * with explicit bounds, as AlignFaceMask builds it): pixel (x, y) of a
  * width x height grid is inside when the point (x, y) lies in some triangle of
- * the triangulation over the given landmarks.
+ * the triangulation over the given landmarks. OpenFace 2.2 does this in
+ * float, so the vertices are taken as floats and the side tests are float
+ * expressions.
  *
  * What "lies in" means matters at the edges, so it follows PAW.cpp exactly:
  * - a point is in a triangle when, for each vertex, the point and that vertex
@@ -16,8 +18,12 @@
  *   nothing; for a degenerate (collinear) one it can, and we reproduce it.
  */
 
-/** Per triangle: x1 y1 x2 y2 x3 y3 maxX maxY minX minY, as PAW stores them. */
-function triangleTable(xs: ArrayLike<number>, ys: ArrayLike<number>, triangulation: Int32Array): Float64Array {
+const fr = Math.fround;
+
+/** Per triangle: x1 y1 x2 y2 x3 y3 maxX maxY minX minY (float32 values), as PAW stores them. */
+function triangleTable(xsIn: ArrayLike<number>, ysIn: ArrayLike<number>, triangulation: Int32Array): Float64Array {
+  const xs = Float64Array.from(xsIn, fr);
+  const ys = Float64Array.from(ysIn, fr);
   const numTris = Math.floor(triangulation.length / 3);
   const t = new Float64Array(numTris * 10);
   for (let i = 0; i < numTris; i++) {
@@ -39,11 +45,12 @@ function triangleTable(xs: ArrayLike<number>, ys: ArrayLike<number>, triangulati
   return t;
 }
 
-/** PAW's sameSide: is (x0, y0) on the same side of line (x2,y2)-(x3,y3) as (x1, y1)? */
+/** PAW's sameSide, in float: is (x0, y0) on the same side of line (x2,y2)-(x3,y3) as (x1, y1)? */
 function sameSide(x0: number, y0: number, x1: number, y1: number, x2: number, y2: number, x3: number, y3: number): boolean {
-  const a = (x3 - x2) * (y0 - y2) - (x0 - x2) * (y3 - y2);
-  const b = (x3 - x2) * (y1 - y2) - (x1 - x2) * (y3 - y2);
-  return a * b >= 0;
+  const dx = fr(x3 - x2), dy = fr(y3 - y2);
+  const a = fr(fr(dx * fr(y0 - y2)) - fr(fr(x0 - x2) * dy));
+  const b = fr(fr(dx * fr(y1 - y2)) - fr(fr(x1 - x2) * dy));
+  return fr(a * b) >= 0;
 }
 
 function inTriangle(t: Float64Array, o: number, x0: number, y0: number): boolean {

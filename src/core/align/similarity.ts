@@ -1,9 +1,11 @@
 /*
  * OpenFace's similarity alignment (Face_utils.cpp extract_rigid_points,
- * LandmarkDetectorUtils.cpp AlignShapesWithScale / AlignShapesKabsch2D), in
- * double precision like the original.
+ * RotationHelpers.h AlignShapesWithScale / AlignShapesKabsch2D): the
+ * float version OpenFace 2.2's AlignFaceMask uses, and a direct double
+ * version the CLNF tracker uses.
  */
 import * as pm from '../math/portableMath.ts';
+import { jacobiSvd } from '../pdm/jacobiSvd.ts';
 
 /**
  * The 68-point indices OpenFace keeps as "rigid" (stable under expression):
@@ -14,105 +16,88 @@ export const RIGID_POINT_INDICES: readonly number[] = Object.freeze([
   1, 2, 3, 4, 12, 13, 14, 15, 27, 28, 29, 31, 32, 33, 34, 35, 36, 39, 40, 41, 42, 45, 46, 47,
 ]);
 
-/** OpenCV's cv::mean of a column: the values added in order, times 1/n. */
-function meanOf(v: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i];
-  return sum * (1 / v.length);
-}
+const fr = Math.fround;
+const simU = new Float64Array(4);
+const simW = new Float64Array(2);
+const simVt = new Float64Array(4);
 
 /**
- * cv::sum over an n x 2 double matrix stored row-major (x0 y0 x1 y1 ...):
- * OpenCV's unrolled loop adds four consecutive values at a time.
+ * The 2x2 scale-rotation A (row-major [a00, a01, a10, a11], float32 values)
+ * that best maps the mean-centred source points onto the mean-centred
+ * destination points, as OpenFace 2.2's AlignShapesWithScale computes it in
+ * float: A = (s_dst / s_src) R, s the RMS distance of the points from their
+ * centroid, R the Kabsch rotation from the float SVD of the 2x2 cross
+ * covariance (V diag(1, ±1) Uᵀ: no reflection). The translation is not
+ * returned: OpenFace centres the face with the PDM translation instead.
+ * Means and sums run in double (cv::mean, cv::sum), every stored value is a
+ * float; "matrix / s" is a multiplication by the float 1/s (cv::convertTo).
  */
-function sumOfSquaresInterleaved(xs: Float64Array, ys: Float64Array): number {
-  const n = xs.length;
-  const len = 2 * n;
-  const at = (i: number): number => {
-    const v = (i & 1) === 0 ? xs[i >> 1] : ys[i >> 1];
-    return v * v;
-  };
-  let s = 0;
-  let i = 0;
-  for (; i <= len - 4; i += 4) s += at(i) + at(i + 1) + at(i + 2) + at(i + 3);
-  for (; i < len; i++) s += at(i);
-  return s;
-}
-
-/**
- * The 2x2 scale-rotation A (row-major [a00, a01, a10, a11]) that best maps the
- * mean-centred source points onto the mean-centred destination points:
- * A = (s_dst / s_src) * R, with R the Kabsch rotation (reflections excluded),
- * s the RMS distance of the points from their centroid. The translation is
- * not returned: OpenFace centres the face with the PDM translation instead.
- * In OpenCV's operation order (see alignShapesWithScaleDirectSums for the other).
- */
-export function alignShapesWithScale(
-  srcX: Float64Array,
-  srcY: Float64Array,
-  dstX: Float64Array,
-  dstY: Float64Array,
+export function alignShapesWithScaleF32(
+  srcX: ArrayLike<number>,
+  srcY: ArrayLike<number>,
+  dstX: ArrayLike<number>,
+  dstY: ArrayLike<number>,
 ): Float64Array {
   const n = srcX.length;
   if (n < 2 || srcY.length !== n || dstX.length !== n || dstY.length !== n) {
     throw new RangeError('alignShapesWithScale: need two equally long point sets of at least 2 points');
   }
-  const msx = meanOf(srcX);
-  const msy = meanOf(srcY);
-  const mdx = meanOf(dstX);
-  const mdy = meanOf(dstY);
-
-  const sx = new Float64Array(n);
-  const sy = new Float64Array(n);
-  const dx = new Float64Array(n);
-  const dy = new Float64Array(n);
+  const inverseN = 1 / n;
+  let sumSx = 0, sumSy = 0, sumDx = 0, sumDy = 0;
   for (let i = 0; i < n; i++) {
-    sx[i] = srcX[i] - msx;
-    sy[i] = srcY[i] - msy;
-    dx[i] = dstX[i] - mdx;
-    dy[i] = dstY[i] - mdy;
+    sumSx += srcX[i];
+    sumSy += srcY[i];
+    sumDx += dstX[i];
+    sumDy += dstY[i];
   }
-  const sSrc = Math.sqrt(sumOfSquaresInterleaved(sx, sy) / n);
-  const sDst = Math.sqrt(sumOfSquaresInterleaved(dx, dy) / n);
-
-  // OpenCV evaluates "matrix / s" as a multiplication by 1/s
-  const invSrc = 1 / sSrc;
-  const invDst = 1 / sDst;
-  // M = src_normed^T * dst_normed (2x2)
-  let m00 = 0;
-  let m01 = 0;
-  let m10 = 0;
-  let m11 = 0;
+  const msx = fr(sumSx * inverseN), msy = fr(sumSy * inverseN);
+  const mdx = fr(sumDx * inverseN), mdy = fr(sumDy * inverseN);
+  const sx = new Float64Array(n), sy = new Float64Array(n), dx = new Float64Array(n), dy = new Float64Array(n);
+  let sqSrc = 0, sqDst = 0;
   for (let i = 0; i < n; i++) {
-    const ax = sx[i] * invSrc;
-    const ay = sy[i] * invSrc;
-    const bx = dx[i] * invDst;
-    const by = dy[i] * invDst;
+    sx[i] = fr(srcX[i] - msx);
+    sy[i] = fr(srcY[i] - msy);
+    dx[i] = fr(dstX[i] - mdx);
+    dy[i] = fr(dstY[i] - mdy);
+    sqSrc += fr(sx[i] * sx[i]);
+    sqSrc += fr(sy[i] * sy[i]);
+    sqDst += fr(dx[i] * dx[i]);
+    sqDst += fr(dy[i] * dy[i]);
+  }
+  const sSrc = fr(Math.sqrt(sqSrc / n));
+  const sDst = fr(Math.sqrt(sqDst / n));
+  const invSrc = fr(1 / sSrc), invDst = fr(1 / sDst);
+  // cross covariance srcᵀ dst of the normalised points (gemm: double sums, float result)
+  let m00 = 0, m01 = 0, m10 = 0, m11 = 0;
+  for (let i = 0; i < n; i++) {
+    const ax = fr(sx[i] * invSrc), ay = fr(sy[i] * invSrc);
+    const bx = fr(dx[i] * invDst), by = fr(dy[i] * invDst);
     m00 += ax * bx;
     m01 += ax * by;
     m10 += ay * bx;
     m11 += ay * by;
   }
+  const cross = Float64Array.of(fr(m00), fr(m01), fr(m10), fr(m11));
+  const scale = fr(sDst / sSrc);
 
-  // Kabsch in 2D: of all rotations R = [[c, -s], [s, c]], the one maximising
-  // sum(dst_i . R src_i) = c (m00 + m11) + s (m01 - m10). OpenFace gets it from
-  // an SVD with a reflection correction (V diag(1, +-1) U^T), which is this
-  // same proper rotation; the closed form avoids an iterative SVD.
-  const cosSum = m00 + m11;
-  const sinSum = m01 - m10;
-  const r = pm.hypot(cosSum, sinSum);
-  const c = r > 0 ? cosSum / r : 1;
-  const s = r > 0 ? sinSum / r : 0;
-
-  const scale = sDst / sSrc;
-  return Float64Array.of(scale * c, scale * -s, scale * s, scale * c);
+  // Kabsch: R = V diag(1, d) Uᵀ with d the sign of det(V Uᵀ)
+  jacobiSvd(cross, 2, simU, simW, simVt, 'float');
+  const u = simU, vt = simVt;
+  const vut00 = vt[0] * u[0] + vt[2] * u[1], vut01 = vt[0] * u[2] + vt[2] * u[3];
+  const vut10 = vt[1] * u[0] + vt[3] * u[1], vut11 = vt[1] * u[2] + vt[3] * u[3];
+  const d = fr(vut00) * fr(vut11) - fr(vut01) * fr(vut10) > 0 ? 1 : -1;
+  // (V diag(1, d)) then times Uᵀ, each product stored as float
+  const b00 = vt[0], b01 = vt[2] * d, b10 = vt[1], b11 = vt[3] * d;
+  const r00 = fr(b00 * u[0] + b01 * u[1]), r01 = fr(b00 * u[2] + b01 * u[3]);
+  const r10 = fr(b10 * u[0] + b11 * u[1]), r11 = fr(b10 * u[2] + b11 * u[3]);
+  return Float64Array.of(fr(scale * r00), fr(scale * r01), fr(scale * r10), fr(scale * r11));
 }
 
 /**
- * The same similarity as `alignShapesWithScale` for shapes laid out
+ * The same similarity as `alignShapesWithScaleF32` for shapes laid out
  * x_0..x_n-1, y_0..y_n-1, written to `out`, in direct double sums (means
- * as sum / n, one pass of per-point sums, unnormalised cross terms) instead
- * of OpenCV's operation order: its last bits differ from alignShapesWithScale.
+ * as sum / n, one pass of per-point sums, unnormalised cross terms) and a
+ * closed-form Kabsch angle instead of OpenCV's float operations.
  * The CLNF tracker uses it (Patch_experts::Response); its figures against
  * OpenFace were measured with it.
  */

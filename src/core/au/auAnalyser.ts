@@ -1,5 +1,6 @@
 import { ModelFormatError } from '../errors.ts';
 import type { Pdm } from '../pdm/pdm.ts';
+import { toFloat32Pdm } from '../pdm/calcParams.ts';
 import type { AuColumns } from '../result.ts';
 import type { AuModel, AuModelSet } from './auModels.ts';
 import { computeGeometryFeatures, geometryFeatureLength } from './geometry.ts';
@@ -8,10 +9,10 @@ import { AuPredictorBank } from './predict.ts';
 import { HistogramRunningMedian } from './runningMedian.ts';
 
 /**
- * The AU stage of OpenFace's FaceAnalyser, as FeatureExtraction drives it
- * (AddNextFrame with online = false, then the offline postprocessing), in
- * the version that produced ../shared/reference (checked value for value
- * against its per-frame and final CSVs):
+ * The AU stage of OpenFace 2.2's FaceAnalyser, as FeatureExtraction drives it
+ * (AddNextFrame with online = false, then PostprocessOutputFile with the
+ * dynamic models), checked value for value against 2.2's per-frame
+ * (NAME.raw.csv) and final CSVs:
  *
  * - person calibration: running medians of the HOG (1000 bins over
  *   [-0.005, 1]) and of the geometry features (10000 bins over [-60, 60]),
@@ -20,8 +21,11 @@ import { HistogramRunningMedian } from './runningMedian.ts';
  *   after each update (bin 0's centre is negative);
  * - prediction: every linear SVR/SVM on [HOG, geometry], the dynamic ones
  *   minus the current medians;
- * - failed frames: HOG of the black aligned face (all zeros) and zero
- *   geometry; their predictions are output and recorded as 0;
+ * - geometry: the local parameters of the analyser's own PDM fit and their
+ *   shape offsets, with the PDM in float (2.2 reads it as float);
+ * - failed frames (including a tracked frame the landmark validator
+ *   rejected): HOG of the black aligned face (all zeros) and zero geometry;
+ *   their predictions are output and recorded as 0;
  * - finish(): the first 3000 tracked frames are predicted again with the
  *   final medians, then each AU track is postprocessed (postprocess.ts).
  */
@@ -30,7 +34,7 @@ import { HistogramRunningMedian } from './runningMedian.ts';
 export interface AuFrameInput {
   /** the 4464 FHOG values of the aligned face in OpenFace's order; ignored (may be null) when `success` is false */
   readonly hog: Float32Array | Float64Array | null;
-  /** p_0..p_33 of the fitted PDM; ignored (may be null) when `success` is false */
+  /** p_0..p_33 of the analyser's own PDM fit (calcParams); ignored (may be null) when `success` is false */
   readonly paramsLocal: Float64Array | null;
   /**
    * p_scale, p_rx, p_ry, p_rz, p_tx, p_ty. OpenFace picks a view-specific
@@ -38,7 +42,7 @@ export interface AuFrameInput {
    * does not change any result; accepted for completeness.
    */
   readonly paramsGlobal?: Float64Array | null;
-  /** whether the face was tracked in this frame */
+  /** whether the analyser analyses this frame: tracked, and accepted by the landmark validator */
   readonly success: boolean;
 }
 
@@ -147,8 +151,9 @@ export class AuAnalyser implements AuColumns {
   private framesTracked = 0;
   private result: AuVideoResult | null = null;
 
+  /** `pdm`: the PDM whose local parameters the frames carry; its components are used as floats, as 2.2 holds them. */
   constructor(models: AuModelSet, pdm: Pdm, options: AuAnalyserOptions = {}) {
-    this.pdm = pdm;
+    this.pdm = toFloat32Pdm(pdm);
     this.hogLength = options.hogLength ?? OPENFACE_HOG_LENGTH;
     this.maxInitFrames = options.maxInitFrames ?? OPENFACE_MAX_INIT_FRAMES;
     if (!Number.isInteger(this.maxInitFrames) || this.maxInitFrames < 0) throw new RangeError(`AuAnalyser: bad maxInitFrames ${this.maxInitFrames}`);

@@ -63,12 +63,12 @@ const HALF_TRUNCATE = f32(0.1);
 const TEXTURE_FACTOR = f32(2 * 0.2357);
 
 /**
- * The dlib bundled with OpenFace processes pixel columns 4 at a time (simd4f,
- * float); the leftover columns on the right (109 and 110 for a 112-pixel face)
- * take a scalar path that works in double. Newer dlib releases use 8 at a time,
- * which changes which pixels take which path: the reference data matches 4.
+ * dlib 19.13 (the one OpenFace 2.2 builds with) processes pixel columns 8 at
+ * a time (simd8f, float); the leftover columns on the right (105 to 110 for a
+ * 112-pixel face) take a scalar path, also in float, that differs from the
+ * vector path only in how it breaks ties between colour channels.
  */
-const SIMD_WIDTH = 4;
+const SIMD_WIDTH = 8;
 
 /** Gradient components are differences of bytes: -255..255. */
 const GRADIENT_SPAN = 511;
@@ -260,7 +260,7 @@ function accumulateHistograms(
         hist[histRowTop + binLeft + 18] += f32(vy1 * vx0v);
         hist[histRowBottom + binLeft + 18] += f32(vy0 * vx0v);
       } else {
-        // ---- scalar path (double arithmetic) ----
+        // ---- scalar path (float arithmetic, dlib 19.13) ----
         // Channel choice: start from red, switch only to a strictly stronger
         // green, then a strictly stronger blue (ties stay with red, then green).
         gx = gxR; gy = gyR; len = lenR;
@@ -270,29 +270,20 @@ function accumulateHistograms(
         if (lenB > len) {
           gx = gxB; gy = gyB; len = lenB;
         }
-        let bestDot = 0;
-        for (let o = 0; o < 9; o++) {
-          const dot = gx * DIRECTION_X[o] + gy * DIRECTION_Y[o];
-          if (dot > bestDot) {
-            bestDot = dot;
-            bestOrientation = o;
-          } else if (-dot > bestDot) {
-            bestDot = -dot;
-            bestOrientation = o + 9;
-          }
-        }
-        const magnitude = Math.sqrt(len);
+        // the same float dot products with the float directions as the vector path
+        bestOrientation = vectorOrientations[(gy + 255) * GRADIENT_SPAN + gx + 255];
+        const magnitude = f32(Math.sqrt(len));
         const xp = (x + 0.5) / cellSize - 0.5;
         const ixp = Math.floor(xp);
         const vx0 = xp - ixp;
         const vx1 = 1 - vx0;
         binLeft = (ixp + 1) * 18 + bestOrientation;
-        // Weight (vy * vx) * v in double, added to the float bin in double and
-        // rounded once: exactly C++'s `float += double`.
-        hist[histRowTop + binLeft] += vy1 * vx1 * magnitude;
-        hist[histRowBottom + binLeft] += vy0 * vx1 * magnitude;
-        hist[histRowTop + binLeft + 18] += vy1 * vx0 * magnitude;
-        hist[histRowBottom + binLeft + 18] += vy0 * vx0 * magnitude;
+        // (vy * vx) is exact; times the magnitude rounds to float, and the
+        // Float32Array store rounds the float sum.
+        hist[histRowTop + binLeft] += f32(vy1 * vx1 * magnitude);
+        hist[histRowBottom + binLeft] += f32(vy0 * vx1 * magnitude);
+        hist[histRowTop + binLeft + 18] += f32(vy1 * vx0 * magnitude);
+        hist[histRowBottom + binLeft + 18] += f32(vy0 * vx0 * magnitude);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignShapesWithScale, alignShapesWithScaleDirectSums, RIGID_POINT_INDICES, rigidPoints } from '../../../src/core/align/similarity.ts';
+import { alignShapesWithScaleF32, alignShapesWithScaleDirectSums, RIGID_POINT_INDICES, rigidPoints } from '../../../src/core/align/similarity.ts';
 import { similarityWarp } from '../../../src/core/align/alignFace.ts';
 import type { Pdm } from '../../../src/core/pdm/pdm.ts';
 import { rng as random } from '../pdm/syntheticPdm.ts';
@@ -10,7 +10,7 @@ function transform(xs: Float64Array, ys: Float64Array, scale: number, angle: num
   return [xs.map((x, i) => c * x - s * ys[i] + tx), ys.map((y, i) => s * xs[i] + c * y + ty)];
 }
 
-describe('alignShapesWithScale', () => {
+describe('alignShapesWithScaleF32 (float, as OpenFace 2.2)', () => {
   const rnd = random(7);
   const xs = Float64Array.from({ length: 24 }, () => rnd() * 100 - 50);
   const ys = Float64Array.from({ length: 24 }, () => rnd() * 100 - 50);
@@ -19,30 +19,32 @@ describe('alignShapesWithScale', () => {
     for (const [scale, angle] of [[0.6, 0.3], [2.5, -1.2], [1, 3.0], [0.01, 0]]) {
       const [dx, dy] = transform(xs, ys, scale, angle, 37, -12);
       const [sx, sy] = [xs.map((v) => v + 5), ys.map((v) => v - 80)];
-      const a = alignShapesWithScale(sx, sy, dx, dy);
+      const a = alignShapesWithScaleF32(sx, sy, dx, dy);
       const expected = [scale * Math.cos(angle), -scale * Math.sin(angle), scale * Math.sin(angle), scale * Math.cos(angle)];
-      for (let i = 0; i < 4; i++) expect(a[i]).toBeCloseTo(expected[i], 12);
+      // float arithmetic: a few float ulps of the scale
+      for (let i = 0; i < 4; i++) expect(Math.abs(a[i] - expected[i])).toBeLessThan(1e-6 * scale);
+      for (let i = 0; i < 4; i++) expect(Math.fround(a[i])).toBe(a[i]);
     }
   });
 
   it('returns a proper rotation (no reflection) for mirrored points', () => {
-    const a = alignShapesWithScale(xs, ys, xs.map((v) => -v), ys);
+    const a = alignShapesWithScaleF32(xs, ys, xs.map((v) => -v), ys);
     expect(a[0] * a[3] - a[1] * a[2]).toBeGreaterThan(0);
-    expect(a[0]).toBeCloseTo(a[3], 12);
-    expect(a[1]).toBeCloseTo(-a[2], 12);
+    expect(a[0]).toBeCloseTo(a[3], 6);
+    expect(a[1]).toBeCloseTo(-a[2], 6);
   });
 
   it('finds the least-squares fit for noisy points', () => {
     const [dx, dy] = transform(xs, ys, 1.3, 0.5, 0, 0);
     const noisy = dx.map((v) => v + (rnd() - 0.5) * 0.01);
-    const a = alignShapesWithScale(xs, ys, noisy, dy);
+    const a = alignShapesWithScaleF32(xs, ys, noisy, dy);
     expect(Math.hypot(a[0], a[2])).toBeCloseTo(1.3, 3);
     expect(Math.atan2(a[2], a[0])).toBeCloseTo(0.5, 3);
   });
 });
 
 describe('alignShapesWithScaleDirectSums', () => {
-  it('is the same similarity as alignShapesWithScale, up to rounding, for x..., y... shapes', () => {
+  it('is the same similarity as alignShapesWithScaleF32, up to float rounding, for x..., y... shapes', () => {
     const rnd = random(11);
     for (let t = 0; t < 20; t++) {
       const n = 10 + t;
@@ -50,8 +52,8 @@ describe('alignShapesWithScaleDirectSums', () => {
       const dst = Float64Array.from({ length: 2 * n }, () => rnd() * 300 - 50);
       const out = new Float64Array(4);
       alignShapesWithScaleDirectSums(src, dst, n, out);
-      const ref = alignShapesWithScale(src.subarray(0, n), src.subarray(n), dst.subarray(0, n), dst.subarray(n));
-      for (let i = 0; i < 4; i++) expect(out[i]).toBeCloseTo(ref[i], 12);
+      const ref = alignShapesWithScaleF32(src.subarray(0, n), src.subarray(n), dst.subarray(0, n), dst.subarray(n));
+      for (let i = 0; i < 4; i++) expect(Math.abs(out[i] - ref[i])).toBeLessThan(1e-5 * Math.hypot(ref[0], ref[2]));
     }
   });
 });
@@ -78,13 +80,15 @@ describe('similarityWarp', () => {
     landmarks.set(lx, 0);
     landmarks.set(ly, 68);
     const m = similarityWarp(landmarks, [0.9, 0, 0, 0.2, 150, 90], pdm, 0.7, 112, 112);
+    // (float32 arithmetic: within about 1e-4 of a pixel)
     for (let i = 0; i < 68; i++) {
-      expect(m[0] * lx[i] + m[1] * ly[i] + m[2]).toBeCloseTo(mean[i] * 0.7 + 56, 9);
-      expect(m[3] * lx[i] + m[4] * ly[i] + m[5]).toBeCloseTo(mean[68 + i] * 0.7 + 56, 9);
+      expect(m[0] * lx[i] + m[1] * ly[i] + m[2]).toBeCloseTo(mean[i] * 0.7 + 56, 3);
+      expect(m[3] * lx[i] + m[4] * ly[i] + m[5]).toBeCloseTo(mean[68 + i] * 0.7 + 56, 3);
     }
+    for (const v of m) expect(Math.fround(v)).toBe(v);
     // the centre uses integer division, like OpenFace's out_width / 2
     const odd = similarityWarp(landmarks, [0.9, 0, 0, 0.2, 150, 90], pdm, 0.7, 113, 99);
-    expect(odd[0] * 150 + odd[1] * 90 + odd[2]).toBeCloseTo(56, 9);
-    expect(odd[3] * 150 + odd[4] * 90 + odd[5]).toBeCloseTo(49, 9);
+    expect(odd[0] * 150 + odd[1] * 90 + odd[2]).toBeCloseTo(56, 3);
+    expect(odd[3] * 150 + odd[4] * 90 + odd[5]).toBeCloseTo(49, 3);
   });
 });

@@ -1,22 +1,23 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AuAnalyser, type AuFramePrediction } from '../../../src/core/au/auAnalyser.ts';
 import { parseAuModelSet, type AuModelSet } from '../../../src/core/au/auModels.ts';
+import { calcParams, toFloat32Pdm } from '../../../src/core/pdm/calcParams.ts';
 import { parsePdm } from '../../../src/core/pdm/pdm.ts';
+import { OPENFACE_DIR, REFERENCE_DIR, sharedPath, sharedSkipReason, suiteTitle } from '../../helpers/shared.ts';
 
 /**
- * Feeds OpenFace's own per-frame HOG (the .hog files) and PDM parameters (the
- * CSV's p_0..p_33) to the AU stage and compares with OpenFace's per-frame
- * predictions (NAME.raw.csv) and its final postprocessed output (NAME.csv).
- * The CSVs hold 10 significant digits, so agreement is to ~1e-9.
+ * Feeds OpenFace 2.2's own per-frame HOG (the .hog files) and, as geometry,
+ * the local parameters of FaceAnalyser's own CalcParams fit to 2.2's
+ * landmarks (the CSV's p_* are the tracker's, which the analyser does not
+ * use) to the AU stage, and compares with 2.2's per-frame predictions
+ * (NAME.raw.csv) and its final postprocessed output (NAME.csv). The CSVs hold
+ * 10 significant digits, so agreement is to ~1e-9.
  */
-const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
-const REFERENCE = `${SHARED}reference/`;
-const AU_DIR = `${SHARED}openface/AU_predictors/`;
-const PDM_FILE = `${SHARED}openface/model/pdms/In-the-wild_aligned_PDM_68.txt`;
-const available = existsSync(REFERENCE) && existsSync(`${AU_DIR}AU_all_best.txt`) && existsSync(PDM_FILE);
-const skipReason = available ? null : 'needs ../shared (OpenFace AU models and reference outputs), which is not present';
+const REFERENCE = sharedPath(`${REFERENCE_DIR}/`);
+const AU_DIR = sharedPath(`${OPENFACE_DIR}/AU_predictors/`);
+const PDM_FILE = sharedPath(`${OPENFACE_DIR}/model/pdms/In-the-wild_aligned_PDM_68.txt`);
+const skipReason = sharedSkipReason();
 
 const TOLERANCE = 2e-9;
 const HOG_VALUES = 4464;
@@ -87,29 +88,32 @@ function compare(analyser: AuAnalyser, ours: readonly AuFramePrediction[], ref: 
   return { maxDiff, worstAu, presenceMismatches };
 }
 
-function run(name: string, paramsFrom: Table): { analyser: AuAnalyser; online: AuFramePrediction[]; final: readonly AuFramePrediction[] } {
-  const pdm = parsePdm(readFileSync(PDM_FILE, 'utf8'), PDM_FILE);
+function run(name: string, landmarksFrom: Table): { analyser: AuAnalyser; online: AuFramePrediction[]; final: readonly AuFramePrediction[] } {
+  const pdm = toFloat32Pdm(parsePdm(readFileSync(PDM_FILE, 'utf8'), PDM_FILE));
   const analyser = new AuAnalyser(loadModels(), pdm);
   const hog = readHog(`${REFERENCE}${name}.hog`);
-  expect(hog.length).toBe(paramsFrom.rows.length);
-  const success = paramsFrom.col('success');
-  const p0 = paramsFrom.col('p_0');
+  expect(hog.length).toBe(landmarksFrom.rows.length);
+  const success = landmarksFrom.col('success');
+  const xy = [...Array.from({ length: 68 }, (_, i) => landmarksFrom.col(`x_${i}`)), ...Array.from({ length: 68 }, (_, i) => landmarksFrom.col(`y_${i}`))];
   const online = hog.map((values, f) => {
-    const row = paramsFrom.rows[f];
-    return analyser.addFrame({ hog: values, paramsLocal: Float64Array.from(row.slice(p0, p0 + 34)), success: row[success] === 1 });
+    const row = landmarksFrom.rows[f];
+    const tracked = row[success] === 1;
+    const fit = tracked ? calcParams(pdm, Float64Array.from(xy, (c) => row[c])) : null;
+    return analyser.addFrame({ hog: values, paramsLocal: fit ? fit.paramsLocal : null, success: tracked });
   });
   return { analyser, online, final: analyser.finish().frames };
 }
 
-describe.skipIf(skipReason !== null)(`AU stage against OpenFace's reference outputs${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  it('reads the shipped model list: 17 intensity and 18 presence models', () => {
+describe.skipIf(skipReason !== null)(suiteTitle('AU stage against OpenFace 2.2\'s reference outputs', skipReason), () => {
+  it('reads 2.2\'s model list: 17 intensity and 18 presence models, AU28\'s presence from the dynamic SVM', () => {
     const models = loadModels();
     expect(models.models).toHaveLength(35);
     const pdm = parsePdm(readFileSync(PDM_FILE, 'utf8'), PDM_FILE);
     const analyser = new AuAnalyser(models, pdm);
     expect(analyser.intensityNames).toEqual(['AU01', 'AU02', 'AU04', 'AU05', 'AU06', 'AU07', 'AU09', 'AU10', 'AU12', 'AU14', 'AU15', 'AU17', 'AU20', 'AU23', 'AU25', 'AU26', 'AU45']);
-    expect(analyser.presenceNames).toHaveLength(18);
-    expect(models.models.filter((m) => m.kind === 'svr-dynamic').map((m) => m.cutoff)).toContain(0.35000000000000003);
+    expect(analyser.presenceNames).toEqual(['AU01', 'AU02', 'AU04', 'AU05', 'AU06', 'AU07', 'AU09', 'AU10', 'AU12', 'AU14', 'AU15', 'AU17', 'AU20', 'AU23', 'AU25', 'AU26', 'AU28', 'AU45']);
+    expect(models.models.find((m) => m.auName === 'AU28')?.kind).toBe('svm-dynamic');
+    expect(models.models.filter((m) => m.kind === 'svr-dynamic').every((m) => m.cutoff !== null)).toBe(true);
   });
 
   for (const name of ['0188_03_021_al_pacino', '2015-10-15-15-14']) {

@@ -1,28 +1,16 @@
 import { describe, expect, it } from 'vitest';
+/** The 1.x PDM pieces the CLNF tracker builds on (../../../src/core/pdm/fitPdm.ts). */
 import {
   computeJacobian,
   computeJacobianT,
-  fitPdm,
   initialGlobalParams,
-  INVERT_PROJECTION,
-  PdmFitter,
   updateModelParameters,
   visibleLandmarks,
 } from '../../../src/core/pdm/fitPdm.ts';
-import type { Pdm } from '../../../src/core/pdm/pdm.ts';
 import { projectShape, shape3d } from '../../../src/core/pdm/shape.ts';
 import { maxAbsDiff, randomLocal, rng, syntheticPdm } from './syntheticPdm.ts';
 
 const pdm = syntheticPdm();
-
-/** The objective CalcParams minimises: |landmarks - projection|² + Σ p_j² / λ_j. */
-function objective(model: Pdm, landmarks: Float64Array, local: ArrayLike<number>, global: ArrayLike<number>): number {
-  const proj = projectShape(model, local, global);
-  let e = 0;
-  for (let k = 0; k < proj.length; k++) e += (proj[k] - landmarks[k]) ** 2;
-  for (let j = 0; j < model.numModes; j++) e += local[j] ** 2 / model.eigenValues[j];
-  return e;
-}
 
 /** Known parameters: a face of about 100-300 px seen from a random pose. */
 function randomCase(seed: number) {
@@ -100,82 +88,5 @@ describe('visibleLandmarks and initialGlobalParams (the start of CalcParams)', (
     expect(openFace[5]).toBe((Math.min(...ys) + Math.max(...ys)) / 2);
     expect(openFace[4]).not.toBe(proper[4]);
     expect(Array.from(initialGlobalParams(pdm, landmarks, [0.1, 0.2, 0.3]).subarray(1, 4))).toEqual([0.1, 0.2, 0.3]);
-  });
-});
-
-describe('fitPdm with INVERT_PROJECTION', () => {
-  it('recovers the parameters that produced the landmarks', () => {
-    for (let seed = 1; seed <= 10; seed++) {
-      const { local, global, landmarks } = randomCase(seed);
-      const fit = fitPdm(pdm, landmarks, INVERT_PROJECTION);
-      expect(maxAbsDiff(fit.paramsLocal, local), `seed ${seed}`).toBeLessThan(1e-7);
-      expect(maxAbsDiff(fit.paramsGlobal.subarray(1, 4), global.subarray(1, 4))).toBeLessThan(1e-9);
-      expect(Math.abs(fit.paramsGlobal[0] / global[0] - 1)).toBeLessThan(1e-10);
-      expect(maxAbsDiff(fit.paramsGlobal.subarray(4), global.subarray(4))).toBeLessThan(1e-7);
-      expect(fit.rmsError).toBeLessThan(1e-7);
-      expect(fit.iterations).toBeLessThan(20);
-    }
-  });
-
-  it('leaves out landmarks whose x is 0 (OpenFace: missing)', () => {
-    const { local, global, landmarks } = randomCase(3);
-    const holes = Float64Array.from(landmarks);
-    holes[2] = 0;
-    holes[7] = 0;
-    holes[7 + pdm.numPoints] = -1000; // a y that must be ignored
-    const fit = fitPdm(pdm, holes, INVERT_PROJECTION);
-    expect(maxAbsDiff(fit.paramsLocal, local)).toBeLessThan(1e-6);
-    expect(maxAbsDiff(fit.paramsGlobal.subarray(1, 4), global.subarray(1, 4))).toBeLessThan(1e-8);
-  });
-});
-
-describe('fitPdm (OpenFace CalcParams defaults)', () => {
-  it('fits the landmarks closely and lowers the regularised objective below the truth', () => {
-    for (let seed = 1; seed <= 10; seed++) {
-      const { local, global, landmarks } = randomCase(seed);
-      const fit = fitPdm(pdm, landmarks);
-      expect(fit.iterations).toBeGreaterThan(5);
-      expect(fit.iterations).toBeLessThan(100);
-      // Regularisation biases p towards 0 a little: residuals stay well under a pixel.
-      expect(fit.rmsError, `seed ${seed}`).toBeLessThan(0.5);
-      expect(maxAbsDiff(fit.paramsGlobal.subarray(1, 4), global.subarray(1, 4))).toBeLessThan(0.02);
-      expect(objective(pdm, landmarks, fit.paramsLocal, fit.paramsGlobal)).toBeLessThan(objective(pdm, landmarks, local, global));
-    }
-  });
-
-  it('float32 (OpenFace arithmetic) and float64 agree, and float32 keeps p in float', () => {
-    for (let seed = 1; seed <= 5; seed++) {
-      const { landmarks } = randomCase(seed);
-      const a = fitPdm(pdm, landmarks, { precision: 'float32' });
-      const b = fitPdm(pdm, landmarks);
-      expect(a.iterations).toBe(b.iterations);
-      expect(maxAbsDiff(a.paramsLocal, b.paramsLocal)).toBeLessThan(1e-4);
-      expect(maxAbsDiff(a.paramsGlobal.subarray(1, 4), b.paramsGlobal.subarray(1, 4))).toBeLessThan(1e-6);
-      for (const v of a.paramsLocal) expect(Math.fround(v)).toBe(v);
-    }
-  });
-
-  it('pulls p towards 0 harder with a stronger regularisation', () => {
-    const { landmarks } = randomCase(4);
-    const norm = (p: Float64Array) => Math.hypot(...p);
-    const weak = fitPdm(pdm, landmarks, { regularisation: 0.1 });
-    const strong = fitPdm(pdm, landmarks, { regularisation: 100 });
-    expect(norm(strong.paramsLocal)).toBeLessThan(norm(weak.paramsLocal));
-  });
-
-  it('starts from the given rotation and respects the iteration cap', () => {
-    const { global, landmarks } = randomCase(5);
-    const capped = fitPdm(pdm, landmarks, { maxIterations: 3 });
-    expect(capped.iterations).toBe(3);
-    const seeded = fitPdm(pdm, landmarks, { rotation: global.subarray(1, 4), maxIterations: 1, stepScale: 0 });
-    expect(maxAbsDiff(seeded.paramsGlobal.subarray(1, 4), global.subarray(1, 4))).toBeLessThan(1e-12);
-  });
-
-  it('gives the same result through a PdmFitter and rejects a wrong landmark count', () => {
-    const { landmarks } = randomCase(6);
-    const a = new PdmFitter(pdm).fit(landmarks);
-    const b = fitPdm(pdm, landmarks);
-    expect(Array.from(a.paramsLocal)).toEqual(Array.from(b.paramsLocal));
-    expect(() => fitPdm(pdm, landmarks.subarray(1))).toThrow(RangeError);
   });
 });

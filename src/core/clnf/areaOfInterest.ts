@@ -1,81 +1,89 @@
 /**
- * OpenCV's cvGetQuadrangleSubPix for an 8-bit single-channel source and a
- * float destination (getQuadrangleSubPix_8u32f_CnR), which OpenFace uses to
- * cut the area of interest around each landmark, rotated and scaled into the
- * patch experts' reference frame.
+ * The area of interest around a landmark, cut the way OpenFace 2.2 cuts it
+ * (Patch_experts::Response): cv::warpAffine(gray as float, aoi, sim,
+ * size, WARP_INVERSE_MAP | INTER_LINEAR) with OpenCV's default constant
+ * border 0. `sim` = [[m00, m01, tx], [m10, m11, ty]] maps area pixel (x, y)
+ * to image position m·(x, y) + t.
  *
- * The affine map is [[m00, m01, cx], [m10, m11, cy]]; destination pixel
- * (x, y) samples the source at m · (x - (w-1)/2, y - (h-1)/2) + (cx, cy).
- * OpenFace builds that matrix as a cv::Mat_<float>, so every coefficient,
- * including the landmark position, is rounded to float32 first.
- *
- * The arithmetic follows OpenCV step by step: the source position walks along
- * a row by repeated double additions; the fractional parts and the bilinear
- * weights are float; each sample is a float sum of four float products in a
- * fixed order (stored in a Float64Array, the values are float32). Rows whose ends fall outside the image use OpenCV's border
- * path: rows and columns are clamped (replicated), and a pixel beyond the
- * left/right edge interpolates only vertically.
+ * OpenCV does not sample at the exact position: it computes source
+ * coordinates in fixed point (10 fractional bits per column step and row
+ * start, rounded to 5 fractional bits, i.e. 1/32 pixel) and interpolates
+ * with the tabulated weights (1 - fy)(1 - fx), fx (1 - fy), (1 - fx) fy,
+ * fx fy for those 1/32 fractions. With an 8-bit image the products and
+ * their sum are exact in float, so the result is exact whatever the order;
+ * neighbours outside the image count as 0.
  */
-export function getQuadrangleSubPix(
+import { cvRound } from '../align/warpAffine.ts';
+
+const AB_SCALE = 1024;
+const ROUND_DELTA = 16;
+
+/** saturate_cast<short>(int) */
+function toShort(v: number): number {
+  return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+}
+
+/**
+ * Fills `out` (width x height, row-major) from the 8-bit image `src`
+ * (srcWidth x srcHeight). The matrix entries are the float values OpenFace
+ * builds (OpenCV widens them to double).
+ */
+export function warpAreaOfInterest(
   src: Uint8Array,
   srcWidth: number,
   srcHeight: number,
   m00: number,
   m01: number,
-  cx: number,
+  tx: number,
   m10: number,
   m11: number,
-  cy: number,
-  dst: Float64Array,
-  dstWidth: number,
-  dstHeight: number,
+  ty: number,
+  out: Float64Array | Float32Array,
+  width: number,
+  height: number,
 ): void {
-  const fr = Math.fround;
-  const A11 = fr(m00), A12 = fr(m01), A21 = fr(m10), A22 = fr(m11);
-  const dx = (dstWidth - 1) * 0.5;
-  const dy = (dstHeight - 1) * 0.5;
-  const A13 = fr(cx) - (A11 * dx + A12 * dy);
-  const A23 = fr(cy) - (A21 * dx + A22 * dy);
-  const step = srcWidth;
+  const adelta = scratchDeltas(width, 0), bdelta = scratchDeltas(width, 1);
+  for (let x = 0; x < width; x++) {
+    adelta[x] = cvRound(m00 * x * AB_SCALE);
+    bdelta[x] = cvRound(m10 * x * AB_SCALE);
+  }
+  const w1 = srcWidth - 1, h1 = srcHeight - 1;
   let o = 0;
-  for (let y = 0; y < dstHeight; y++) {
-    let xs = A12 * y + A13;
-    let ys = A22 * y + A23;
-    const xe = A11 * (dstWidth - 1) + A12 * y + A13;
-    const ye = A21 * (dstWidth - 1) + A22 * y + A23;
-    // OpenCV's unsigned comparison: (unsigned)(floor(v) - 1) < (unsigned)(size - 3)
-    const inside =
-      insideRange(Math.floor(xs) - 1, srcWidth - 3) &&
-      insideRange(Math.floor(ys) - 1, srcHeight - 3) &&
-      insideRange(Math.floor(xe) - 1, srcWidth - 3) &&
-      insideRange(Math.floor(ye) - 1, srcHeight - 3);
-    for (let x = 0; x < dstWidth; x++) {
-      let ixs = Math.floor(xs);
-      const iys = Math.floor(ys);
-      const a = fr(xs - ixs), b = fr(ys - iys);
-      const a1 = fr(1 - a), b1 = fr(1 - b);
-      const w00 = fr(a1 * b1), w01 = fr(a * b1), w10 = fr(a1 * b), w11 = fr(a * b);
-      xs += A11;
-      ys += A21;
-      // an inside row takes OpenCV's fast path: no per-pixel border checks
-      let row0: number, row1: number;
-      if (inside || (iys >= 0 && iys < srcHeight - 1)) {
-        row0 = iys * step;
-        row1 = row0 + step;
-      } else {
-        row0 = row1 = (iys < 0 ? 0 : srcHeight - 1) * step;
+  for (let y = 0; y < height; y++) {
+    const X0 = (cvRound((m01 * y + tx) * AB_SCALE) + ROUND_DELTA) | 0;
+    const Y0 = (cvRound((m11 * y + ty) * AB_SCALE) + ROUND_DELTA) | 0;
+    for (let x = 0; x < width; x++, o++) {
+      const X = (X0 + adelta[x]) >> 5;
+      const Y = (Y0 + bdelta[x]) >> 5;
+      const ix = toShort(X >> 5), iy = toShort(Y >> 5);
+      const fx = X & 31, fy = Y & 31;
+      const w00 = (32 - fx) * (32 - fy), w01 = fx * (32 - fy), w10 = (32 - fx) * fy, w11 = fx * fy;
+      if (ix >= 0 && iy >= 0 && ix < w1 && iy < h1) {
+        const p = iy * srcWidth + ix;
+        out[o] = (src[p] * w00 + src[p + 1] * w01 + src[p + srcWidth] * w10 + src[p + srcWidth + 1] * w11) / 1024;
+        continue;
       }
-      if (inside || (ixs >= 0 && ixs < srcWidth - 1)) {
-        dst[o++] = fr(fr(fr(fr(src[row0 + ixs] * w00) + fr(src[row0 + ixs + 1] * w01)) + fr(src[row1 + ixs] * w10)) + fr(src[row1 + ixs + 1] * w11));
-      } else {
-        ixs = ixs < 0 ? 0 : srcWidth - 1;
-        dst[o++] = fr(fr(src[row0 + ixs] * b1) + fr(src[row1 + ixs] * b));
+      // border: each neighbour outside the image is the constant 0
+      let s = 0;
+      const inX0 = ix >= 0 && ix <= w1, inX1 = ix + 1 >= 0 && ix + 1 <= w1;
+      if (iy >= 0 && iy <= h1) {
+        const row = iy * srcWidth;
+        if (inX0) s += src[row + ix] * w00;
+        if (inX1) s += src[row + ix + 1] * w01;
       }
+      if (iy + 1 >= 0 && iy + 1 <= h1) {
+        const row = (iy + 1) * srcWidth;
+        if (inX0) s += src[row + ix] * w10;
+        if (inX1) s += src[row + ix + 1] * w11;
+      }
+      out[o] = s / 1024;
     }
   }
 }
 
-/** (unsigned)v < (unsigned)limit, as C++ evaluates it for ints (limit may be negative). */
-function insideRange(v: number, limit: number): boolean {
-  return (v >>> 0) < (limit >>> 0);
+const deltas: [Int32Array, Int32Array] = [new Int32Array(64), new Int32Array(64)];
+
+function scratchDeltas(width: number, k: 0 | 1): Int32Array {
+  if (deltas[k].length < width) deltas[k] = new Int32Array(width);
+  return deltas[k];
 }

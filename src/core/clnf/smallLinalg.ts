@@ -1,149 +1,161 @@
 /**
- * Inverse of a symmetric positive definite n x n matrix (row-major) by
- * Cholesky factorisation in double, as cv::invert(..., DECOMP_CHOLESKY) does
- * (OpenFace inverts the CCNF SigmaInv this way, in float; the double inverse
- * rounded to float differs from it by an ulp at most in practice). Falls back
- * to Gauss-Jordan with partial pivoting when the matrix is not positive
- * definite, rather than failing on a model file.
+ * Small dense linear algebra as OpenCV 4.x computes it for the float and
+ * double matrices OpenFace 2.2 hands it: the Jacobi SVD of 2x2 and 3x3
+ * matrices and the Cholesky inverse of the CCNF SigmaInv matrices.
  */
-export function invertSpdDouble(a: Float64Array, n: number): Float64Array {
-  // Every entry below is the same sum, in the same order, as in the plain
-  // row-by-row algorithm (kept in the tests as the reference); only the
-  // order in which entries are computed changes, so that four independent
-  // sums run side by side and every inner loop reads memory contiguously
-  // (one CCNF Sigma per patch expert and window: ~1000 inversions of up to
-  // 121 x 121 when a tracker starts).
-  //
-  // Cholesky, column by column: L[j][j] = sqrt(a[j][j] - Σ_k<j L[j][k]²),
-  // then L[i][j] = (a[i][j] - Σ_k<j L[i][k]·L[j][k]) / L[j][j] for i > j.
-  const L = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    const rj = j * n;
-    let s = a[rj + j];
-    for (let k = 0; k < j; k++) s -= L[rj + k] * L[rj + k];
-    // (the first diagonal that fails is the same in any order)
-    if (!(s > 0)) return invertGaussJordan(a, n);
-    const d = Math.sqrt(s);
-    L[rj + j] = d;
-    let i = j + 1;
-    for (; i + 3 < n; i += 4) {
-      const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-      let s0 = a[r0 + j], s1 = a[r1 + j], s2 = a[r2 + j], s3 = a[r3 + j];
-      for (let k = 0; k < j; k++) {
-        const l = L[rj + k];
-        s0 -= L[r0 + k] * l;
-        s1 -= L[r1 + k] * l;
-        s2 -= L[r2 + k] * l;
-        s3 -= L[r3 + k] * l;
-      }
-      L[r0 + j] = s0 / d;
-      L[r1 + j] = s1 / d;
-      L[r2 + j] = s2 / d;
-      L[r3 + j] = s3 / d;
-    }
-    for (; i < n; i++) {
-      const ri = i * n;
-      let s0 = a[ri + j];
-      for (let k = 0; k < j; k++) s0 -= L[ri + k] * L[rj + k];
-      L[ri + j] = s0 / d;
-    }
-  }
-  // L⁻¹, stored transposed (T[j][i] = L⁻¹[i][j]): row by row, L⁻¹[i][j] =
-  // (Σ_{k=j}^{i-1} -L[i][k]·L⁻¹[k][j]) / L[i][i], four columns j at a time.
-  const T = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    const dii = L[ri + i];
-    T[i * n + i] = 1 / dii;
-    let j = 0;
-    for (; j + 3 < i; j += 4) {
-      const t0 = j * n, t1 = t0 + n, t2 = t1 + n, t3 = t2 + n;
-      // the first terms of the earlier columns, then all four together
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      s0 -= L[ri + j] * T[t0 + j];
-      s0 -= L[ri + j + 1] * T[t0 + j + 1];
-      s1 -= L[ri + j + 1] * T[t1 + j + 1];
-      s0 -= L[ri + j + 2] * T[t0 + j + 2];
-      s1 -= L[ri + j + 2] * T[t1 + j + 2];
-      s2 -= L[ri + j + 2] * T[t2 + j + 2];
-      for (let k = j + 3; k < i; k++) {
-        const l = L[ri + k];
-        s0 -= l * T[t0 + k];
-        s1 -= l * T[t1 + k];
-        s2 -= l * T[t2 + k];
-        s3 -= l * T[t3 + k];
-      }
-      T[t0 + i] = s0 / dii;
-      T[t1 + i] = s1 / dii;
-      T[t2 + i] = s2 / dii;
-      T[t3 + i] = s3 / dii;
-    }
-    for (; j < i; j++) {
-      const tj = j * n;
-      let s0 = 0;
-      for (let k = j; k < i; k++) s0 -= L[ri + k] * T[tj + k];
-      T[tj + i] = s0 / dii;
-    }
-  }
-  // A⁻¹ = L⁻ᵀ L⁻¹: out[i][j] = Σ_{k=i}^{n-1} L⁻¹[k][i]·L⁻¹[k][j] for j ≤ i
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const ti = i * n;
-    let j = 0;
-    for (; j + 3 <= i; j += 4) {
-      const t0 = j * n, t1 = t0 + n, t2 = t1 + n, t3 = t2 + n;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let k = i; k < n; k++) {
-        const l = T[ti + k];
-        s0 += l * T[t0 + k];
-        s1 += l * T[t1 + k];
-        s2 += l * T[t2 + k];
-        s3 += l * T[t3 + k];
-      }
-      out[ti + j] = out[t0 + i] = s0;
-      out[ti + j + 1] = out[t1 + i] = s1;
-      out[ti + j + 2] = out[t2 + i] = s2;
-      out[ti + j + 3] = out[t3 + i] = s3;
-    }
-    for (; j <= i; j++) {
-      const tj = j * n;
-      let s0 = 0;
-      for (let k = i; k < n; k++) s0 += T[ti + k] * T[tj + k];
-      out[ti + j] = s0;
-      out[tj + i] = s0;
-    }
-  }
-  return out;
+
+/** cv::SVD of a small square matrix: u (columns = left singular vectors), singular values, vt; row-major. */
+export interface SvdResult {
+  readonly u: Float64Array;
+  readonly w: Float64Array;
+  readonly vt: Float64Array;
 }
 
-function invertGaussJordan(a: Float64Array, n: number): Float64Array {
-  const m = Float64Array.from(a);
-  const inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]) > Math.abs(m[piv * n + c])) piv = r;
-    if (m[piv * n + c] === 0) throw new RangeError('invertSpdDouble: singular matrix');
-    if (piv !== c) {
-      for (let k = 0; k < n; k++) {
-        let t = m[c * n + k]; m[c * n + k] = m[piv * n + k]; m[piv * n + k] = t;
-        t = inv[c * n + k]; inv[c * n + k] = inv[piv * n + k]; inv[piv * n + k] = t;
+const FLT_MIN = 1.1754943508222875e-38;
+const FLT_EPSILON_F = 1.1920928955078125e-7;
+const DBL_MIN = 2.2250738585072014e-308;
+const DBL_EPSILON_D = 2.220446049250313e-16;
+
+/**
+ * cv::SVD::compute of an n x n matrix `a` (row-major) as OpenCV 4.x does it
+ * below LAPACK's size threshold: one-sided Jacobi (JacobiSVDImpl_) on the
+ * rows of Aᵀ, squared norms and rotation angles in double; for a float
+ * matrix (`single`) every rotated value is stored as float and the
+ * threshold is 2 FLT_EPSILON (10 DBL_EPSILON for double); singular values
+ * sorted decreasing (rows of Aᵀ and Vᵀ swapped alongside); the left vectors
+ * normalised by 1/σ (σ of 0, which OpenCV completes with random vectors,
+ * does not occur for the rotations and 2x2 cross-covariances this is used on).
+ */
+export function svdJacobi(a: ArrayLike<number>, n: number, single: boolean): SvdResult {
+  const fr = single ? Math.fround : (x: number): number => x;
+  const At = new Float64Array(n * n), Vt = new Float64Array(n * n), W = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) At[i * n + k] = a[k * n + i];
+  for (let i = 0; i < n; i++) {
+    let sd = 0;
+    for (let k = 0; k < n; k++) sd += At[i * n + k] * At[i * n + k];
+    W[i] = sd;
+    Vt[i * n + i] = 1;
+  }
+  const eps = single ? 2 * FLT_EPSILON_F : 10 * DBL_EPSILON_D;
+  const minval = single ? FLT_MIN : DBL_MIN;
+  const maxIter = Math.max(n, 30);
+  for (let iter = 0; iter < maxIter; iter++) {
+    let changed = false;
+    for (let i = 0; i < n - 1; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const ai = i * n, aj = j * n;
+        let x = W[i], y = W[j], p = 0;
+        for (let k = 0; k < n; k++) p += At[ai + k] * At[aj + k];
+        if (Math.abs(p) <= eps * Math.sqrt(x * y)) continue;
+        p *= 2;
+        const beta = x - y, gamma = Math.sqrt(p * p + beta * beta);
+        let c: number, s: number;
+        if (beta < 0) {
+          const delta = (gamma - beta) * 0.5;
+          s = fr(Math.sqrt(delta / gamma));
+          c = fr(p / (gamma * s * 2));
+        } else {
+          c = fr(Math.sqrt((gamma + beta) / (gamma * 2)));
+          s = fr(p / (gamma * c * 2));
+        }
+        x = 0;
+        y = 0;
+        for (let k = 0; k < n; k++) {
+          const u = At[ai + k], v = At[aj + k];
+          const t0 = fr(fr(c * u) + fr(s * v));
+          const t1 = fr(fr(-s * u) + fr(c * v));
+          At[ai + k] = t0;
+          At[aj + k] = t1;
+          x += t0 * t0;
+          y += t1 * t1;
+        }
+        W[i] = x;
+        W[j] = y;
+        changed = true;
+        for (let k = 0; k < n; k++) {
+          const u = Vt[ai + k], v = Vt[aj + k];
+          Vt[ai + k] = fr(fr(c * u) + fr(s * v));
+          Vt[aj + k] = fr(fr(-s * u) + fr(c * v));
+        }
       }
     }
-    const d = 1 / m[c * n + c];
-    for (let k = 0; k < n; k++) {
-      m[c * n + k] *= d;
-      inv[c * n + k] *= d;
-    }
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = m[r * n + c];
-      if (f === 0) continue;
+    if (!changed) break;
+  }
+  for (let i = 0; i < n; i++) {
+    let sd = 0;
+    for (let k = 0; k < n; k++) sd += At[i * n + k] * At[i * n + k];
+    W[i] = Math.sqrt(sd);
+  }
+  for (let i = 0; i < n - 1; i++) {
+    let j = i;
+    for (let k = i + 1; k < n; k++) if (W[j] < W[k]) j = k;
+    if (i !== j) {
+      const t = W[i];
+      W[i] = W[j];
+      W[j] = t;
       for (let k = 0; k < n; k++) {
-        m[r * n + k] -= f * m[c * n + k];
-        inv[r * n + k] -= f * inv[c * n + k];
+        let v = At[i * n + k];
+        At[i * n + k] = At[j * n + k];
+        At[j * n + k] = v;
+        v = Vt[i * n + k];
+        Vt[i * n + k] = Vt[j * n + k];
+        Vt[j * n + k] = v;
       }
     }
   }
-  return inv;
+  const w = new Float64Array(n), u = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    w[i] = fr(W[i]);
+    const scale = fr(W[i] > minval ? 1 / W[i] : 0);
+    for (let k = 0; k < n; k++) u[k * n + i] = fr(At[i * n + k] * scale);
+  }
+  return { u, w, vt: Vt };
+}
+
+/**
+ * OpenCV's CholImpl<float> with the identity as right-hand side: the inverse
+ * cv::invert(A, DECOMP_CHOLESKY) gives for a float SPD matrix below LAPACK's
+ * size threshold (n < 100). Sums in double, each product of two stored float
+ * values rounded to float, the factor's diagonal kept as 1/√s, every stored
+ * value float. Returns null when a pivot falls below FLT_EPSILON.
+ */
+export function invertCholeskyF32(a: ArrayLike<number>, n: number): Float64Array | null {
+  const fr = Math.fround;
+  const L = Float64Array.from(a as ArrayLike<number>);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j < i; j++) {
+      const rj = j * n;
+      let s = L[ri + j];
+      for (let k = 0; k < j; k++) s -= fr(L[ri + k] * L[rj + k]);
+      L[ri + j] = fr(s * L[rj + j]);
+    }
+    let s = L[ri + i];
+    for (let k = 0; k < i; k++) {
+      const t = L[ri + k];
+      s -= t * t;
+    }
+    if (s < FLT_EPSILON_F) return null;
+    L[ri + i] = fr(1 / Math.sqrt(s));
+  }
+  // L y = I, then Lᵀ x = y, column by column inside each row as OpenCV loops
+  const b = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) b[i * n + i] = 1;
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j < n; j++) {
+      let s = b[ri + j];
+      for (let k = 0; k < i; k++) s -= fr(L[ri + k] * b[k * n + j]);
+      b[ri + j] = fr(s * L[ri + i]);
+    }
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const ri = i * n;
+    for (let j = 0; j < n; j++) {
+      let s = b[ri + j];
+      for (let k = n - 1; k > i; k--) s -= fr(L[k * n + i] * b[k * n + j]);
+      b[ri + j] = fr(s * L[ri + i]);
+    }
+  }
+  return b;
 }

@@ -1,90 +1,95 @@
 /**
- * SplitFace's port of OpenFace 1.x's CLNF landmark detector/tracker
- * (LandmarkDetector: CLNF::DetectLandmarks, DetectLandmarksInVideo), with the
- * parameters FeatureExtraction uses for video.
+ * SplitFace's port of OpenFace 2.2's CLNF landmark detector/tracker
+ * (LandmarkDetector: CLNF::DetectLandmarks, DetectLandmarksInVideo,
+ * DetectLandmarksInImage), with the parameters FeatureExtraction runs
+ * (`-mloc model/main_clnf_general.txt`).
  *
- * One call of `detectLandmarks`:
+ * One landmark detection (`detectLandmarks`, CLNF::DetectLandmarks):
  * 1. fits the main 68-point model from the given parameters (CLNF::Fit: CCNF
- *    responses and NU-RLMS at each patch scale whose window is not 0 and whose
- *    scale the face reaches);
- * 2. refines the inner face (51 points) and both eyes (28-point eye models,
- *    6 of whose points are the 68-point eye contours) with the hierarchical
- *    part models, each started by fitting its PDM to the main result — only
- *    when the face is big enough for the parts' patch scale (main scale >
- *    0.9 · part scale);
- * 3. writes the part landmarks back and fits the main PDM to all 68 points
- *    (PDM::CalcParams), which gives the final parameters and landmarks;
- * 4. scores the result with the detection validator (success when the
- *    certainty is below -0.45).
+ *    responses and NU-RLMS at each scale whose window is not 0);
+ * 2. fits each hierarchical part's PDM to its landmarks of the result (the
+ *    inner face, 51 points; each eye, 28 points of which the 6 eyelid
+ *    corners are main landmarks) and, when the face is big enough for the
+ *    part's first patch scale (main scale > 0.9 · part scale), fits the part
+ *    model itself;
+ * 3. if any part was fitted, writes every part's landmarks back in file order
+ *    (inner, left eye, right eye: the eyes win the eye contours) and fits the
+ *    main PDM to all 68 points (PDM::CalcParams), which gives the final
+ *    parameters and landmarks;
+ * 4. scores the result with the detection validator (success when its
+ *    confidence is above 0.725).
  *
- * `track` adds OpenFace's video logic on top: the small search windows after
- * a successful frame, the large ones after a failure, and re-initialisation
- * from a face detector (supplied by the caller) every 4th failed frame.
+ * `track` is DetectLandmarksInVideo: the small search windows after a
+ * successful frame, the large ones after a failure; a face detector
+ * (supplied by the caller: 2.2 uses MTCNN) on the first frame and then, once
+ * tracking fails, on every 2nd failed frame; a detection starts from 11 head
+ * rotations (multi-hypothesis) and keeps the most likely fit.
  */
 
 import type { GrayImage } from '../image.ts';
 import type { Pdm } from '../pdm/pdm.ts';
-import { paramsFromBoundingBox, projectShape, type Box } from '../pdm/shape.ts';
+import type { Box } from '../pdm/shape.ts';
 import { ClnfFitter, type FitParameters } from './clnfFitter.ts';
 import type { ClnfModels } from './modelLoader.ts';
-import { calcParams } from './pdmOps.ts';
+import { calcParamsF, paramsFromBoxF, shape2dF } from './pdmFloat.ts';
 import { confidenceFromCertainty, validateLandmarks, type ValidatorModel } from './validator.ts';
-import { WasmKernels } from './wasmKernels.ts';
 
 /**
- * OpenFace's FaceModelParameters defaults (LandmarkDetectorParameters.cpp) as
- * FeatureExtraction runs them: the main model's FitParameters, with a window
- * list for each search width, and the tracker's own settings.
+ * OpenFace 2.2's FaceModelParameters (LandmarkDetectorParameters.cpp) as
+ * FeatureExtraction runs them with the CLNF model.
  */
 export interface ClnfParameters extends Omit<FitParameters, 'windowSizes'> {
-  /** windows per scale for a first detection or after a failure (OpenFace: 11, 9, 7, 5) */
+  /** windows per scale on a detection or after a failure (2.2: 11, 9, 7, 5) */
   readonly windowSizesInit: readonly number[];
-  /** windows per scale while tracking (OpenFace: 0, 9, 7, 5: the coarsest scale is skipped) */
+  /** windows per scale while tracking (2.2: 0, 9, 7, 0: the coarsest scale skipped) */
   readonly windowSizesSmall: readonly number[];
-  /** NU-RLMS patch confidence weighting; OpenFace leaves it off (0) for the main model in video */
-  readonly weightFactor: number;
   readonly validateDetections: boolean;
+  /** a fit is a success when the validator's confidence is above this (2.2: 0.725) */
   readonly validationBoundary: number;
   readonly refineHierarchical: boolean;
-  /** run the 28-point eye models (FeatureExtraction always does: it tracks gaze) */
-  readonly trackGaze: boolean;
-  /**
-   * Which result a landmark shared by two parts keeps (the eye contours are
-   * in both the inner-face and the eye models). The code base that made the
-   * reference writes the parts back in file order after all have run, so the
-   * eye models win ('file-order': it reproduces the reference exactly).
-   * Older OpenFace copies (CLM-framework, 2016) write each part back as its
-   * parallel job finishes, so the slow inner-face model, finishing last, wins
-   * ('inner-last': 0.2% of the inter-ocular distance away from the reference).
-   */
-  readonly partWriteOrder: 'inner-last' | 'file-order';
-  /** re-detect every n-th failed frame (OpenFace: 4) */
+  /** ask the face detector again every n-th failed frame (2.2: 2) */
   readonly reinitVideoEvery: number;
-  /** run the hot loops (patch responses, mean shifts, Jacobians and solves, Sigma inverses) in WebAssembly SIMD where available (wasmKernels.ts): same results, faster */
+  /** run the hot loops in WebAssembly where available (same results, faster) */
   readonly useWasm: boolean;
 }
 
 export const DEFAULT_CLNF_PARAMETERS: ClnfParameters = Object.freeze({
   windowSizesInit: [11, 9, 7, 5],
-  windowSizesSmall: [0, 9, 7, 5],
+  windowSizesSmall: [0, 9, 7, 0],
   regFactor: 25,
   sigma: 1.5,
   weightFactor: 0,
   numIterations: 5,
-  limitPose: true,
   refineParameters: true,
   validateDetections: true,
-  validationBoundary: -0.45,
+  validationBoundary: 0.725,
   refineHierarchical: true,
-  trackGaze: true,
-  partWriteOrder: 'file-order',
-  reinitVideoEvery: 4,
+  reinitVideoEvery: 2,
   useWasm: true,
 });
 
-/** Fitting parameters OpenFace gives each named part model (CLNF::Read). */
+/**
+ * The head rotations (rx, ry, rz) a detection starts from
+ * (DetectLandmarksInImage with multi_view): frontal, then yaw ±30°, ±55°,
+ * roll ±30°, yaw ±90°, and two yaw-and-roll combinations.
+ */
+export const ROTATION_HYPOTHESES: readonly (readonly [number, number, number])[] = [
+  [0, 0, 0],
+  [0, -0.5236, 0],
+  [0, 0.5236, 0],
+  [0, -0.96, 0],
+  [0, 0.96, 0],
+  [0, 0, 0.5236],
+  [0, 0, -0.5236],
+  [0, -1.57, 0],
+  [0, 1.57, 0],
+  [0, -1.22, 0.698],
+  [0, 1.22, -0.698],
+];
+
+/** Fitting parameters 2.2 gives each named part model (CLNF::Read; no scale refinement, no validation). */
 function partFitParameters(name: string): FitParameters {
-  const base = { numIterations: 5, limitPose: true, refineParameters: false, weightFactor: 0 };
+  const base = { numIterations: 5, refineParameters: false, weightFactor: 0 };
   switch (name) {
     case 'left_eye':
     case 'right_eye':
@@ -99,7 +104,9 @@ function partFitParameters(name: string): FitParameters {
     case 'inner':
       return { ...base, windowSizes: [9], regFactor: 2.5, sigma: 1.75, weightFactor: 2.5 };
     default:
-      return { ...base, windowSizes: [11, 9, 7, 5], regFactor: 25, sigma: 1.5 };
+      // a part without special settings keeps FaceModelParameters' defaults,
+      // which for a part file are CE-CLM's (sigma · 1.5, reg_factor · 0.9)
+      return { ...base, windowSizes: [11, 9, 7, 5], regFactor: 22.5, sigma: 2.25 };
   }
 }
 
@@ -110,24 +117,46 @@ export type ClnfInit =
    * uses the large windows (first frame, or after a failure)
    */
   | { readonly paramsGlobal: ArrayLike<number>; readonly paramsLocal: ArrayLike<number>; readonly wideSearch?: boolean }
-  /** a face box from eyebrows to chin and cheek to cheek (OpenFace's convention); mean shape, no rotation */
+  /** a face box (cheek outline to cheek outline, eyebrows to chin): 2.2's multi-hypothesis detection from it */
   | { readonly box: Box }
-  /** rough 68 landmarks (x_0..x_67, y_0..y_67): the PDM is fitted to them first */
+  /** rough 68 landmarks (x_0..x_67, y_0..y_67): the PDM is fitted to them first, then a wide search */
   | { readonly landmarks: ArrayLike<number> };
 
+/** A hierarchical part model's state after a frame (what 2.2's hierarchical_models hold). */
+export interface ClnfPartState {
+  /** 'inner', 'left_eye_28', 'right_eye_28' */
+  readonly name: string;
+  /** the part's 2D landmarks, x_0..x_n-1 then y_0..y_n-1 */
+  readonly landmarks: Float64Array;
+  readonly paramsGlobal: Float64Array;
+  readonly paramsLocal: Float64Array;
+}
+
 export interface ClnfResult {
+  /**
+   * OpenFace's CSV `success`: the validator's verdict, except on an initial
+   * detection (first face of a video, or after 100 failures), which counts
+   * as a success even when the validator rejects it.
+   */
   readonly success: boolean;
+  /** the validator's verdict (confidence > 0.725): what 2.2's FaceAnalyser is given */
+  readonly detectionSuccess: boolean;
   /** 136 values: x_0..x_67, y_0..y_67 */
   readonly landmarks: Float64Array;
   /** [scale, rx, ry, rz, tx, ty] */
   readonly paramsGlobal: Float64Array;
   readonly paramsLocal: Float64Array;
-  /** OpenFace's CSV confidence, (1 - certainty) / 2 */
+  /** OpenFace's CSV confidence: the validator's output (without a validator 1 on success, 0 on failure) */
   readonly confidence: number;
-  /** validator output, -1 (good) … 1 (bad); ±1 without a validator */
+  /**
+   * The same on the older signed scale, 1 - 2·confidence (-1 surest, 1 least
+   * sure), for callers that compare fits by it.
+   */
   readonly certainty: number;
-  /** mean log-likelihood of the last main-model pass */
+  /** mean log-likelihood of the main model's last fit (it picks the detection hypothesis) */
   readonly modelLikelihood: number;
+  /** the hierarchical parts in model-file order (eye landmarks, gaze) */
+  readonly parts: readonly ClnfPartState[];
   /** milliseconds spent in each stage of this call */
   readonly timings: ClnfTimings;
 }
@@ -154,57 +183,70 @@ export class ClnfTracker {
   private readonly main: ClnfFitter;
   private readonly parts: readonly PartRuntime[];
   private readonly validator: ValidatorModel | null;
-  private readonly wasm: WasmKernels | null;
   // video state (DetectLandmarksInVideo)
   private trackingInitialised = false;
   private detectionSuccess = false;
   private failuresInARow = -1;
-  private glob: Float64Array = Float64Array.of(1, 0, 0, 0, 0, 0);
-  private loc: Float64Array;
-  private last: ClnfResult | null = null;
+  private last: ClnfResult;
 
   constructor(models: ClnfModels, parameters: Partial<ClnfParameters> = {}) {
     this.parameters = { ...DEFAULT_CLNF_PARAMETERS, ...parameters };
-    const wasm = this.parameters.useWasm ? WasmKernels.create() : null;
-    this.wasm = wasm;
-    this.main = new ClnfFitter(models.main.pdm, models.main.scales, wasm);
-    this.parts = models.parts.map((p) => ({ name: p.name, fitter: new ClnfFitter(p.model.pdm, p.model.scales, wasm, false), mapping: p.mapping, params: partFitParameters(p.name) }));
+    this.main = new ClnfFitter(models.main.pdm, models.main.scales);
+    this.parts = models.parts.map((p) => ({ name: p.name, fitter: new ClnfFitter(p.model.pdm, p.model.scales), mapping: p.mapping, params: partFitParameters(p.name) }));
     this.validator = models.validator;
-    this.loc = new Float64Array(models.main.pdm.numModes);
+    this.last = this.emptyResult();
   }
 
+  /** The main model's PDM (float values, as 2.2 holds it). */
   get pdm(): Pdm {
     return this.main.pdm;
   }
 
-  /** Global parameters that place the mean shape in a face box (PDM::CalcParams, bounding-box form). */
-  paramsFromBox(box: Box): { paramsGlobal: Float64Array; paramsLocal: Float64Array } {
-    const paramsLocal = new Float64Array(this.main.pdm.numModes);
-    return { paramsGlobal: paramsFromBoundingBox(this.main.pdm, box, paramsLocal, [0, 0, 0]), paramsLocal };
+  /** A part model's PDM by name ('left_eye_28', ...): 2.2 computes the eye landmarks' 3D shape and gaze from it. */
+  partPdm(name: string): Pdm | undefined {
+    return this.parts.find((p) => p.name === name)?.fitter.pdm;
   }
 
-  /** Parameters fitted to 68 landmarks the way OpenFace's PDM::CalcParams does. */
+  /** The part model names, in file order. */
+  get partNames(): readonly string[] {
+    return this.parts.map((p) => p.name);
+  }
+
+  /** Global parameters that place the mean shape (rotated) in a face box (PDM::CalcParams, box form). */
+  paramsFromBox(box: Box, rotation: readonly number[] = [0, 0, 0]): { paramsGlobal: Float64Array; paramsLocal: Float64Array } {
+    return { paramsGlobal: paramsFromBoxF(this.main.pdm, box, rotation), paramsLocal: new Float64Array(this.main.pdm.numModes) };
+  }
+
+  /** Parameters fitted to 68 landmarks (PDM::CalcParams). */
   paramsFromLandmarks(landmarks: ArrayLike<number>): { paramsGlobal: Float64Array; paramsLocal: Float64Array } {
-    const fit = calcParams(this.main.pdm, landmarks, this.wasm);
+    const fit = calcParamsF(this.main.pdm, landmarks);
     return { paramsGlobal: fit.paramsGlobal, paramsLocal: fit.paramsLocal };
   }
 
   /**
-   * One landmark detection (CLNF::DetectLandmarks) on an 8-bit grayscale
-   * image (`cvtColor(BGR2GRAY)`, see bgrToGray in ../image.ts). Stateless apart from caches.
+   * One landmark detection on an 8-bit grayscale image (OpenCV's
+   * cvtColor(BGR2GRAY), see bgrToGray in ../image.ts). Stateless apart from
+   * caches: from parameters it is CLNF::DetectLandmarks (small windows unless
+   * `wideSearch`); from a box it is 2.2's multi-hypothesis detection.
    */
   detectLandmarks(gray: Uint8Array, width: number, height: number, init: ClnfInit): ClnfResult {
-    const start = this.startParams(init);
-    // parameters (e.g. the previous frame's result) search the small windows unless asked
-    const wide = 'paramsGlobal' in init ? (init.wideSearch ?? false) : true;
+    const image: GrayImage = { data: gray, width, height };
     const p = this.parameters;
-    return this.detect({ data: gray, width, height }, start.paramsGlobal, start.paramsLocal, wide ? p.windowSizesInit : p.windowSizesSmall);
+    if ('box' in init) return this.detectFromBox(image, init.box);
+    if ('landmarks' in init) {
+      const start = this.paramsFromLandmarks(init.landmarks);
+      return this.detect(image, start.paramsGlobal, start.paramsLocal, p.windowSizesInit);
+    }
+    const glob = Float64Array.from(init.paramsGlobal, Math.fround), loc = Float64Array.from(init.paramsLocal, Math.fround);
+    return this.detect(image, glob, loc, init.wideSearch ? p.windowSizesInit : p.windowSizesSmall);
   }
 
   /**
-   * One frame of OpenFace's DetectLandmarksInVideo. `detectFace` is asked for
-   * a face box when there is no track yet and after every
-   * `reinitVideoEvery`-th failure; return null when no face is found.
+   * One frame of OpenFace 2.2's DetectLandmarksInVideo. `detectFace` is asked
+   * for a face box (2.2: MTCNN's, already in CLNF's convention) when there is
+   * no track yet (on the first frame, then every 12th) and, once tracking
+   * fails, on every `reinitVideoEvery`-th failed frame from the first; return
+   * null when there is no face.
    */
   track(gray: Uint8Array, width: number, height: number, detectFace?: () => Box | null): ClnfResult {
     const p = this.parameters;
@@ -212,66 +254,64 @@ export class ClnfTracker {
     const initialDetection = !this.trackingInitialised;
     if (this.trackingInitialised) {
       const windows = this.detectionSuccess ? p.windowSizesSmall : p.windowSizesInit;
-      const r = this.detect(image, this.glob, this.loc, windows);
+      const r = this.detect(image, this.last.paramsGlobal, this.last.paramsLocal, windows);
       this.adopt(r);
-      if (!r.success) this.failuresInARow++;
+      if (!r.detectionSuccess) this.failuresInARow++;
       else this.failuresInARow = -1;
     }
     const wantDetection =
       (!this.trackingInitialised && (this.failuresInARow + 1) % (p.reinitVideoEvery * 6) === 0) ||
       (this.trackingInitialised && !this.detectionSuccess && p.reinitVideoEvery > 0 && this.failuresInARow % p.reinitVideoEvery === 0);
-    if (wantDetection && detectFace) {
-      const box = detectFace();
-      if (box) {
-        this.trackingInitialised = true;
-        const previous = this.last;
-        const start = this.paramsFromBox(box);
-        const r = this.detect(image, start.paramsGlobal, start.paramsLocal, p.windowSizesInit);
-        if (!initialDetection && !r.success && previous) {
-          // keep the previous estimate (OpenFace restores it), report failure
-          return { ...previous, success: false };
-        }
-        this.adopt(r);
-        this.failuresInARow = -1;
-        return r;
+    const box = wantDetection && detectFace ? detectFace() : null;
+    if (box) {
+      this.trackingInitialised = true;
+      const previous = this.last;
+      const r = this.detectFromBox(image, box);
+      this.detectionSuccess = r.detectionSuccess;
+      if (!initialDetection && !r.detectionSuccess) {
+        // keep the previous fit (2.2 restores the main model's parameters and
+        // landmarks, but not its confidence nor the parts, which keep the
+        // rejected detection's state); the frame fails
+        this.last = { ...previous, success: false, detectionSuccess: false, confidence: r.confidence, certainty: r.certainty, parts: r.parts, timings: r.timings };
+        return this.last;
       }
+      this.failuresInARow = -1;
+      // an initial detection counts as a success whatever the validator says
+      this.last = { ...r, success: true };
+      return this.last;
     }
     if (!this.trackingInitialised) this.failuresInARow++;
     if (this.failuresInARow > 100) this.trackingInitialised = false;
-    return this.last ?? this.emptyResult();
+    this.last = { ...this.last, success: this.detectionSuccess };
+    return this.last;
   }
 
-  /** Starts (or restarts) video tracking from known parameters, a box or landmarks, without a detector. */
+  /** Starts (or restarts) video tracking from known parameters or landmarks, without a detector: the next frame searches wide. */
   startTracking(init: ClnfInit): void {
-    const start = this.startParams(init);
-    this.glob = start.paramsGlobal;
-    this.loc = start.paramsLocal;
+    if ('box' in init) {
+      const start = this.paramsFromBox(init.box);
+      this.last = { ...this.emptyResult(), paramsGlobal: start.paramsGlobal, paramsLocal: start.paramsLocal };
+    } else if ('landmarks' in init) {
+      const start = this.paramsFromLandmarks(init.landmarks);
+      this.last = { ...this.emptyResult(), paramsGlobal: start.paramsGlobal, paramsLocal: start.paramsLocal };
+    } else {
+      this.last = { ...this.emptyResult(), paramsGlobal: Float64Array.from(init.paramsGlobal, Math.fround), paramsLocal: Float64Array.from(init.paramsLocal, Math.fround) };
+    }
     this.trackingInitialised = true;
-    this.detectionSuccess = false; // the first frame searches with the large windows
+    this.detectionSuccess = false;
     this.failuresInARow = -1;
-    this.last = null;
   }
 
-  /** Start parameters for an init; parameters win over landmarks (a previous ClnfResult carries both). */
-  private startParams(init: ClnfInit): { paramsGlobal: Float64Array; paramsLocal: Float64Array } {
-    if ('paramsGlobal' in init) return { paramsGlobal: Float64Array.from(init.paramsGlobal), paramsLocal: Float64Array.from(init.paramsLocal) };
-    if ('box' in init) return this.paramsFromBox(init.box);
-    return this.paramsFromLandmarks(init.landmarks);
-  }
-
+  /** CLNF::Reset: no track, nothing detected. */
   reset(): void {
     this.trackingInitialised = false;
     this.detectionSuccess = false;
     this.failuresInARow = -1;
-    this.glob = Float64Array.of(1, 0, 0, 0, 0, 0);
-    this.loc = new Float64Array(this.main.pdm.numModes);
-    this.last = null;
+    this.last = this.emptyResult();
   }
 
   private adopt(r: ClnfResult): void {
-    this.glob = Float64Array.from(r.paramsGlobal);
-    this.loc = Float64Array.from(r.paramsLocal);
-    this.detectionSuccess = r.success;
+    this.detectionSuccess = r.detectionSuccess;
     this.last = r;
   }
 
@@ -279,14 +319,41 @@ export class ClnfTracker {
     const n = this.main.pdm.numPoints;
     return {
       success: false,
+      detectionSuccess: false,
       landmarks: new Float64Array(2 * n),
-      paramsGlobal: Float64Array.from(this.glob),
-      paramsLocal: Float64Array.from(this.loc),
+      paramsGlobal: Float64Array.of(1, 0, 0, 0, 0, 0),
+      paramsLocal: new Float64Array(this.main.pdm.numModes),
       confidence: 0,
       certainty: 1,
       modelLikelihood: -10,
+      parts: this.parts.map((part) => ({
+        name: part.name,
+        landmarks: new Float64Array(2 * part.fitter.pdm.numPoints),
+        paramsGlobal: Float64Array.of(1, 0, 0, 0, 0, 0),
+        paramsLocal: new Float64Array(part.fitter.pdm.numModes),
+      })),
       timings: { mainFit: 0, parts: 0, pdmFit: 0, validation: 0 },
     };
+  }
+
+  /**
+   * DetectLandmarksInImageMultiHypBasic: a detection from each rotation
+   * hypothesis (PDM::CalcParams from the box, the large windows); the one
+   * with the highest model likelihood wins (the first on ties).
+   */
+  private detectFromBox(image: GrayImage, box: Box): ClnfResult {
+    let best: ClnfResult | null = null;
+    const totals = { mainFit: 0, parts: 0, pdmFit: 0, validation: 0 };
+    for (const rotation of ROTATION_HYPOTHESES) {
+      const start = this.paramsFromBox(box, rotation);
+      const r = this.detect(image, start.paramsGlobal, start.paramsLocal, this.parameters.windowSizesInit);
+      totals.mainFit += r.timings.mainFit;
+      totals.parts += r.timings.parts;
+      totals.pdmFit += r.timings.pdmFit;
+      totals.validation += r.timings.validation;
+      if (best === null || best.modelLikelihood < r.modelLikelihood) best = r;
+    }
+    return { ...best!, timings: totals };
   }
 
   private detect(image: GrayImage, glob0: ArrayLike<number>, loc0: ArrayLike<number>, windows: readonly number[]): ClnfResult {
@@ -302,22 +369,17 @@ export class ClnfTracker {
       sigma: p.sigma,
       weightFactor: p.weightFactor,
       numIterations: p.numIterations,
-      limitPose: p.limitPose,
       refineParameters: p.refineParameters,
     });
-    const landmarks = new Float64Array(2 * n);
-    projectShape(pdm, loc, glob, landmarks);
+    const likelihood = this.main.modelLikelihood;
+    const landmarks = shape2dF(pdm, loc, glob);
     const t1 = performance.now();
     let t2 = t1;
+    const parts: ClnfPartState[] = [];
 
     if (p.refineHierarchical && this.parts.length > 0) {
-      const results: { part: PartRuntime; landmarks: Float64Array }[] = [];
+      let partsUsed = false;
       for (const part of this.parts) {
-        const isEye28 = part.name === 'left_eye_28' || part.name === 'right_eye_28';
-        if (isEye28 && !p.trackGaze) continue;
-        // only when the face is big enough for the part's finest patch scale
-        // (OpenFace fits the part's PDM either way, but uses it only then)
-        if (!(glob[0] > 0.9 * part.fitter.scales[0].scaling)) continue;
         const ppdm = part.fitter.pdm;
         const np = ppdm.numPoints;
         const partLocs = new Float64Array(2 * np);
@@ -326,48 +388,56 @@ export class ClnfTracker {
           partLocs[b] = landmarks[a];
           partLocs[b + np] = landmarks[a + n];
         }
-        const { paramsGlobal: pg, paramsLocal: pl } = calcParams(ppdm, partLocs, this.wasm);
-        part.fitter.fit(image, pg, pl, part.params);
-        const out = projectShape(ppdm, pl, pg);
-        results.push({ part, landmarks: out });
+        const { paramsGlobal: pg, paramsLocal: pl } = calcParamsF(ppdm, partLocs);
+        // only when the face is big enough for the part's finest patch scale
+        if (glob[0] > 0.9 * part.fitter.scales[0].scaling) {
+          partsUsed = true;
+          part.fitter.fit(image, pg, pl, part.params);
+        }
+        parts.push({ name: part.name, landmarks: shape2dF(ppdm, pl, pg), paramsGlobal: pg, paramsLocal: pl });
       }
       t2 = performance.now();
-      if (results.length > 0) {
-        const ordered = p.partWriteOrder === 'inner-last' ? [...results.filter((r) => r.part.name !== 'inner'), ...results.filter((r) => r.part.name === 'inner')] : results;
-        for (const { part, landmarks: pl } of ordered) {
+      if (partsUsed) {
+        this.parts.forEach((part, k) => {
           const np = part.fitter.pdm.numPoints;
-          for (let k = 0; k < part.mapping.length; k += 2) {
-            const a = part.mapping[k], b = part.mapping[k + 1];
+          const pl = parts[k].landmarks;
+          for (let q = 0; q < part.mapping.length; q += 2) {
+            const a = part.mapping[q], b = part.mapping[q + 1];
             landmarks[a] = pl[b];
             landmarks[a + n] = pl[b + np];
           }
-        }
-        const fit = calcParams(pdm, landmarks, this.wasm);
+        });
+        const fit = calcParamsF(pdm, landmarks);
         glob = fit.paramsGlobal;
         loc = fit.paramsLocal;
-        projectShape(pdm, loc, glob, landmarks);
+        shape2dF(pdm, loc, glob, landmarks);
       }
+    } else {
+      for (const part of this.parts) parts.push(this.last.parts.find((s) => s.name === part.name)!);
     }
 
     const t3 = performance.now();
-    let success: boolean;
-    let certainty: number;
+    let detectionSuccess: boolean;
+    let confidence: number;
     if (p.validateDetections && fitSuccess && this.validator) {
-      certainty = validateLandmarks(this.validator, image, landmarks, glob[1], glob[2], glob[3]);
-      success = certainty < p.validationBoundary;
+      const certainty = validateLandmarks(this.validator, image, landmarks, glob[1], glob[2], glob[3]);
+      confidence = confidenceFromCertainty(certainty);
+      detectionSuccess = confidence > Math.fround(p.validationBoundary);
     } else {
-      success = fitSuccess;
-      certainty = fitSuccess ? -1 : 1;
+      detectionSuccess = fitSuccess;
+      confidence = fitSuccess ? 1 : 0;
     }
     const t4 = performance.now();
     return {
-      success,
+      success: detectionSuccess,
+      detectionSuccess,
       landmarks,
       paramsGlobal: glob,
       paramsLocal: loc,
-      confidence: confidenceFromCertainty(certainty),
-      certainty,
-      modelLikelihood: this.main.modelLikelihood,
+      confidence,
+      certainty: 1 - 2 * confidence,
+      modelLikelihood: likelihood,
+      parts,
       timings: { mainFit: t1 - t0, parts: t2 - t1, pdmFit: t3 - t2, validation: t4 - t3 },
     };
   }

@@ -1,58 +1,63 @@
 import { describe, expect, it } from 'vitest';
-import { getQuadrangleSubPix } from '../../../src/core/clnf/areaOfInterest.ts';
+import { warpAreaOfInterest } from '../../../src/core/clnf/areaOfInterest.ts';
 import { bgrToGray } from '../../../src/core/image.ts';
-import { WasmKernels } from '../../../src/core/clnf/wasmKernels.ts';
 import { rng } from './synthetic.ts';
 
-const W = 12, H = 10;
-const img = Uint8Array.from({ length: W * H }, (_, i) => (i * 37) % 251);
-const at = (x: number, y: number) => img[y * W + x];
+/** A w x h ramp-and-noise 8-bit image. */
+function image(w: number, h: number, seed = 3): Uint8Array {
+  const random = rng(seed);
+  return Uint8Array.from({ length: w * h }, (_, i) => (((i % w) * 7 + Math.floor(i / w) * 3 + Math.floor(random() * 40)) & 0xff));
+}
 
-describe('getQuadrangleSubPix (OpenCV 8u → 32f)', () => {
-  it('copies pixels for an identity map centred on a pixel', () => {
-    const out = new Float64Array(5 * 3);
-    getQuadrangleSubPix(img, W, H, 1, 0, 6, 0, 1, 4, out, 5, 3);
-    for (let y = 0; y < 3; y++) for (let x = 0; x < 5; x++) expect(out[y * 5 + x]).toBe(at(4 + x, 3 + y));
+describe('area of interest (warpAffine, inverse map, bilinear, constant border 0)', () => {
+  const w = 40, h = 30;
+  const src = image(w, h);
+
+  it('copies pixels for an integer translation', () => {
+    const out = new Float64Array(5 * 4);
+    warpAreaOfInterest(src, w, h, 1, 0, 10, 0, 1, 7, out, 5, 4);
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 5; x++) expect(out[y * 5 + x]).toBe(src[(7 + y) * w + 10 + x]);
   });
 
-  it('interpolates bilinearly between pixels', () => {
+  it('interpolates on a 1/32-pixel grid: positions round to the nearest 32nd before the weights', () => {
     const out = new Float64Array(1);
-    getQuadrangleSubPix(img, W, H, 1, 0, 5.5, 0, 1, 4.25, out, 1, 1);
-    const expected = 0.5 * 0.75 * at(5, 4) + 0.5 * 0.75 * at(6, 4) + 0.5 * 0.25 * at(5, 5) + 0.5 * 0.25 * at(6, 5);
-    expect(out[0]).toBeCloseTo(expected, 4);
+    // x = 10.5 exactly: the average of two neighbours
+    warpAreaOfInterest(src, w, h, 1, 0, 10.5, 0, 1, 5, out, 1, 1);
+    expect(out[0]).toBe((src[5 * w + 10] + src[5 * w + 11]) / 2);
+    // x = 10 + 0.01: rounds to 10 + 0/32, the pixel itself (getQuadrangleSubPix would interpolate)
+    warpAreaOfInterest(src, w, h, 1, 0, 10.01, 0, 1, 5, out, 1, 1);
+    expect(out[0]).toBe(src[5 * w + 10]);
+    // x = 10 + 0.02: rounds to 10 + 1/32
+    warpAreaOfInterest(src, w, h, 1, 0, 10.02, 0, 1, 5, out, 1, 1);
+    expect(out[0]).toBe((src[5 * w + 10] * 31 + src[5 * w + 11]) / 32);
   });
 
-  it('rotates: destination x runs along the source y axis for a 90° map', () => {
-    const out = new Float64Array(3 * 3);
-    // [[0, -1], [1, 0]]: dst (x, y) samples src (cx - (y - 1), cy + (x - 1))
-    getQuadrangleSubPix(img, W, H, 0, -1, 5, 1, 0, 5, out, 3, 3);
-    for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) expect(out[y * 3 + x]).toBe(at(5 - (y - 1), 5 + (x - 1)));
-  });
-
-  it('replicates the border outside the image', () => {
-    const out = new Float64Array(3);
-    getQuadrangleSubPix(img, W, H, 1, 0, -5, 0, 1, 0, out, 3, 1);
-    for (const v of out) expect(v).toBe(at(0, 0));
-  });
-});
-
-describe('getQuadrangleSubPix in WebAssembly', () => {
-  const wasm = WasmKernels.create();
-  it.skipIf(!wasm)('matches the TypeScript version bit for bit, inside the image and across its borders', () => {
-    const random = rng(9);
-    const w = 40, h = 30;
-    const image = { data: Uint8Array.from({ length: w * h }, () => Math.floor(random() * 256)), width: w, height: h };
-    wasm!.useImage(image);
-    for (let trial = 0; trial < 200; trial++) {
-      const angle = (random() - 0.5) * 2, scale = 0.5 + random() * 2;
-      const c = scale * Math.cos(angle), s = scale * Math.sin(angle);
-      const cx = -5 + random() * (w + 10), cy = -5 + random() * (h + 10);
-      const size = 3 + Math.floor(random() * 20);
-      const a = new Float64Array(size * size), b = new Float64Array(size * size);
-      getQuadrangleSubPix(image.data, w, h, c, -s, cx, s, c, cy, a, size, size);
-      wasm!.quad(w, h, c, -s, cx, s, c, cy, b, size, size);
-      expect(Array.from(b)).toEqual(Array.from(a));
+  it('gives exact rational values for a rotated, scaled area', () => {
+    const random = rng(11);
+    for (let t = 0; t < 50; t++) {
+      const s = 0.6 + random(), a = random() * 6;
+      const c = Math.fround(s * Math.cos(a)), si = Math.fround(s * Math.sin(a));
+      const out = new Float64Array(11 * 11);
+      warpAreaOfInterest(src, w, h, c, -si, Math.fround(15 + random() * 5), si, c, Math.fround(10 + random() * 5), out, 11, 11);
+      for (const v of out) {
+        expect(v * 1024).toBe(Math.round(v * 1024));
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(255);
+      }
     }
+  });
+
+  it('reads neighbours outside the image as 0', () => {
+    const out = new Float64Array(3);
+    // left of the image by half a pixel: half of the first column
+    warpAreaOfInterest(src, w, h, 1, 0, -0.5, 0, 1, 2, out, 1, 1);
+    expect(out[0]).toBe(src[2 * w] / 2);
+    // entirely outside
+    warpAreaOfInterest(src, w, h, 1, 0, -5, 0, 1, -5, out, 3, 1);
+    expect(Array.from(out)).toEqual([0, 0, 0]);
+    // on the last column: its right neighbour is outside
+    warpAreaOfInterest(src, w, h, 1, 0, w - 1 + 0.25, 0, 1, 3, out, 1, 1);
+    expect(out[0]).toBe(src[3 * w + w - 1] * 0.75);
   });
 });
 

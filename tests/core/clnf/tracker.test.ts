@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../../../src/core/errors.ts';
 import { loadClnfModels } from '../../../src/core/clnf/modelLoader.ts';
-import { calcParams } from '../../../src/core/clnf/pdmOps.ts';
+import { calcParamsF, shape2dF } from '../../../src/core/clnf/pdmFloat.ts';
 import { ClnfTracker } from '../../../src/core/clnf/tracker.ts';
-import { boxAroundLandmarks, clnfBoxFromDlibHog, clnfBoxFromHaar } from '../../../src/core/clnf/faceBox.ts';
+import { boxAroundLandmarks } from '../../../src/core/clnf/faceBox.ts';
 import { projectShape } from '../../../src/core/pdm/shape.ts';
 import { dotsImage, gaussianTemplate, toyPdm, writeCcnf, writePdmText } from './synthetic.ts';
 
@@ -50,13 +50,13 @@ describe('CLNF model loading', () => {
   });
 });
 
-describe('PDM fit from landmarks (OpenFace CalcParams)', () => {
+describe('PDM fit from landmarks (OpenFace 2.2 CalcParams, float)', () => {
   const local = Float64Array.of(3, -2);
   const global = Float64Array.of(1.2, 0.1, -0.15, 0.05, 120, 95);
   const landmarks = projectShape(pdm, local, global);
 
   it('recovers pose and shape of a projected shape (up to its mild regularisation)', () => {
-    const fit = calcParams(pdm, landmarks);
+    const fit = calcParamsF(pdm, landmarks);
     const back = projectShape(pdm, fit.paramsLocal, fit.paramsGlobal);
     let e = 0;
     for (let k = 0; k < 2 * n; k++) e += (back[k] - landmarks[k]) ** 2;
@@ -69,7 +69,7 @@ describe('PDM fit from landmarks (OpenFace CalcParams)', () => {
     const partial = Float64Array.from(landmarks);
     partial[2] = 0;
     partial[5] = 0;
-    const fit = calcParams(pdm, partial);
+    const fit = calcParamsF(pdm, partial);
     const back = projectShape(pdm, fit.paramsLocal, fit.paramsGlobal);
     for (const k of [0, 1, 3, 4, 6, 7]) {
       expect(Math.hypot(back[k] - landmarks[k], back[k + n] - landmarks[k + n])).toBeLessThan(0.6);
@@ -104,9 +104,11 @@ describe('CLNF fitting on a synthetic image', () => {
     // a second pass from the result, as tracking does
     r = tracker.detectLandmarks(gray, 200, 180, r);
     expect(r.success).toBe(true);
-    expect(r.certainty).toBe(-1); // no validator: success of the fit
+    expect(r.confidence).toBe(1); // no validator: success of the fit
+    expect(r.detectionSuccess).toBe(true);
     expect(rms(r.landmarks)).toBeLessThan(0.35);
-    expect(r.landmarks).toEqual(projectShape(pdm, r.paramsLocal, r.paramsGlobal));
+    // the landmarks are the float PDM's projection of the parameters
+    expect(r.landmarks).toEqual(shape2dF(tracker.pdm, r.paramsLocal, r.paramsGlobal));
   });
 
   it('starts from a face box, and tracks frame to frame with track()', async () => {
@@ -145,13 +147,7 @@ describe('CLNF fitting on a synthetic image', () => {
 });
 
 describe('face box conventions', () => {
-  it('converts detector boxes the way OpenFace does', () => {
-    expect(clnfBoxFromDlibHog({ x: 100, y: 50, width: 200, height: 200 })).toEqual({ x: 100 + 7.78, y: 50 + 25.56, width: 192.22, height: 187.76 });
-    const haar = clnfBoxFromHaar({ x: 0, y: 0, width: 100, height: 100 });
-    expect(haar.x).toBeCloseTo(5.78, 10);
-    expect(haar.y).toBeCloseTo(21.66, 10);
-    expect(haar.width).toBeCloseTo(89.24, 10);
-    expect(haar.height).toBeCloseTo(86.76, 10);
+  it('takes the extent of known landmarks as the box', () => {
     expect(boxAroundLandmarks([1, 5, 3, 10, 2, 4])).toEqual({ x: 1, y: 2, width: 4, height: 8 });
   });
 });

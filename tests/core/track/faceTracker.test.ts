@@ -195,12 +195,14 @@ function detection(box: PixelBox): FaceDetection {
 function clnfResult(success: boolean, at: { x: number; y: number; size: number }): ClnfResult {
   return {
     success,
+    detectionSuccess: success,
     landmarks: gridLandmarks({ x: at.x - at.size / 2, y: at.y - at.size / 2, width: at.size, height: at.size }),
     paramsGlobal: Float64Array.from([at.size, 0, 0, 0, at.x, at.y]),
     paramsLocal: new Float64Array(34),
     confidence: success ? 0.95 : 0.1,
     certainty: success ? -0.9 : 0.5,
     modelLikelihood: 0,
+    parts: [],
     timings: { mainFit: 0, parts: 0, pdmFit: 0, validation: 0 },
   };
 }

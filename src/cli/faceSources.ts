@@ -57,5 +57,7 @@ export async function trackerFaceSource(
   onFallback?: (message: string) => void,
 ): Promise<FaceSource> {
   const own = await createOwnTracker(folder, options, executionProvider, onFallback);
-  return coreTrackerFaceSource(own.tracker, folder.au.pdm, options.allFaces === true, { inference: own.backend, models: own.models }, () => own.release());
+  const tracking = await folder.tracking();
+  const description = { inference: own.backend, models: own.models, landmarkModel: folder.landmarkModel };
+  return coreTrackerFaceSource(own.tracker, tracking.clnf, options.allFaces === true, description, () => own.release());
 }

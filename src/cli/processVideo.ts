@@ -12,7 +12,6 @@ import { decodeImageSequence, probeImageSequence } from './imageSequence.ts';
 import { loadModelFolder } from './modelFolder.ts';
 import type { ExecutionProvider } from '../models/node.ts';
 import type { OpenFaceModels } from '../core/model/openfaceModels.ts';
-import type { LandmarkModelInfo } from '../core/model/landmarkModel.ts';
 import { ProgressLine } from './progress.ts';
 import { csvFaceSource, trackerFaceSource, type FaceSource } from './faceSources.ts';
 
@@ -81,13 +80,13 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessSumm
     ? csvFaceSource(options.landmarksFrom)
     : await trackerFaceSource(folder, { allFaces: options.allFaces }, options.executionProvider, (message) => console.error(`splitface: ${message}`));
   try {
-    return await runFrames(options, folder.au, folder.landmarkModel, source);
+    return await runFrames(options, folder.au, source);
   } finally {
     await source.release();
   }
 }
 
-async function runFrames(options: ProcessOptions, models: OpenFaceModels, landmarkModel: LandmarkModelInfo, source: FaceSource): Promise<ProcessSummary> {
+async function runFrames(options: ProcessOptions, models: OpenFaceModels, source: FaceSource): Promise<ProcessSummary> {
   const { info, frames } = openFrames(options.video, options.fps);
   const analysis = new VideoAnalysis(models);
   const progress = new ProgressLine(basename(options.video), info.frameCountHint);
@@ -141,7 +140,6 @@ async function runFrames(options: ProcessOptions, models: OpenFaceModels, landma
     faces: analysis.faces,
     landmarks: source.provenance,
     openface_models: { folder: resolve(options.models), files: models.files },
-    landmark_model: options.landmarksFrom ? null : landmarkModel,
     au_models: 'AU_all_best.txt (dynamic models with person-specific running median, offline postprocessing)',
     csv_precision: options.precision ?? 'stock',
     partial: stoppedBy !== null,

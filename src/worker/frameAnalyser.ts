@@ -84,10 +84,11 @@ export class FrameAnalyser {
   }
 
   begin(video: VideoInfo, options: AnalysisOptions): void {
-    const description = { inference: this.backend.name, models: ['blazeface_back_256.onnx', 'face_landmark_68.onnx'] };
+    const landmarkModel = describeLandmarkModel(this.openface?.cenWeights ?? false);
+    const description = { inference: this.backend.name, models: ['blazeface_back_256.onnx', 'face_landmark_68.onnx'], landmarkModel };
     const keepStages = async () => {}; // the sessions outlive the video: the worker reuses them
     const source = this.openface
-      ? trackerFaceSource(createFaceTracker(this.stages, this.openface.tracking, { allFaces: options.allFaces }), this.openface.au.pdm, options.allFaces, description, keepStages)
+      ? trackerFaceSource(createFaceTracker(this.stages, this.openface.tracking, { allFaces: options.allFaces }), this.openface.tracking.clnf, options.allFaces, description, keepStages)
       : landmarkOnlyFaceSource(this.stages.detector, this.stages.initial, options.allFaces, description, keepStages);
     this.run = { video, options, source, analysis: new VideoAnalysis(this.openface?.au ?? null), frames: 0, convertMs: 0, lastPreview: -Infinity };
   }
@@ -124,7 +125,6 @@ export class FrameAnalyser {
       faces: run.analysis.faces,
       landmarks: run.source.provenance,
       openface_models: this.openface ? { folder: OPENFACE_FOLDER_LABEL, files: this.openface.au.files } : null,
-      landmark_model: this.openface ? describeLandmarkModel(this.openface.cenWeights) : null,
       au_models: this.openface ? 'AU_all_best.txt (dynamic models with person-specific running median, offline postprocessing)' : 'none (no OpenFace model folder imported)',
       partial: stoppedBy !== null,
       stopped_by: stoppedBy,

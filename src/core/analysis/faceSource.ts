@@ -7,8 +7,13 @@ import type { FaceObservation } from '../pipeline.ts';
 import type { DecodedFrame } from './frame.ts';
 import type { VideoFaceTracker } from '../track/videoFaceTracker.ts';
 import type { FaceDetectorStage, InitialLandmarkStage } from '../track/faceTracker.ts';
-import type { Pdm } from '../pdm/pdm.ts';
-import { cameraForFrame, headPose } from '../pose/headPose.ts';
+import type { ClnfModels } from '../clnf/modelLoader.ts';
+import type { ClnfResult } from '../clnf/tracker.ts';
+import type { LandmarkModelInfo } from '../model/landmarkModel.ts';
+import { cameraForFrame, headPose, type CameraIntrinsics } from '../pose/headPose.ts';
+import { eyeLandmarks2d, eyeLandmarks3d, type PartPdmLookup } from '../gaze/eyeLandmarks.ts';
+import { gazeOutputs } from '../gaze/gazeEstimate.ts';
+import type { FaceOutputs3d } from '../result.ts';
 import { NO_OUTPUTS_3D } from '../result.ts';
 
 export interface FaceSource {
@@ -52,23 +57,41 @@ function missedFacesNote(failed: number, allFaces: boolean): string | null {
 export interface TrackerDescription {
   /** the inference backend, e.g. 'onnxruntime-web (wasm, 2 threads)' */
   readonly inference: string;
-  /** the npm-package models used (manifest entries or their file names) */
+  /** the npm-package models that start every-face tracks (manifest entries or their file names) */
   readonly models: readonly unknown[];
+  /** the landmark model from the OpenFace folder (2.2's CLNF and MTCNN) */
+  readonly landmarkModel: LandmarkModelInfo;
 }
 
 /**
- * SplitFace's own tracker (detector, rough landmarks, OpenFace's CLNF), with
- * OpenFace's head pose from the PDM. `release` frees the tracker's sessions.
+ * What OpenFace 2.2's FeatureExtraction writes beside the 2D landmarks:
+ * head pose and 3D landmarks (GetPose, GetShape) and the eye models' 2D and
+ * 3D landmarks, on every frame from the tracker's state, and gaze only on
+ * frames it reports as tracked (zeros otherwise, as 2.2 writes them).
+ */
+function outputs3d(fit: ClnfResult, clnf: ClnfModels, partPdm: PartPdmLookup, camera: CameraIntrinsics): FaceOutputs3d & { pose: Float64Array } {
+  const { pose, landmarks3d } = headPose(clnf.main.pdm, fit.landmarks, fit.paramsGlobal, fit.paramsLocal, camera);
+  const eyeLandmarks = eyeLandmarks2d(fit.parts);
+  const eyes3d = eyeLandmarks === null ? null : eyeLandmarks3d(fit.parts, partPdm, camera);
+  const gaze = fit.success && eyes3d !== null ? gazeOutputs(eyes3d, landmarks3d, pose) : eyes3d === null ? null : new Float64Array(8);
+  return { pose, landmarks3d, eyeLandmarks, eyeLandmarks3d: eyes3d, gaze };
+}
+
+/**
+ * SplitFace's own tracker (OpenFace 2.2's MTCNN and CLNF for one face; for
+ * every face, BlazeFace and face-api start CLNF's tracks), with 2.2's head
+ * pose, 3D and eye landmarks and gaze. `release` frees the tracker's sessions.
  */
 export function trackerFaceSource(
   tracker: VideoFaceTracker,
-  pdm: Pdm,
+  clnf: ClnfModels,
   allFaces: boolean,
   description: TrackerDescription,
   release: () => Promise<void>,
 ): FaceSource {
   let poseMs = 0;
   let failed = 0;
+  const partPdm: PartPdmLookup = (name) => clnf.parts.find((part) => part.name === name)?.model.pdm;
   return {
     async facesIn(frame) {
       const faces = await tracker.next(frame.image);
@@ -79,33 +102,39 @@ export function trackerFaceSource(
       const camera = cameraForFrame(frame.image.width, frame.image.height);
       return faces.map(({ faceId, fit }) => {
         if (!fit.success) failed++;
-        // OpenFace's pose: solvePnP from the PDM's 3D shape, camera guessed from the frame size.
+        // the camera is 2.2's guess from the frame size
         const start = performance.now();
-        const { pose } = headPose(pdm, fit.landmarks, fit.paramsGlobal, fit.paramsLocal, camera);
+        const extra = outputs3d(fit, clnf, partPdm, camera);
         poseMs += performance.now() - start;
         return {
           frame: frame.index + 1,
           faceId,
           timestamp: frame.timestamp,
           success: fit.success,
+          detectionSuccess: fit.detectionSuccess,
           confidence: fit.confidence,
           landmarks: fit.landmarks,
           paramsGlobal: fit.paramsGlobal,
           paramsLocal: fit.paramsLocal,
-          pose,
-          ...NO_OUTPUTS_3D,
+          ...extra,
         };
       });
     },
     timings: () => ({ ...tracker.timings, pose: poseMs }),
-    provenance: {
-      source: 'splitface-tracker',
-      inference: description.inference,
-      detector: description.models[0],
-      initial_landmarks: description.models[1],
-      refinement: 'OpenFace CLNF (model/main_clnf_general.txt from the OpenFace model folder)',
-      faces: allFaces ? 'all' : 'largest',
-    },
+    provenance: allFaces
+      ? {
+          source: 'splitface-tracker',
+          faces: 'all (BlazeFace and face-api start a track per face, CLNF follows each)',
+          landmark_model: description.landmarkModel,
+          detector: description.models[0],
+          initial_landmarks: description.models[1],
+          inference: description.inference,
+        }
+      : {
+          source: 'splitface-tracker',
+          faces: 'one, followed as OpenFace 2.2 FeatureExtraction follows it',
+          landmark_model: description.landmarkModel,
+        },
     note: () => missedFacesNote(failed, allFaces),
     release,
   };

@@ -136,6 +136,7 @@ export class AuAnalyser implements AuColumns {
   private readonly hogMedianClamped: Float64Array;
 
   private readonly zeroHog: Float64Array;
+  private readonly hogFrame: Float64Array;
   private readonly geom: Float64Array;
   private readonly projection: Float64Array;
   private readonly outputs: Float64Array;
@@ -173,6 +174,7 @@ export class AuAnalyser implements AuColumns {
     this.hogMedianClamped = new Float64Array(this.hogLength);
 
     this.zeroHog = new Float64Array(this.hogLength);
+    this.hogFrame = new Float64Array(this.hogLength);
     this.geom = new Float64Array(geomLength);
     this.projection = new Float64Array(this.bank.size);
     this.outputs = new Float64Array(this.bank.size);
@@ -194,7 +196,7 @@ export class AuAnalyser implements AuColumns {
   addFrame(input: AuFrameInput): AuFramePrediction {
     if (this.result) throw new Error('AuAnalyser: addFrame after finish(); use a new analyser per video');
     const success = input.success;
-    let hog: Float32Array | Float64Array;
+    let hog: Float64Array;
     if (success) {
       if (!input.hog || input.hog.length !== this.hogLength) {
         throw new RangeError(`AuAnalyser frame ${this.framesSeen + 1}: expected ${this.hogLength} HOG values, got ${input.hog ? input.hog.length : 'none'}`);
@@ -204,7 +206,10 @@ export class AuAnalyser implements AuColumns {
           `AuAnalyser frame ${this.framesSeen + 1}: expected ${this.pdm.numModes} local PDM parameters, got ${input.paramsLocal ? input.paramsLocal.length : 'none'}`,
         );
       }
-      hog = input.hog;
+      // (as doubles, like OpenFace's descriptor; one element type also keeps
+      // the dot products and histogram updates monomorphic)
+      hog = this.hogFrame;
+      hog.set(input.hog);
       computeGeometryFeatures(this.pdm, input.paramsLocal, this.geom);
     } else {
       // OpenFace aligns nothing on a failed frame: its aligned face is black,

@@ -38,6 +38,9 @@ export class AuPredictorBank {
   private readonly classifier: Uint8Array;
   private readonly positive: Float64Array;
   private readonly negative: Float64Array;
+  /** copies of features given in another array type (the dot products then see one element type) */
+  private readonly hogScratch: Float64Array;
+  private readonly geomScratch: Float64Array;
 
   /**
    * `hogLength` and `geomLength` are the sizes of the two feature parts
@@ -58,6 +61,8 @@ export class AuPredictorBank {
     this.classifier = new Uint8Array(count);
     this.positive = new Float64Array(count);
     this.negative = new Float64Array(count);
+    this.hogScratch = new Float64Array(hogLength);
+    this.geomScratch = new Float64Array(geomLength);
 
     const groupMeans = new Map<AuModelKind, Float64Array>();
     let total = 0;
@@ -101,14 +106,15 @@ export class AuPredictorBank {
 
   /** out[k] = x . w_k for one frame's features (HOG then geometry). */
   project(hog: ArrayLike<number>, geom: ArrayLike<number>, out: Float64Array): void {
-    this.dotAll(hog, geom, out);
+    this.dotAll(asFloat64(hog, this.hogScratch), asFloat64(geom, this.geomScratch), out);
   }
 
   /** Sets the person's medians that the dynamic models subtract (call after every median update). */
   setMedians(hogMedian: ArrayLike<number>, geomMedian: ArrayLike<number>): void {
     this.checkLengths(hogMedian, geomMedian);
+    const hog = asFloat64(hogMedian, this.hogScratch), geom = asFloat64(geomMedian, this.geomScratch);
     for (let k = 0; k < this.models.length; k++) {
-      this.medianTerm[k] = this.dynamic[k] ? this.dot(k, hogMedian, geomMedian) : 0;
+      this.medianTerm[k] = this.dynamic[k] ? this.dot(k, hog, geom) : 0;
     }
   }
 
@@ -130,13 +136,13 @@ export class AuPredictorBank {
     if (geom.length !== this.geomLength) throw new RangeError(`AU features: ${geom.length} geometry values, the models expect ${this.geomLength}`);
   }
 
-  private dotAll(hog: ArrayLike<number>, geom: ArrayLike<number>, out: Float64Array): void {
+  private dotAll(hog: Float64Array, geom: Float64Array, out: Float64Array): void {
     this.checkLengths(hog, geom);
     for (let k = 0; k < this.models.length; k++) out[k] = this.dot(k, hog, geom);
   }
 
   /** x . w_k, x = [hog, geom] cut to model k's length. */
-  private dot(k: number, hog: ArrayLike<number>, geom: ArrayLike<number>): number {
+  private dot(k: number, hog: Float64Array, geom: Float64Array): number {
     const { hogLength, weights } = this;
     const start = this.weightStart[k];
     // Four partial sums: independent chains the CPU can overlap.
@@ -158,4 +164,12 @@ export class AuPredictorBank {
     for (let g = 0; g < extra; g++) s1 += geom[g] * weights[geomStart + g];
     return s0 + s1 + (s2 + s3);
   }
+}
+
+/** `values` itself when it is a Float64Array, else copied into `scratch`. */
+function asFloat64(values: ArrayLike<number>, scratch: Float64Array): Float64Array {
+  if (values instanceof Float64Array) return values;
+  if (values.length !== scratch.length) throw new RangeError(`AU features: ${values.length} values, expected ${scratch.length}`);
+  for (let i = 0; i < values.length; i++) scratch[i] = values[i];
+  return scratch;
 }

@@ -26,6 +26,7 @@
  */
 import type { Pdm } from './pdm.ts';
 import { choleskySolve, FLT_EPSILON, gemvDot } from './linalg.ts';
+import { hessianKernel, KERNEL_PARAMS } from './hessianKernel.ts';
 import {
   axisAngle2RotationMatrixF32,
   euler2RotationMatrixF32,
@@ -71,7 +72,6 @@ interface Workspace {
   readonly n: number;
   readonly m: number;
   readonly shape: Float64Array;
-  readonly jacShape: Float64Array;
   readonly proj: Float64Array;
   readonly resid: Float64Array;
   /** Jacobian transposed: (6 + m) rows of 2n */
@@ -92,7 +92,6 @@ function workspace(n: number, m: number): Workspace {
       n,
       m,
       shape: new Float64Array(3 * n),
-      jacShape: new Float64Array(3 * n),
       proj: new Float64Array(2 * n),
       resid: new Float64Array(2 * n),
       JT: new Float64Array(P * 2 * n),
@@ -146,7 +145,24 @@ function extent(values: Float64Array, from: number, count: number): [number, num
  */
 function shapeBlas(pdm: Pdm, p: Float64Array, out: Float64Array): void {
   const rows = 3 * pdm.numPoints, m = pdm.numModes, V = pdm.princComp, M = pdm.meanShape;
-  for (let r = 0; r < rows; r++) {
+  let r = 0;
+  // four rows at a time: independent chains the CPU can overlap
+  for (; r + 3 < rows; r += 4) {
+    const b0 = r * m, b1 = b0 + m, b2 = b1 + m, b3 = b2 + m;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (let k = 0; k < m; k++) {
+      const x = p[k];
+      a0 = fr(V[b0 + k] * x + a0);
+      a1 = fr(V[b1 + k] * x + a1);
+      a2 = fr(V[b2 + k] * x + a2);
+      a3 = fr(V[b3 + k] * x + a3);
+    }
+    out[r] = fr(a0 + M[r]);
+    out[r + 1] = fr(a1 + M[r + 1]);
+    out[r + 2] = fr(a2 + M[r + 2]);
+    out[r + 3] = fr(a3 + M[r + 3]);
+  }
+  for (; r < rows; r++) {
     const base = r * m;
     let acc = 0;
     for (let k = 0; k < m; k++) acc = fr(V[base + k] * p[k] + acc);
@@ -226,19 +242,64 @@ function twoChainEntry(a: number, b: number): boolean {
   return Math.floor(a / 6) % 2 === 0 ? b < 8 : b >= 32;
 }
 
+let twoChainMaskCache: Uint8Array | null = null;
+
+/** twoChainEntry for every (a, b) of the 40x40 matrix, a * 40 + b. */
+function twoChainMask(): Uint8Array {
+  if (!twoChainMaskCache) {
+    twoChainMaskCache = new Uint8Array(KERNEL_PARAMS * KERNEL_PARAMS);
+    for (let a = 0; a < KERNEL_PARAMS; a++) for (let b = 0; b < KERNEL_PARAMS; b++) twoChainMaskCache[a * KERNEL_PARAMS + b] = twoChainEntry(a, b) ? 1 : 0;
+  }
+  return twoChainMaskCache;
+}
+
 /**
  * H = JᵀJ + Λ⁻¹ through sgemm: each entry accumulated in float with fused
  * multiply-adds over the rows in order (in one chain, or in two, even and odd
  * rows, added at the end: see twoChainEntry), the regularisation added last.
- * H is not exactly symmetric this way; the lower triangle is what counts.
+ * H is not exactly symmetric this way; the lower triangle is what counts
+ * (the Cholesky solve reads only it). For the 40x40 case the WebAssembly
+ * kernel (hessianKernel.ts) computes the same bits four times faster.
  */
 function hessianBlas(JT: Float64Array, P: number, rows: number, reg: Float64Array, H: Float64Array): void {
   const measured = P === 40 && rows % 2 === 0;
+  const kernel = measured && rows <= 136 ? hessianKernel() : null;
+  if (kernel) {
+    kernel.lowerTriangle(JT, rows, twoChainMask(), H);
+    for (let j = 0; j < P - 6; j++) H[(6 + j) * P + 6 + j] = fr(H[(6 + j) * P + 6 + j] + reg[j]);
+    return;
+  }
   for (let a = 0; a < P; a++) {
     const ao = a * rows;
     let b = 0;
-    // four entries at a time: independent chains the CPU can overlap (the
-    // chain kind changes only at multiples of 8, so all four share it)
+    // Independent chains the CPU can overlap: eight one-chain entries at a
+    // time, or four two-chain ones (the chain kind changes only at multiples
+    // of 8, so a group shares it).
+    for (; b + 7 <= a && !(measured && twoChainEntry(a, b)); b += 8) {
+      const b0 = b * rows, b1 = b0 + rows, b2 = b1 + rows, b3 = b2 + rows;
+      const b4 = b3 + rows, b5 = b4 + rows, b6 = b5 + rows, b7 = b6 + rows;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+      for (let k = 0; k < rows; k++) {
+        const x = JT[ao + k];
+        s0 = fr(x * JT[b0 + k] + s0);
+        s1 = fr(x * JT[b1 + k] + s1);
+        s2 = fr(x * JT[b2 + k] + s2);
+        s3 = fr(x * JT[b3 + k] + s3);
+        s4 = fr(x * JT[b4 + k] + s4);
+        s5 = fr(x * JT[b5 + k] + s5);
+        s6 = fr(x * JT[b6 + k] + s6);
+        s7 = fr(x * JT[b7 + k] + s7);
+      }
+      const r = a * P + b;
+      H[r] = H[b * P + a] = s0;
+      H[r + 1] = H[(b + 1) * P + a] = s1;
+      H[r + 2] = H[(b + 2) * P + a] = s2;
+      H[r + 3] = H[(b + 3) * P + a] = s3;
+      H[r + 4] = H[(b + 4) * P + a] = s4;
+      H[r + 5] = H[(b + 5) * P + a] = s5;
+      H[r + 6] = H[(b + 6) * P + a] = s6;
+      H[r + 7] = H[(b + 7) * P + a] = s7;
+    }
     for (; b + 3 <= a; b += 4) {
       const b0 = b * rows, b1 = b0 + rows, b2 = b1 + rows, b3 = b2 + rows;
       let s0: number, s1: number, s2: number, s3: number;
@@ -344,7 +405,7 @@ export function calcParams(pdmAll: Float32Pdm, landmarks: ArrayLike<number>): Ca
   const { pdm, target } = visiblePart(pdmAll, landmarks);
   const n = pdm.numPoints, m = pdm.numModes, P = 6 + m, rows = 2 * n;
   const w = workspace(n, m);
-  const { shape, jacShape, proj, resid, JT, H, g, R } = w;
+  const { shape, proj, resid, JT, H, g, R } = w;
   const M = pdm.meanShape;
   const reg = pdm.inverseEigenValues;
 
@@ -374,15 +435,15 @@ export function calcParams(pdmAll: Float32Pdm, landmarks: ArrayLike<number>): Ca
   let iterations = 0;
   while (iterations < 1000) {
     iterations++;
-    // 3D shape M + V p (OpenCV gemm on a 204-row matrix: BLAS), its projection and the residual
+    // 3D shape M + V p (OpenCV's gemm hands a 204-row product to BLAS), its
+    // projection and the residual; ComputeJacobian's own CalcShape3D (sgemm_
+    // directly) sums the same products in the same order, so it reuses it
     shapeBlas(pdm, loc, shape);
     projectF32(shape, n, glob[0], R, glob[4], glob[5], proj);
     for (let k = 0; k < rows; k++) resid[k] = fr(target[k] - proj[k]);
 
-    // Jacobian at the current parameters (its own CalcShape3D, also BLAS)
-    shapeBlas(pdm, loc, jacShape);
-    euler2RotationMatrixF32(glob[1], glob[2], glob[3], R);
-    jacobianF32(pdm, jacShape, glob[0], R, JT);
+    // Jacobian at the current parameters (R is already the rotation of glob)
+    jacobianF32(pdm, shape, glob[0], R, JT);
 
     // Jᵀr (OpenCV gemm: double sums, float result), minus Λ⁻¹p folded into one more gemm
     for (let c = 0; c < P; c++) g[c] = fr(gemvDot(JT, c * rows, resid, 0, rows));

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processVideo } from '../src/cli/processVideo.ts';
 import { OPENFACE_MODELS, REFERENCE, SHARED, hasSharedData, referenceCsv } from './sharedData.ts';
+import { gazeAgreement } from './accuracy/gazeAgreement.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -114,16 +115,19 @@ for (const name of names) {
   const compare = spawnSync(process.execPath, [join(SHARED, 'tools/au-compare.mjs'), run.out, referenceCsv(name), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const report = JSON.parse(compare.stdout) as CompareReport;
   reports.push({ video, report });
-  results.push({ video, frames: run.frames, fps: Number((run.frames / run.seconds).toFixed(1)), ...report.frames, ...report.summary });
+  const gaze = gazeAgreement(run.out, referenceCsv(name));
+  results.push({ video, frames: run.frames, fps: Number((run.frames / run.seconds).toFixed(1)), ...report.frames, ...report.summary, gaze });
   if (!json) process.stderr.write(`${video}: mean r ${report.summary.mean_r.toFixed(3)}\n`);
 }
 if (json) {
   console.log(JSON.stringify({ landmarks: given ? 'openface-csv' : 'splitface-tracker', results, per_au: acrossVideos(reports) }, null, 2));
 } else {
-  console.log('| video | frames | tracked (OpenFace) | mean r | lowest AU r | AUs | lowest presence | landmark error (% IOD) | fps |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| video | frames | tracked (OpenFace) | mean r | lowest AU r | AUs | lowest presence | landmark error (% IOD) | gaze angle error x / y (rad) | eye landmarks (px) | fps |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.video} | ${r.frames} | ${r.candidate_success} (${r.reference_success}) | ${r.mean_r.toFixed(3)} | ${r.min_r.toFixed(3)} | ${r.aus} | ${r.min_presence.toFixed(3)} | ${(100 * r.landmark_error_iod).toFixed(2)} | ${r.fps} |`);
+    const gaze = r.gaze ? `${r.gaze.gazeAngleX.toFixed(4)} / ${r.gaze.gazeAngleY.toFixed(4)}` : '–';
+    const eyes = r.gaze ? r.gaze.eyeLandmarksPx.toFixed(3) : '–';
+    console.log(`| ${r.video} | ${r.frames} | ${r.candidate_success} (${r.reference_success}) | ${r.mean_r.toFixed(3)} | ${r.min_r.toFixed(3)} | ${r.aus} | ${r.min_presence.toFixed(3)} | ${(100 * r.landmark_error_iod).toFixed(2)} | ${gaze} | ${eyes} | ${r.fps} |`);
   }
   console.log(`\nmean over ${results.length} videos: mean r ${fixed(mean(results.map((r) => r.mean_r)))}; lowest video ${Math.min(...results.map((r) => r.mean_r)).toFixed(3)}`);
   console.log('\n| AU | videos where it moves | mean r | lowest r (video) | mean presence agreement | lowest presence |');

@@ -22,6 +22,7 @@ import { fmaf } from './floatOps.ts';
 import { openblasDot, openblasSplitMask } from './openblasGemm.ts';
 import { invertCholeskyF32 } from './smallLinalg.ts';
 import * as pm from '../math/portableMath.ts';
+import type { ResidentExpert, WasmKernels } from './wasmKernels.ts';
 
 const fr = Math.fround;
 
@@ -42,6 +43,8 @@ export class CcnfExpertRuntime {
   private readonly sumAlphas: number;
   private readonly betas: Float64Array;
   private readonly sigmas = new Map<number, Float64Array>();
+  /** this expert's constants in a WebAssembly module's memory, once copied there */
+  private resident: { wasm: WasmKernels; expert: ResidentExpert; sigmas: Map<number, number> } | null = null;
 
   constructor(expert: CcnfPatchExpert) {
     this.width = expert.width;
@@ -94,6 +97,25 @@ export class CcnfExpertRuntime {
     s = inv;
     this.sigmas.set(window, s);
     return s;
+  }
+
+  /**
+   * `response` computed by the WebAssembly kernels (the same bits), or false
+   * when they cannot take this area (the caller then uses `response`).
+   */
+  responseWasm(wasm: WasmKernels, aoi: ArrayLike<number>, aoiWidth: number, aoiHeight: number, window: number, components: readonly Float32Array[], out: Float32Array | Float64Array): boolean {
+    if (!wasm.fitsResponse(aoiWidth, aoiHeight, this.width, this.height)) return false;
+    if (!this.resident || this.resident.wasm !== wasm) {
+      this.resident = { wasm, expert: wasm.storeExpert(this.weights, this.numNeurons, this.used, this.twoAlpha), sigmas: new Map() };
+    }
+    let sigmaAt = this.resident.sigmas.get(window);
+    if (sigmaAt === undefined) {
+      sigmaAt = wasm.storeSigma(this.sigma(window, components), window * window);
+      this.resident.sigmas.set(window, sigmaAt);
+    }
+    const positions = (aoiWidth - this.width + 1) * (aoiHeight - this.height + 1);
+    wasm.response(this.resident.expert, this.width, this.height, aoi, aoiWidth, aoiHeight, sigmaAt, openblasSplitMask(positions, this.numNeurons), out);
+    return true;
   }
 
   /** doubles of scratch `response` needs for this window */

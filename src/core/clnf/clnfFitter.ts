@@ -26,6 +26,7 @@ import type { CcnfScale } from './ccnfModel.ts';
 import { buildKdeTable, meanShifts, type KdeTable } from './meanShift.ts';
 import { clampF, floatPdm, hessianF, jacobianTF, shape2dF, updateParamsF } from './pdmFloat.ts';
 import { alignShapesWithScaleF, invert2x2F } from './similarityFloat.ts';
+import type { WasmKernels } from './wasmKernels.ts';
 
 const fr = Math.fround;
 
@@ -81,7 +82,11 @@ export class ClnfFitter {
   private scratch = new Float64Array(0);
   private readonly work: Workspace;
 
-  constructor(pdm: Pdm, scales: readonly CcnfScale[]) {
+  /**
+   * `wasm`: the WebAssembly kernels (shared by a tracker's models) for the
+   * responses and Hessians, or null for the TypeScript loops; same results.
+   */
+  constructor(pdm: Pdm, scales: readonly CcnfScale[], private readonly wasm: WasmKernels | null = null) {
     this.pdm = floatPdm(pdm);
     this.scales = scales.map((s) => ({
       scaling: s.scaling,
@@ -206,7 +211,9 @@ export class ClnfFitter {
       const tx = fr(fr(ws.landmarks[i] - ax) + bx);
       const ty = fr(fr(ws.landmarks[i + n] - ax) - bx);
       warpAreaOfInterest(image.data, image.width, image.height, a1, -b1, tx, b1, a1, ty, this.aoi, aw, ah);
-      expert.response(this.aoi, aw, ah, expert.sigma(window, components), this.responses[i], this.scratch);
+      if (!this.wasm || !expert.responseWasm(this.wasm, this.aoi, aw, ah, window, components, this.responses[i])) {
+        expert.response(this.aoi, aw, ah, expert.sigma(window, components), this.responses[i], this.scratch);
+      }
     }
   }
 
@@ -289,7 +296,7 @@ export class ClnfFitter {
       }
       for (let p = 0; p < P; p++) g[p] = fr(gemvDot(JwT, p * rows, ms, 0, rows));
       for (let j = 0; j < reg.length; j++) g[6 + j] = fr(g[6 + j] - reg[j] * loc[j]);
-      hessianF(JT, JwT, rows, P, rigid ? null : reg, H);
+      hessianF(JT, JwT, rows, P, rigid ? null : reg, H, this.wasm);
       // cv::solve leaves a zero update when the Cholesky factorisation fails
       if (!choleskySolve(H, g, P, fr, FLT_EPSILON)) g.fill(0);
       updateParamsF(g, loc, glob, rigid ? 0 : m);

@@ -17,6 +17,7 @@ import * as pm from '../math/portableMath.ts';
 import { fmaf } from './floatOps.ts';
 import { openblasDot, openblasSplitMask } from './openblasGemm.ts';
 import { svdJacobi } from './smallLinalg.ts';
+import type { WasmKernels } from './wasmKernels.ts';
 
 const fr = Math.fround;
 
@@ -129,12 +130,19 @@ export function jacobianTF(pdm: Pdm, shape: ArrayLike<number>, glob: ArrayLike<n
  * sgemm(J, Jwᵀ) added onto the regularisation matrix (beta = 1). `JT` and
  * `JwT` are transposed Jacobians (P x rows); `reg` the P - 6 diagonal
  * entries of Λ on the modes (zero on the rigid parameters, and everywhere
- * when P = 6). H is P x P row-major; H[j][i] is sgemm's C(i, j).
+ * when P = 6). H is P x P row-major, H[j][i] being sgemm's C(i, j); only its
+ * lower triangle (i ≤ j) is written: that is all OpenCV's Cholesky solve
+ * reads (the product is not exactly symmetric in float). `wasm`, when given,
+ * computes the same bits in WebAssembly.
  */
-export function hessianF(JT: Float64Array, JwT: Float64Array, rows: number, P: number, reg: ArrayLike<number> | null, H: Float64Array): void {
+export function hessianF(JT: Float64Array, JwT: Float64Array, rows: number, P: number, reg: ArrayLike<number> | null, H: Float64Array, wasm: WasmKernels | null = null): void {
   const split = openblasSplitMask(P, P);
+  if (wasm && wasm.fitsHessian(P, rows)) {
+    wasm.hessian(JT, JwT, rows, P, reg, split, H);
+    return;
+  }
   for (let j = 0; j < P; j++) {
-    for (let i = 0; i < P; i++) {
+    for (let i = 0; i <= j; i++) {
       const acc = openblasDot(JT, i * rows, 1, JwT, j * rows, 1, rows, split[i + j * P] === 1);
       const c = i === j && i >= 6 && reg ? reg[i - 6] : 0;
       H[j * P + i] = fr(acc + c);
@@ -400,9 +408,10 @@ function normOfDifference(a: Float64Array, b: Float64Array, len: number): number
  * (Λ = 1/eigenvalues) from the landmarks' box, steps scaled by 0.75, at most
  * 1000 iterations, stopping on the third iteration whose error is not 0.1%
  * below the previous one. As in OpenFace the error after a step is measured
- * with the new pose but the shape of the previous local parameters.
+ * with the new pose but the shape of the previous local parameters. `wasm`
+ * speeds up the Hessians (same bits).
  */
-export function calcParamsF(pdm: Pdm, landmarks: ArrayLike<number>, rotation: ArrayLike<number> = [0, 0, 0]): CalcParamsF {
+export function calcParamsF(pdm: Pdm, landmarks: ArrayLike<number>, rotation: ArrayLike<number> = [0, 0, 0], wasm: WasmKernels | null = null): CalcParamsF {
   const nAll = pdm.numPoints, m = pdm.numModes;
   const visible: number[] = [];
   for (let i = 0; i < nAll; i++) if (landmarks[i] !== 0) visible.push(i);
@@ -441,7 +450,7 @@ export function calcParamsF(pdm: Pdm, landmarks: ArrayLike<number>, rotation: Ar
     jacobianTF(sub, shape3dF(sub, loc, shapeJ), glob, JT, false);
     jacobianTimesF(JT, resid, rows, P, g);
     for (let j = 0; j < m; j++) g[6 + j] = fr(g[6 + j] - reg[j] * loc[j]);
-    hessianF(JT, JT, rows, P, reg, H);
+    hessianF(JT, JT, rows, P, reg, H, wasm);
     if (!choleskySolve(H, g, P, fr, FLT_EPSILON)) g.fill(0);
     for (let p = 0; p < P; p++) g[p] = fr(0.75 * g[p]);
     updateParamsF(g, loc, glob, m);

@@ -33,6 +33,7 @@ import { ClnfFitter, type FitParameters } from './clnfFitter.ts';
 import type { ClnfModels } from './modelLoader.ts';
 import { calcParamsF, paramsFromBoxF, shape2dF } from './pdmFloat.ts';
 import { confidenceFromCertainty, validateLandmarks, type ValidatorModel } from './validator.ts';
+import { WasmKernels } from './wasmKernels.ts';
 
 /**
  * OpenFace 2.2's FaceModelParameters (LandmarkDetectorParameters.cpp) as
@@ -183,6 +184,7 @@ export class ClnfTracker {
   private readonly main: ClnfFitter;
   private readonly parts: readonly PartRuntime[];
   private readonly validator: ValidatorModel | null;
+  private readonly wasm: WasmKernels | null;
   // video state (DetectLandmarksInVideo)
   private trackingInitialised = false;
   private detectionSuccess = false;
@@ -191,8 +193,9 @@ export class ClnfTracker {
 
   constructor(models: ClnfModels, parameters: Partial<ClnfParameters> = {}) {
     this.parameters = { ...DEFAULT_CLNF_PARAMETERS, ...parameters };
-    this.main = new ClnfFitter(models.main.pdm, models.main.scales);
-    this.parts = models.parts.map((p) => ({ name: p.name, fitter: new ClnfFitter(p.model.pdm, p.model.scales), mapping: p.mapping, params: partFitParameters(p.name) }));
+    this.wasm = this.parameters.useWasm ? WasmKernels.create() : null;
+    this.main = new ClnfFitter(models.main.pdm, models.main.scales, this.wasm);
+    this.parts = models.parts.map((p) => ({ name: p.name, fitter: new ClnfFitter(p.model.pdm, p.model.scales, this.wasm), mapping: p.mapping, params: partFitParameters(p.name) }));
     this.validator = models.validator;
     this.last = this.emptyResult();
   }
@@ -219,7 +222,7 @@ export class ClnfTracker {
 
   /** Parameters fitted to 68 landmarks (PDM::CalcParams). */
   paramsFromLandmarks(landmarks: ArrayLike<number>): { paramsGlobal: Float64Array; paramsLocal: Float64Array } {
-    const fit = calcParamsF(this.main.pdm, landmarks);
+    const fit = calcParamsF(this.main.pdm, landmarks, [0, 0, 0], this.wasm);
     return { paramsGlobal: fit.paramsGlobal, paramsLocal: fit.paramsLocal };
   }
 
@@ -388,7 +391,7 @@ export class ClnfTracker {
           partLocs[b] = landmarks[a];
           partLocs[b + np] = landmarks[a + n];
         }
-        const { paramsGlobal: pg, paramsLocal: pl } = calcParamsF(ppdm, partLocs);
+        const { paramsGlobal: pg, paramsLocal: pl } = calcParamsF(ppdm, partLocs, [0, 0, 0], this.wasm);
         // only when the face is big enough for the part's finest patch scale
         if (glob[0] > 0.9 * part.fitter.scales[0].scaling) {
           partsUsed = true;
@@ -407,7 +410,7 @@ export class ClnfTracker {
             landmarks[a + n] = pl[b + np];
           }
         });
-        const fit = calcParamsF(pdm, landmarks);
+        const fit = calcParamsF(pdm, landmarks, [0, 0, 0], this.wasm);
         glob = fit.paramsGlobal;
         loc = fit.paramsLocal;
         shape2dF(pdm, loc, glob, landmarks);

@@ -1,0 +1,374 @@
+// AssemblyScript: the CLNF hot loops (src/core/clnf/wasmKernels.ts loads the
+// compiled module; scripts/build-wasm.ts compiles it at install time).
+//
+// Each function computes exactly what its TypeScript twin computes (same
+// operations, same order per result, float32 values held in f64), so both
+// give the same bits; tests/core/clnf/wasmKernels.test.ts checks that.
+// No AssemblyScript runtime objects: raw pointers into linear memory, which
+// the TypeScript side lays out.
+//
+// OpenFace 2.2's sums are OpenBLAS fused multiply-adds in float. WebAssembly
+// has no FMA, so fmaf2 emulates two at once: a·b is exact in double, the
+// double sum is rounded to float, and the rare sums that land exactly half
+// way between two floats (where that double rounding can go the wrong way)
+// are redone one by one with the exact error of the double sum.
+
+// --- float FMA -------------------------------------------------------------
+
+@inline function fmaf(a: f64, b: f64, c: f64): f64 {
+  const p = a * b;
+  const s = p + c;
+  const r = <f64>(<f32>s);
+  if (r == s) return r;
+  const other = 2 * s - r;
+  if (<f64>(<f32>other) != other) return r;
+  const bv = s - p;
+  const err = p - (s - bv) + (c - bv);
+  if (err == 0) return r;
+  return err > 0 == other > r ? other : r;
+}
+
+// the 29 double mantissa bits below a float's last bit, and their value at a float midpoint
+const LOW29: u64 = 0x1fffffff;
+const HALF29: u64 = 0x10000000;
+
+@inline function fmaf2(a: v128, b: v128, c: v128): v128 {
+  const s = f64x2.add(f64x2.mul(a, b), c);
+  const r = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(s));
+  const low = v128.and(s, i64x2.splat(LOW29));
+  if (!v128.any_true(i64x2.eq(low, i64x2.splat(HALF29)))) return r;
+  return f64x2(
+    fmaf(f64x2.extract_lane(a, 0), f64x2.extract_lane(b, 0), f64x2.extract_lane(c, 0)),
+    fmaf(f64x2.extract_lane(a, 1), f64x2.extract_lane(b, 1), f64x2.extract_lane(c, 1)),
+  );
+}
+
+@inline function toFloat2(v: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v));
+}
+
+// two consecutive f32 at ptr as f64x2
+@inline function load2(ptr: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(ptr));
+}
+
+// --- ccnfExp (src/core/clnf/ccnfExp.ts) ------------------------------------
+
+const EXP_LIMIT: f64 = 700;
+const INV_LN2: f64 = 1.4426950408889634;
+const LN2_HI: f64 = 6.93147180369123816490e-1;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+
+@inline function pow2(k: i64): f64 {
+  return reinterpret<f64>((k + 1023) << 52);
+}
+
+function ccnfExp(x: f64): f64 {
+  if (x < -EXP_LIMIT) x = -EXP_LIMIT;
+  if (x > EXP_LIMIT) x = EXP_LIMIT;
+  const k = nearest(x * INV_LN2);
+  const r = x - k * LN2_HI - k * LN2_LO;
+  // 1/j! for j = 13 down to 0, each the correctly rounded reciprocal of an exact factorial
+  let p: f64 = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 1.0 / 2.0;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  return p * pow2(<i64>k);
+}
+
+// --- CCNF response (src/core/clnf/ccnfResponse.ts) -------------------------
+
+/** stores two float results and returns the running minimum */
+@inline function storeRows2(at: usize, v: v128, min: f32): f32 {
+  const v0 = <f32>f64x2.extract_lane(v, 0), v1 = <f32>f64x2.extract_lane(v, 1);
+  store<f32>(at, v0);
+  store<f32>(at + 4, v1);
+  if (v0 < min) min = v0;
+  if (v1 < min) min = v1;
+  return min;
+}
+
+/** acc[0..1] = float(acc + 2α / (1 + e^-q)) for the two inputs q */
+@inline function activate2(at: usize, q: v128, ta: f64): void {
+  store<f64>(at, <f64>(<f32>(load<f64>(at) + ta / (1 + ccnfExp(-f64x2.extract_lane(q, 0))))));
+  store<f64>(at + 8, <f64>(<f32>(load<f64>(at + 8) + ta / (1 + ccnfExp(-f64x2.extract_lane(q, 1))))));
+}
+
+/**
+ * One landmark's CCNF response map, CcnfExpertRuntime.response:
+ * aoi: f32 [ah][aw]; weights: f32 [numNeurons][K] (bias first); used: i32
+ * [usedCount] neuron indices; twoAlpha: f64 [usedCount]; sigmaT: f32 Sigma
+ * transposed [k][r]; split: u8 mask [p + n·M] (openblasGemm.ts); out: f32
+ * [M] rows = y; scratch: f32 [K·M] + f64 [M] + f32 [M].
+ */
+export function ccnfResponse(
+  aoi: usize, aw: i32, ah: i32, pw: i32, ph: i32,
+  weights: usize, numNeurons: i32, used: usize, twoAlpha: usize, usedCount: i32,
+  sigmaT: usize, split: usize, out: usize, scratch: usize,
+): void {
+  const K = pw * ph + 1;
+  const xB = aw - pw + 1, yB = ah - ph + 1;
+  const M = xB * yB;
+  const cols = scratch; // f32 [K][M]
+  const acc = cols + <usize>(K * M) * 4; // f64 [M]
+  const map = acc + <usize>M * 8; // f32 [M]
+  const area = <f32>(pw * ph);
+  // 1. normalised patches, stored k-major
+  let p = 0;
+  for (let j = 0; j < xB; j++) {
+    for (let i = 0; i < yB; i++, p++) {
+      store<f32>(cols + <usize>p * 4, 1);
+      let sum: f32 = 0;
+      for (let yy = 0; yy < ph; yy++) {
+        const src = aoi + <usize>((i + yy) * aw + j) * 4;
+        for (let xx = 0; xx < pw; xx++) {
+          const v = load<f32>(src + <usize>xx * 4);
+          sum += v;
+          store<f32>(cols + <usize>((1 + xx * ph + yy) * M + p) * 4, v);
+        }
+      }
+      const mean = sum / area;
+      let sq: f32 = 0;
+      for (let x = 1; x < K; x++) {
+        const at = cols + <usize>(x * M + p) * 4;
+        const v = load<f32>(at) - mean;
+        store<f32>(at, v);
+        sq += v * v;
+      }
+      let norm = sqrt<f32>(sq);
+      if (norm == 0) norm = 1;
+      norm = <f32>(1.0 / <f64>norm);
+      for (let x = 1; x < K; x++) {
+        const at = cols + <usize>(x * M + p) * 4;
+        store<f32>(at, load<f32>(at) * norm);
+      }
+    }
+  }
+  // 2-3. neuron inputs (sgemm order) and activations, two positions at a time
+  memory.fill(acc, 0, <usize>M * 8);
+  const paired = K - (K % 8);
+  for (let u = 0; u < usedCount; u++) {
+    const n = load<i32>(used + <usize>u * 4);
+    const ta = load<f64>(twoAlpha + <usize>u * 8);
+    const w = weights + <usize>(n * K) * 4;
+    const maskRow = split + <usize>(n * M);
+    let q = 0;
+    // eight positions at a time: four independent chains hide the chains' latency
+    // (the split status is the same within each 8-aligned block of positions)
+    for (; q + 7 < M; q += 8) {
+      const base = cols + <usize>q * 4;
+      let d0: v128, d1: v128, d2: v128, d3: v128;
+      if (load<u8>(maskRow + q) != 0) {
+        let e0 = f64x2.splat(0), e1 = f64x2.splat(0), e2 = f64x2.splat(0), e3 = f64x2.splat(0);
+        let o0 = f64x2.splat(0), o1 = f64x2.splat(0), o2 = f64x2.splat(0), o3 = f64x2.splat(0);
+        let k = 0;
+        for (; k < paired; k += 2) {
+          const a = base + <usize>(k * M) * 4, b = a + <usize>M * 4;
+          const we = f64x2.splat(<f64>load<f32>(w + <usize>k * 4)), wo = f64x2.splat(<f64>load<f32>(w + <usize>(k + 1) * 4));
+          e0 = fmaf2(load2(a), we, e0);
+          e1 = fmaf2(load2(a + 8), we, e1);
+          e2 = fmaf2(load2(a + 16), we, e2);
+          e3 = fmaf2(load2(a + 24), we, e3);
+          o0 = fmaf2(load2(b), wo, o0);
+          o1 = fmaf2(load2(b + 8), wo, o1);
+          o2 = fmaf2(load2(b + 16), wo, o2);
+          o3 = fmaf2(load2(b + 24), wo, o3);
+        }
+        for (; k < K; k++) {
+          const a = base + <usize>(k * M) * 4;
+          const we = f64x2.splat(<f64>load<f32>(w + <usize>k * 4));
+          e0 = fmaf2(load2(a), we, e0);
+          e1 = fmaf2(load2(a + 8), we, e1);
+          e2 = fmaf2(load2(a + 16), we, e2);
+          e3 = fmaf2(load2(a + 24), we, e3);
+        }
+        d0 = toFloat2(f64x2.add(e0, o0));
+        d1 = toFloat2(f64x2.add(e1, o1));
+        d2 = toFloat2(f64x2.add(e2, o2));
+        d3 = toFloat2(f64x2.add(e3, o3));
+      } else {
+        let c0 = f64x2.splat(0), c1 = f64x2.splat(0), c2 = f64x2.splat(0), c3 = f64x2.splat(0);
+        for (let k = 0; k < K; k++) {
+          const a = base + <usize>(k * M) * 4;
+          const wk = f64x2.splat(<f64>load<f32>(w + <usize>k * 4));
+          c0 = fmaf2(load2(a), wk, c0);
+          c1 = fmaf2(load2(a + 8), wk, c1);
+          c2 = fmaf2(load2(a + 16), wk, c2);
+          c3 = fmaf2(load2(a + 24), wk, c3);
+        }
+        d0 = c0;
+        d1 = c1;
+        d2 = c2;
+        d3 = c3;
+      }
+      activate2(acc + <usize>q * 8, d0, ta);
+      activate2(acc + <usize>(q + 2) * 8, d1, ta);
+      activate2(acc + <usize>(q + 4) * 8, d2, ta);
+      activate2(acc + <usize>(q + 6) * 8, d3, ta);
+    }
+    for (; q < M; q++) {
+      let d: f64;
+      if (load<u8>(maskRow + q) != 0) {
+        let even: f64 = 0, odd: f64 = 0;
+        let k = 0;
+        for (; k < paired; k += 2) {
+          even = fmaf(<f64>load<f32>(cols + <usize>(k * M + q) * 4), <f64>load<f32>(w + <usize>k * 4), even);
+          odd = fmaf(<f64>load<f32>(cols + <usize>((k + 1) * M + q) * 4), <f64>load<f32>(w + <usize>(k + 1) * 4), odd);
+        }
+        for (; k < K; k++) even = fmaf(<f64>load<f32>(cols + <usize>(k * M + q) * 4), <f64>load<f32>(w + <usize>k * 4), even);
+        d = <f64>(<f32>(even + odd));
+      } else {
+        d = 0;
+        for (let k = 0; k < K; k++) d = fmaf(<f64>load<f32>(cols + <usize>(k * M + q) * 4), <f64>load<f32>(w + <usize>k * 4), d);
+      }
+      const at = acc + <usize>q * 8;
+      store<f64>(at, <f64>(<f32>(load<f64>(at) + ta / (1 + ccnfExp(-d)))));
+    }
+  }
+  // 4. transposed (rows = y), times Sigma (one chain per row), shifted to a zero minimum
+  for (let x = 0; x < xB; x++) {
+    for (let y = 0; y < yB; y++) store<f32>(map + <usize>(y * xB + x) * 4, <f32>load<f64>(acc + <usize>(x * yB + y) * 8));
+  }
+  let min: f32 = Infinity;
+  let r = 0;
+  for (; r + 7 < M; r += 8) {
+    let c0 = f64x2.splat(0), c1 = f64x2.splat(0), c2 = f64x2.splat(0), c3 = f64x2.splat(0);
+    const base = sigmaT + <usize>r * 4;
+    for (let k = 0; k < M; k++) {
+      const mk = f64x2.splat(<f64>load<f32>(map + <usize>k * 4));
+      const a = base + <usize>(k * M) * 4;
+      c0 = fmaf2(mk, load2(a), c0);
+      c1 = fmaf2(mk, load2(a + 8), c1);
+      c2 = fmaf2(mk, load2(a + 16), c2);
+      c3 = fmaf2(mk, load2(a + 24), c3);
+    }
+    min = storeRows2(out + <usize>r * 4, c0, min);
+    min = storeRows2(out + <usize>(r + 2) * 4, c1, min);
+    min = storeRows2(out + <usize>(r + 4) * 4, c2, min);
+    min = storeRows2(out + <usize>(r + 6) * 4, c3, min);
+  }
+  for (; r < M; r++) {
+    let s: f64 = 0;
+    for (let k = 0; k < M; k++) s = fmaf(<f64>load<f32>(map + <usize>k * 4), <f64>load<f32>(sigmaT + <usize>(k * M + r) * 4), s);
+    const v = <f32>s;
+    store<f32>(out + <usize>r * 4, v);
+    if (v < min) min = v;
+  }
+  if (min < 0) {
+    for (let i = 0; i < M; i++) {
+      const at = out + <usize>i * 4;
+      store<f32>(at, load<f32>(at) - min);
+    }
+  }
+}
+
+// --- Hessian (src/core/clnf/pdmFloat.ts hessianF) ---------------------------
+
+@inline function storeH2(H: usize, j: i32, P: i32, i: i32, v: v128, reg: usize, hasReg: i32): void {
+  for (let lane = 0; lane < 2; lane++) {
+    const ii = i + lane;
+    const acc = lane == 0 ? f64x2.extract_lane(v, 0) : f64x2.extract_lane(v, 1);
+    const c: f64 = hasReg != 0 && ii == j && ii >= 6 ? load<f64>(reg + <usize>(ii - 6) * 8) : 0;
+    store<f64>(H + <usize>(j * P + ii) * 8, <f64>(<f32>(acc + c)));
+  }
+}
+
+/**
+ * The lower triangle (columns i ≤ row j, what the Cholesky solve reads) of
+ * H[j][i] = float(sgemm's Σ_k J[k][i]·JwT[j][k] + reg) for a P-parameter
+ * fit: J: f32 [rows][P] (the Jacobian, row-major), JwT: f32 [P][rows], reg:
+ * f64 [P - 6] regularisation on the modes' diagonal (ignored when hasReg is
+ * 0), split: u8 mask [i + j·P], H: f64 [P][P] (float values).
+ */
+export function hessian(J: usize, JwT: usize, rows: i32, P: i32, reg: usize, hasReg: i32, split: usize, H: usize): void {
+  const paired = rows - (rows % 8);
+  for (let j = 0; j < P; j++) {
+    const wrow = JwT + <usize>(j * rows) * 4;
+    const maskRow = split + <usize>(j * P);
+    let i = 0;
+    // eight columns at a time (one split status per 8-aligned block)
+    for (; i + 7 <= j; i += 8) {
+      const base = J + <usize>i * 4;
+      let d0: v128, d1: v128, d2: v128, d3: v128;
+      if (load<u8>(maskRow + i) != 0) {
+        let e0 = f64x2.splat(0), e1 = f64x2.splat(0), e2 = f64x2.splat(0), e3 = f64x2.splat(0);
+        let o0 = f64x2.splat(0), o1 = f64x2.splat(0), o2 = f64x2.splat(0), o3 = f64x2.splat(0);
+        let k = 0;
+        for (; k < paired; k += 2) {
+          const a = base + <usize>(k * P) * 4, b = a + <usize>P * 4;
+          const we = f64x2.splat(<f64>load<f32>(wrow + <usize>k * 4)), wo = f64x2.splat(<f64>load<f32>(wrow + <usize>(k + 1) * 4));
+          e0 = fmaf2(load2(a), we, e0);
+          e1 = fmaf2(load2(a + 8), we, e1);
+          e2 = fmaf2(load2(a + 16), we, e2);
+          e3 = fmaf2(load2(a + 24), we, e3);
+          o0 = fmaf2(load2(b), wo, o0);
+          o1 = fmaf2(load2(b + 8), wo, o1);
+          o2 = fmaf2(load2(b + 16), wo, o2);
+          o3 = fmaf2(load2(b + 24), wo, o3);
+        }
+        for (; k < rows; k++) {
+          const a = base + <usize>(k * P) * 4;
+          const we = f64x2.splat(<f64>load<f32>(wrow + <usize>k * 4));
+          e0 = fmaf2(load2(a), we, e0);
+          e1 = fmaf2(load2(a + 8), we, e1);
+          e2 = fmaf2(load2(a + 16), we, e2);
+          e3 = fmaf2(load2(a + 24), we, e3);
+        }
+        d0 = toFloat2(f64x2.add(e0, o0));
+        d1 = toFloat2(f64x2.add(e1, o1));
+        d2 = toFloat2(f64x2.add(e2, o2));
+        d3 = toFloat2(f64x2.add(e3, o3));
+      } else {
+        let c0 = f64x2.splat(0), c1 = f64x2.splat(0), c2 = f64x2.splat(0), c3 = f64x2.splat(0);
+        for (let k = 0; k < rows; k++) {
+          const a = base + <usize>(k * P) * 4;
+          const wk = f64x2.splat(<f64>load<f32>(wrow + <usize>k * 4));
+          c0 = fmaf2(load2(a), wk, c0);
+          c1 = fmaf2(load2(a + 8), wk, c1);
+          c2 = fmaf2(load2(a + 16), wk, c2);
+          c3 = fmaf2(load2(a + 24), wk, c3);
+        }
+        d0 = c0;
+        d1 = c1;
+        d2 = c2;
+        d3 = c3;
+      }
+      storeH2(H, j, P, i, d0, reg, hasReg);
+      storeH2(H, j, P, i + 2, d1, reg, hasReg);
+      storeH2(H, j, P, i + 4, d2, reg, hasReg);
+      storeH2(H, j, P, i + 6, d3, reg, hasReg);
+    }
+    for (; i <= j; i++) {
+      let acc: f64 = 0;
+      if (load<u8>(maskRow + i) != 0) {
+        let even: f64 = 0, odd: f64 = 0;
+        let k = 0;
+        for (; k < paired; k += 2) {
+          even = fmaf(<f64>load<f32>(J + <usize>(k * P + i) * 4), <f64>load<f32>(wrow + <usize>k * 4), even);
+          odd = fmaf(<f64>load<f32>(J + <usize>((k + 1) * P + i) * 4), <f64>load<f32>(wrow + <usize>(k + 1) * 4), odd);
+        }
+        for (; k < rows; k++) even = fmaf(<f64>load<f32>(J + <usize>(k * P + i) * 4), <f64>load<f32>(wrow + <usize>k * 4), even);
+        acc = <f64>(<f32>(even + odd));
+      } else {
+        for (let k = 0; k < rows; k++) acc = fmaf(<f64>load<f32>(J + <usize>(k * P + i) * 4), <f64>load<f32>(wrow + <usize>k * 4), acc);
+      }
+      const c: f64 = hasReg != 0 && i == j && i >= 6 ? load<f64>(reg + <usize>(i - 6) * 8) : 0;
+      store<f64>(H + <usize>(j * P + i) * 8, <f64>(<f32>(acc + c)));
+    }
+  }
+}
+
+/** Where the module's own static data ends: the TypeScript side lays out its buffers from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

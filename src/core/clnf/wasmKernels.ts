@@ -1,0 +1,176 @@
+/**
+ * The CLNF's WebAssembly kernels (AssemblyScript source in
+ * assembly/clnfKernels.ts, compiled at install time by scripts/build-wasm.ts):
+ * the CCNF response maps and the NU-RLMS / CalcParams Hessians, with the
+ * very operations of their TypeScript versions (ccnfResponse.ts,
+ * pdmFloat.ts hessianF), two results per SIMD instruction. Same bits, faster;
+ * tests/core/clnf/wasmKernels.test.ts compares them.
+ *
+ * Constant data (each patch expert's weights, its Sigma matrices, OpenBLAS's
+ * split masks) is copied into the module's memory once and stays there; a
+ * call copies only its inputs (an area of interest, a Jacobian) and outputs.
+ */
+import { CLNF_KERNELS_WASM } from './generated/clnfKernelsWasm.ts';
+
+interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  ccnfResponse(
+    aoi: number, aw: number, ah: number, pw: number, ph: number,
+    weights: number, numNeurons: number, used: number, twoAlpha: number, usedCount: number,
+    sigmaT: number, split: number, out: number, scratch: number,
+  ): void;
+  hessian(J: number, JwT: number, rows: number, P: number, reg: number, hasReg: number, split: number, H: number): void;
+}
+
+/** An expert's constants in the module's memory (see `storeExpert`). */
+export interface ResidentExpert {
+  readonly weights: number;
+  readonly used: number;
+  readonly twoAlpha: number;
+  readonly usedCount: number;
+  readonly numNeurons: number;
+}
+
+/** Largest scratch areas a call needs (bytes): an 11x11 patch over a window of 11 needs 64 KB. */
+const SCRATCH_BYTES = 1 << 20;
+const IO_BYTES = 1 << 18;
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+export class WasmKernels {
+  private readonly x: KernelExports;
+  private top: number;
+  /** per-call buffers: scratch, then inputs and outputs */
+  private readonly scratch: number;
+  private readonly io: number;
+  private f32 = new Float32Array(0);
+  private f64 = new Float64Array(0);
+  private u8 = new Uint8Array(0);
+  private i32 = new Int32Array(0);
+  private readonly masks = new Map<Uint8Array, number>();
+
+  private constructor(exports: KernelExports) {
+    this.x = exports;
+    this.top = (exports.heapBase() + 15) & ~15;
+    this.scratch = this.reserve(SCRATCH_BYTES);
+    this.io = this.reserve(IO_BYTES);
+  }
+
+  /** The kernels, or null where WebAssembly SIMD is unavailable (the TypeScript code then runs). */
+  static create(): WasmKernels | null {
+    try {
+      if (compiled === undefined) {
+        const bytes = decodeBase64(CLNF_KERNELS_WASM);
+        compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+      }
+      if (!compiled) return null;
+      return new WasmKernels(new WebAssembly.Instance(compiled, { env: { abort: () => { throw new Error('clnf kernels: abort'); } } }).exports as unknown as KernelExports);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Reserves `bytes` (16-byte aligned) for good; grows the memory when needed. */
+  private reserve(bytes: number): number {
+    const at = this.top;
+    this.top = (this.top + bytes + 15) & ~15;
+    const need = this.top - this.x.memory.buffer.byteLength;
+    if (need > 0) this.x.memory.grow(Math.ceil(need / 65536));
+    this.views();
+    return at;
+  }
+
+  /** (re)creates the typed views after the memory grew */
+  private views(): void {
+    const buf = this.x.memory.buffer;
+    if (this.f32.buffer !== buf) {
+      this.f32 = new Float32Array(buf);
+      this.f64 = new Float64Array(buf);
+      this.u8 = new Uint8Array(buf);
+      this.i32 = new Int32Array(buf);
+    }
+  }
+
+  /** Copies float values into the module's memory for good; returns their address. */
+  storeFloats(values: ArrayLike<number>): number {
+    const at = this.reserve(values.length * 4);
+    this.f32.set(values, at >> 2);
+    return at;
+  }
+
+  /** An expert's weights (neurons x inputs), its used neurons and their 2α, for good. */
+  storeExpert(weights: ArrayLike<number>, numNeurons: number, used: Int32Array, twoAlpha: Float64Array): ResidentExpert {
+    const w = this.storeFloats(weights);
+    const u = this.reserve(used.length * 4);
+    this.i32.set(used, u >> 2);
+    const t = this.reserve(twoAlpha.length * 8);
+    this.f64.set(twoAlpha, t >> 3);
+    return { weights: w, used: u, twoAlpha: t, usedCount: used.length, numNeurons };
+  }
+
+  /** A Sigma matrix (n x n, row-major) stored transposed, for good. */
+  storeSigma(sigma: ArrayLike<number>, n: number): number {
+    const at = this.reserve(n * n * 4);
+    const base = at >> 2;
+    for (let r = 0; r < n; r++) for (let k = 0; k < n; k++) this.f32[base + k * n + r] = sigma[r * n + k];
+    return at;
+  }
+
+  /** An OpenBLAS split mask, stored once per mask array. */
+  private mask(mask: Uint8Array): number {
+    let at = this.masks.get(mask);
+    if (at === undefined) {
+      at = this.reserve(mask.length);
+      this.u8.set(mask, at);
+      this.masks.set(mask, at);
+    }
+    return at;
+  }
+
+  /** Whether `response` takes an area of aoiWidth x aoiHeight with a pw x ph patch. */
+  fitsResponse(aoiWidth: number, aoiHeight: number, pw: number, ph: number): boolean {
+    const M = (aoiWidth - pw + 1) * (aoiHeight - ph + 1);
+    const K = pw * ph + 1;
+    return K * M * 4 + M * 12 <= SCRATCH_BYTES && aoiWidth * aoiHeight * 4 + M * 4 <= IO_BYTES;
+  }
+
+  /** CcnfExpertRuntime.response in WebAssembly (see there); `sigmaT` from storeSigma. */
+  response(expert: ResidentExpert, pw: number, ph: number, aoi: ArrayLike<number>, aoiWidth: number, aoiHeight: number, sigmaT: number, split: Uint8Array, out: Float32Array | Float64Array): void {
+    const M = (aoiWidth - pw + 1) * (aoiHeight - ph + 1);
+    const maskAt = this.mask(split);
+    const aoiAt = this.io, outAt = this.io + aoiWidth * aoiHeight * 4;
+    this.f32.set(aoi, aoiAt >> 2);
+    this.x.ccnfResponse(aoiAt, aoiWidth, aoiHeight, pw, ph, expert.weights, expert.numNeurons, expert.used, expert.twoAlpha, expert.usedCount, sigmaT, maskAt, outAt, this.scratch);
+    const o = outAt >> 2;
+    for (let r = 0; r < M; r++) out[r] = this.f32[o + r];
+  }
+
+  /** Whether `hessian` takes a P-parameter fit over `rows` rows. */
+  fitsHessian(P: number, rows: number): boolean {
+    return 2 * P * rows * 4 + P * 8 + P * P * 8 <= IO_BYTES;
+  }
+
+  /** pdmFloat.ts hessianF in WebAssembly: JT and JwT are P x rows (transposed Jacobians), H is P x P. */
+  hessian(JT: Float64Array, JwT: Float64Array, rows: number, P: number, reg: ArrayLike<number> | null, split: Uint8Array, H: Float64Array): void {
+    const maskAt = this.mask(split);
+    const J = this.io, Jw = J + P * rows * 4, regAt = Jw + P * rows * 4, Hat = (regAt + P * 8 + 7) & ~7;
+    const f32 = this.f32;
+    const jb = J >> 2, wb = Jw >> 2;
+    for (let p = 0; p < P; p++) {
+      const o = p * rows;
+      for (let r = 0; r < rows; r++) f32[jb + r * P + p] = JT[o + r];
+    }
+    f32.set(JwT.subarray(0, P * rows), wb);
+    if (reg) this.f64.set(reg, regAt >> 3);
+    this.x.hessian(J, Jw, rows, P, regAt, reg ? 1 : 0, maskAt, Hat);
+    H.set(this.f64.subarray(Hat >> 3, (Hat >> 3) + P * P));
+  }
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { CcnfExpertRuntime } from '../../../src/core/clnf/ccnfResponse.ts';
+import { hessianF } from '../../../src/core/clnf/pdmFloat.ts';
+import { WasmKernels } from '../../../src/core/clnf/wasmKernels.ts';
+import { rng } from './synthetic.ts';
+
+/**
+ * The WebAssembly kernels against the TypeScript code they replace: the
+ * same bits (the tracker's landmarks are chaotic in them: one float ulp in a
+ * response map can move a landmark by 1e-4 px a few frames later).
+ */
+const fr = Math.fround;
+const wasm = WasmKernels.create();
+
+/** Object.is over the entries: NaN equals NaN, 0 and -0 differ */
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(fr(a[i]), fr(b[i]))) return false;
+  return true;
+}
+
+describe.skipIf(!wasm)('CLNF WebAssembly kernels', () => {
+  it('give the TypeScript CCNF responses bit for bit (7 and 5 neurons, patches 11 and 9, windows 3 to 11)', () => {
+    const random = rng(11);
+    for (const [patch, count] of [[11, 7], [9, 5]] as const) {
+      const neurons = Array.from({ length: count }, (_, k) => ({
+        neuronType: 0, normWeights: 5 + k, bias: -2 + k / 3, alpha: k === 2 ? 1e-5 : 0.3 + k / 10, width: patch, height: patch,
+        weights: Float32Array.from({ length: patch * patch }, () => random() - 0.5),
+      }));
+      const comps = (w: number): Float32Array[] => [Float32Array.from({ length: w ** 4 }, (_, e) => (e % (w * w + 1) === 0 ? 1 : Math.abs(Math.floor(e / (w * w)) - (e % (w * w))) === 1 ? -0.2 : 0))];
+      const expert = new CcnfExpertRuntime({ width: patch, height: patch, neurons, betas: Float64Array.of(0.7), confidence: 1 });
+      for (const win of [3, 5, 7, 9, 11]) {
+        const aw = win + patch - 1;
+        const area = Float64Array.from({ length: aw * aw }, () => Math.round(random() * 255 * 1024) / 1024);
+        const components = comps(win);
+        const js = new Float32Array(win * win), wa = new Float32Array(win * win);
+        expert.response(area, aw, aw, expert.sigma(win, components), js, new Float64Array(expert.scratchSize(win)));
+        expect(expert.responseWasm(wasm!, area, aw, aw, win, components, wa)).toBe(true);
+        expect(sameBits(wa, js)).toBe(true);
+      }
+    }
+  });
+
+  it('give the TypeScript Hessians bit for bit (lower triangle; rigid and full, with and without regularisation)', () => {
+    const random = rng(5);
+    for (const [P, rows] of [[6, 136], [40, 136], [38, 102], [16, 12], [40, 12], [45, 57]]) {
+      const JT = Float64Array.from({ length: P * rows }, () => fr(random() - 0.5));
+      const JwT = Float64Array.from(JT, (v, i) => fr(v * (1 + (i % 3) / 7)));
+      const reg = P > 6 ? Float64Array.from({ length: P - 6 }, () => fr(random() * 3)) : null;
+      const h1 = new Float64Array(P * P), h2 = new Float64Array(P * P);
+      hessianF(JT, JwT, rows, P, reg, h1, null);
+      hessianF(JT, JwT, rows, P, reg, h2, wasm);
+      for (let j = 0; j < P; j++) for (let i = 0; i <= j; i++) expect(Object.is(h2[j * P + i], h1[j * P + i])).toBe(true);
+      // and it is the product it claims to be
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += JT[r] * JwT[(P - 1) * rows + r];
+      expect(h1[(P - 1) * P]).toBeCloseTo(s, 4);
+    }
+  });
+});

@@ -372,3 +372,52 @@ export function hessian(J: usize, JwT: usize, rows: i32, P: i32, reg: usize, has
 export function heapBase(): usize {
   return __heap_base;
 }
+
+// --- Sigma inverse (src/core/clnf/smallLinalg.ts invertCholeskyF32) -----------
+
+/**
+ * OpenCV's CholImpl<float> with the identity as right-hand side, the same
+ * operations as invertCholeskyF32: a: f64 [n][n] float values (overwritten
+ * by the factor), b: f64 [n][n] receives the inverse. Returns 0 when a pivot
+ * falls below FLT_EPSILON.
+ */
+export function invertCholesky(a: usize, n: i32, b: usize): i32 {
+  const FLT_EPS: f64 = 1.1920928955078125e-7;
+  for (let i = 0; i < n; i++) {
+    const ri = a + <usize>(i * n) * 8;
+    for (let j = 0; j < i; j++) {
+      const rj = a + <usize>(j * n) * 8;
+      let s = load<f64>(ri + <usize>j * 8);
+      for (let k = 0; k < j; k++) s -= <f64>(<f32>(load<f64>(ri + <usize>k * 8) * load<f64>(rj + <usize>k * 8)));
+      store<f64>(ri + <usize>j * 8, <f64>(<f32>(s * load<f64>(rj + <usize>j * 8))));
+    }
+    let s = load<f64>(ri + <usize>i * 8);
+    for (let k = 0; k < i; k++) {
+      const t = load<f64>(ri + <usize>k * 8);
+      s -= t * t;
+    }
+    if (s < FLT_EPS) return 0;
+    store<f64>(ri + <usize>i * 8, <f64>(<f32>(1 / Math.sqrt(s))));
+  }
+  memory.fill(b, 0, <usize>(n * n) * 8);
+  for (let i = 0; i < n; i++) store<f64>(b + <usize>(i * n + i) * 8, 1);
+  for (let i = 0; i < n; i++) {
+    const ri = a + <usize>(i * n) * 8, bi = b + <usize>(i * n) * 8;
+    const lii = load<f64>(ri + <usize>i * 8);
+    for (let j = 0; j < n; j++) {
+      let s = load<f64>(bi + <usize>j * 8);
+      for (let k = 0; k < i; k++) s -= <f64>(<f32>(load<f64>(ri + <usize>k * 8) * load<f64>(b + <usize>(k * n + j) * 8)));
+      store<f64>(bi + <usize>j * 8, <f64>(<f32>(s * lii)));
+    }
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const bi = b + <usize>(i * n) * 8;
+    const lii = load<f64>(a + <usize>(i * n + i) * 8);
+    for (let j = 0; j < n; j++) {
+      let s = load<f64>(bi + <usize>j * 8);
+      for (let k = n - 1; k > i; k--) s -= <f64>(<f32>(load<f64>(a + <usize>(k * n + i) * 8) * load<f64>(b + <usize>(k * n + j) * 8)));
+      store<f64>(bi + <usize>j * 8, <f64>(<f32>(s * lii)));
+    }
+  }
+  return 1;
+}

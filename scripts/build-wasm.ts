@@ -16,7 +16,7 @@ const builds = [{ source: 'assembly/clnfKernels.ts', output: 'src/core/clnf/gene
 for (const { source, output, name } of builds) {
   let binary: Uint8Array | null = null;
   const { error, stderr } = await asc.main(
-    [resolve(root, source), '--outFile', 'out.wasm', '-O3', '--runtime', 'stub', '--enable', 'simd', '--noAssert', '--initialMemory', '64'],
+    [resolve(root, source), '--outFile', 'out.wasm', '-O3', '--runtime', 'stub', '--enable', 'simd', '--noAssert', '--initialMemory', '64', ...(process.env.WASM_DEBUG ? ['--debug'] : [])],
     {
       writeFile(filename: string, contents: Uint8Array | string) {
         if (filename.endsWith('.wasm')) binary = typeof contents === 'string' ? new TextEncoder().encode(contents) : contents;

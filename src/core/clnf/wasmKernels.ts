@@ -21,6 +21,7 @@ interface KernelExports {
     sigmaT: number, split: number, out: number, scratch: number,
   ): void;
   hessian(J: number, JwT: number, rows: number, P: number, reg: number, hasReg: number, split: number, H: number): void;
+  invertCholesky(a: number, n: number, b: number): number;
 }
 
 /** An expert's constants in the module's memory (see `storeExpert`). */
@@ -151,6 +152,19 @@ export class WasmKernels {
     this.x.ccnfResponse(aoiAt, aoiWidth, aoiHeight, pw, ph, expert.weights, expert.numNeurons, expert.used, expert.twoAlpha, expert.usedCount, sigmaT, maskAt, outAt, this.scratch);
     const o = outAt >> 2;
     for (let r = 0; r < M; r++) out[r] = this.f32[o + r];
+  }
+
+  /**
+   * smallLinalg.ts invertCholeskyF32 in WebAssembly (the same bits): the
+   * inverse of a float SPD matrix, or null when a pivot is below FLT_EPSILON.
+   */
+  invertCholesky(a: ArrayLike<number>, n: number): Float64Array | null {
+    const bytes = n * n * 8;
+    if (2 * bytes > SCRATCH_BYTES) return null;
+    const A = this.scratch, B = this.scratch + bytes;
+    this.f64.set(a, A >> 3);
+    if (!this.x.invertCholesky(A, n, B)) return null;
+    return this.f64.slice(B >> 3, (B >> 3) + n * n);
   }
 
   /** Whether `hessian` takes a P-parameter fit over `rows` rows. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CcnfExpertRuntime } from '../../../src/core/clnf/ccnfResponse.ts';
 import { hessianF } from '../../../src/core/clnf/pdmFloat.ts';
+import { invertCholeskyF32 } from '../../../src/core/clnf/smallLinalg.ts';
 import { WasmKernels } from '../../../src/core/clnf/wasmKernels.ts';
 import { rng } from './synthetic.ts';
 
@@ -55,6 +56,20 @@ describe.skipIf(!wasm)('CLNF WebAssembly kernels', () => {
       let s = 0;
       for (let r = 0; r < rows; r++) s += JT[r] * JwT[(P - 1) * rows + r];
       expect(h1[(P - 1) * P]).toBeCloseTo(s, 4);
+    }
+  });
+
+  it('give the TypeScript Sigma inverses bit for bit (OpenCV\'s float Cholesky, n = 9 to 121)', () => {
+    const random = rng(9);
+    for (const n of [9, 25, 49, 81, 121]) {
+      // SPD: 2 (a I + coupling between neighbours), float values
+      const q = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        q[i * n + i] = fr(2 * (3 + random()));
+        if (i + 1 < n) q[i * n + i + 1] = q[(i + 1) * n + i] = fr(-0.4 * random());
+      }
+      const js = invertCholeskyF32(q, n)!, wa = wasm!.invertCholesky(q, n)!;
+      expect(sameBits(wa, js)).toBe(true);
     }
   });
 });

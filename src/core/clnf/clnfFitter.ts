@@ -24,7 +24,7 @@ import { warpAreaOfInterest } from './areaOfInterest.ts';
 import { CcnfExpertRuntime } from './ccnfResponse.ts';
 import type { CcnfScale } from './ccnfModel.ts';
 import { buildKdeTable, meanShifts, type KdeTable } from './meanShift.ts';
-import { clampF, floatPdm, hessianF, jacobianTF, shape2dF, updateParamsF } from './pdmFloat.ts';
+import { clampF, floatPdm, hessianF, jacobianTF, normOfDifference, shape2dF, updateParamsF } from './pdmFloat.ts';
 import { alignShapesWithScaleF, invert2x2F } from './similarityFloat.ts';
 import type { WasmKernels } from './wasmKernels.ts';
 
@@ -74,8 +74,6 @@ export class ClnfFitter {
    * member it keeps its value when a fit stops early (face too small).
    */
   modelLikelihood = -10;
-  /** the view of the last scale fitted (OpenFace's view_used) */
-  viewUsed = 0;
   private readonly kdeTables = new Map<number, KdeTable>();
   private readonly responses: Float32Array[];
   private aoi = new Float64Array(0);
@@ -166,7 +164,6 @@ export class ClnfFitter {
       }
       shape2dF(this.pdm, loc, glob, ws.base, ws.s3);
       const view = this.viewIndex(glob, scale);
-      this.viewUsed = view;
       const stage: RlmsStage = { window, view, scale, regFactor: reg, sigma, weightFactor: weight, numIterations: params.numIterations };
       this.rlms(glob, loc, stage, true);
       const next = params.windowSizes[scale + 1] ?? 0;
@@ -336,21 +333,6 @@ export class ClnfFitter {
     }
     return fr(loglhood / count);
   }
-}
-
-/** cv::norm(a, b) of two float vectors: float differences, squares summed in double (four at a time). */
-function normOfDifference(a: Float64Array, b: Float64Array, len: number): number {
-  let s = 0;
-  let i = 0;
-  for (; i + 3 < len; i += 4) {
-    const v0 = fr(a[i] - b[i]), v1 = fr(a[i + 1] - b[i + 1]), v2 = fr(a[i + 2] - b[i + 2]), v3 = fr(a[i + 3] - b[i + 3]);
-    s += v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3;
-  }
-  for (; i < len; i++) {
-    const v = fr(a[i] - b[i]);
-    s += v * v;
-  }
-  return Math.sqrt(s);
 }
 
 /** Buffers reused by every fit of one model (no allocation per iteration). */

@@ -387,8 +387,8 @@ function projectOpenCv(shape: Float64Array, n: number, s: number, r: Float64Arra
   }
 }
 
-/** cv::norm(a - b): the float difference, its squared norm summed in double. */
-function normOfDifference(a: Float64Array, b: Float64Array, len: number): number {
+/** cv::norm(a - b) of two float vectors: the float differences, their squares summed in double four at a time. */
+export function normOfDifference(a: Float64Array, b: Float64Array, len: number): number {
   let s = 0;
   let i = 0;
   for (; i + 3 < len; i += 4) {

@@ -4,6 +4,21 @@
  * matrices and the Cholesky inverse of the CCNF SigmaInv matrices.
  */
 
+/** OpenCV's own hypot (lapack.cpp), which its Jacobi SVD calls: the larger magnitude times √(1 + ratio²). */
+export function cvHypot(a: number, b: number): number {
+  a = Math.abs(a);
+  b = Math.abs(b);
+  if (a > b) {
+    b /= a;
+    return a * Math.sqrt(1 + b * b);
+  }
+  if (b > 0) {
+    a /= b;
+    return b * Math.sqrt(1 + a * a);
+  }
+  return 0;
+}
+
 /** cv::SVD of a small square matrix: u (columns = left singular vectors), singular values, vt; row-major. */
 export interface SvdResult {
   readonly u: Float64Array;
@@ -19,7 +34,8 @@ const DBL_EPSILON_D = 2.220446049250313e-16;
 /**
  * cv::SVD::compute of an n x n matrix `a` (row-major) as OpenCV 4.x does it
  * below LAPACK's size threshold: one-sided Jacobi (JacobiSVDImpl_) on the
- * rows of Aᵀ, squared norms and rotation angles in double; for a float
+ * rows of Aᵀ, squared norms and rotation angles in double (OpenCV's own
+ * hypot); for a float
  * matrix (`single`) every rotated value is stored as float and the
  * threshold is 2 FLT_EPSILON (10 DBL_EPSILON for double); singular values
  * sorted decreasing (rows of Aᵀ and Vᵀ swapped alongside); the left vectors
@@ -48,7 +64,7 @@ export function svdJacobi(a: ArrayLike<number>, n: number, single: boolean): Svd
         for (let k = 0; k < n; k++) p += At[ai + k] * At[aj + k];
         if (Math.abs(p) <= eps * Math.sqrt(x * y)) continue;
         p *= 2;
-        const beta = x - y, gamma = Math.sqrt(p * p + beta * beta);
+        const beta = x - y, gamma = cvHypot(p, beta);
         let c: number, s: number;
         if (beta < 0) {
           const delta = (gamma - beta) * 0.5;

@@ -447,7 +447,8 @@ export function calcParamsF(pdm: Pdm, landmarks: ArrayLike<number>, rotation: Ar
     shape3dOpenCv(sub, loc, shape);
     projectOpenCv(shape, n, glob[0], R, glob[4], glob[5], proj);
     for (let r = 0; r < rows; r++) resid[r] = fr(target[r] - proj[r]);
-    jacobianTF(sub, shape3dF(sub, loc, shapeJ), glob, JT, false);
+    // the Jacobian's own CalcShape3D is the BLAS chain: the same shape when OpenCV used BLAS above
+    jacobianTF(sub, 3 * n >= 100 ? shape : shape3dF(sub, loc, shapeJ), glob, JT, false);
     jacobianTimesF(JT, resid, rows, P, g);
     for (let j = 0; j < m; j++) g[6 + j] = fr(g[6 + j] - reg[j] * loc[j]);
     hessianF(JT, JT, rows, P, reg, H, wasm);

@@ -161,6 +161,11 @@ export class AuPipeline {
     return { rows, auColumns: { intensityNames: aus.intensityNames, presenceNames: aus.presenceNames } };
   }
 
+  /** The AU column names, in the order of `FrameFeatures.online` and of the rows' AU values. */
+  get auColumns(): AuColumns {
+    return { intensityNames: this.analyser.intensityNames, presenceNames: this.analyser.presenceNames };
+  }
+
   timings(): Readonly<Record<Stage, number>> {
     return { ...this.stageMs };
   }

@@ -378,46 +378,97 @@ export function heapBase(): usize {
 /**
  * OpenCV's CholImpl<float> with the identity as right-hand side, the same
  * operations as invertCholeskyF32: a: f64 [n][n] float values (overwritten
- * by the factor), b: f64 [n][n] receives the inverse. Returns 0 when a pivot
- * falls below FLT_EPSILON.
+ * by the factor), b: f64 [n][n] receives the inverse, row: f64 [n] and
+ * lt: f64 [n][n] scratch.
+ * Returns 0 when a pivot falls below FLT_EPSILON.
+ *
+ * The two substitutions run a whole row of right-hand sides at once (two
+ * columns per SIMD instruction): each entry still subtracts the same float
+ * products in the same k order as OpenCV's column-by-column loop. The forward
+ * pass skips the products with the zeros above the diagonal of L⁻¹ (b[k][j]
+ * for k < j): they are exact zeros met while the running sum is still +0,
+ * so leaving them out changes no bit.
  */
-export function invertCholesky(a: usize, n: i32, b: usize): i32 {
+export function invertCholesky(a: usize, n: i32, b: usize, row: usize, lt: usize): i32 {
   const FLT_EPS: f64 = 1.1920928955078125e-7;
-  for (let i = 0; i < n; i++) {
-    const ri = a + <usize>(i * n) * 8;
-    for (let j = 0; j < i; j++) {
-      const rj = a + <usize>(j * n) * 8;
-      let s = load<f64>(ri + <usize>j * 8);
-      for (let k = 0; k < j; k++) s -= <f64>(<f32>(load<f64>(ri + <usize>k * 8) * load<f64>(rj + <usize>k * 8)));
-      store<f64>(ri + <usize>j * 8, <f64>(<f32>(s * load<f64>(rj + <usize>j * 8))));
+  const rowBytes = <usize>n * 8;
+  // the factor column by column (each entry the same operations in the same
+  // k order as OpenCV's row-by-row loop), kept transposed in lt (lt[k][i] =
+  // L[i][k]) so that a column below the diagonal is contiguous, then copied
+  // into the lower triangle of a
+  for (let j = 0; j < n; j++) {
+    const ltj = lt + <usize>(j * n) * 8;
+    let d = load<f64>(a + <usize>(j * n + j) * 8);
+    for (let k = 0; k < j; k++) {
+      const t = load<f64>(lt + <usize>(k * n + j) * 8);
+      d -= t * t;
     }
-    let s = load<f64>(ri + <usize>i * 8);
-    for (let k = 0; k < i; k++) {
-      const t = load<f64>(ri + <usize>k * 8);
-      s -= t * t;
+    if (d < FLT_EPS) return 0;
+    const ljj = <f64>(<f32>(1 / Math.sqrt(d)));
+    store<f64>(ltj + <usize>j * 8, ljj);
+    const first = j + 1;
+    if (first == n) break;
+    for (let i = first; i < n; i++) store<f64>(row + <usize>i * 8, load<f64>(a + <usize>(i * n + j) * 8));
+    for (let k = 0; k < j; k++) {
+      const l = load<f64>(lt + <usize>(k * n + j) * 8);
+      subtractScaledRange(row, lt + <usize>(k * n) * 8, l, first, n);
     }
-    if (s < FLT_EPS) return 0;
-    store<f64>(ri + <usize>i * 8, <f64>(<f32>(1 / Math.sqrt(s))));
+    for (let i = first; i < n; i++) store<f64>(ltj + <usize>i * 8, <f64>(<f32>(load<f64>(row + <usize>i * 8) * ljj)));
   }
+  for (let i = 0; i < n; i++) for (let k = 0; k <= i; k++) store<f64>(a + <usize>(i * n + k) * 8, load<f64>(lt + <usize>(k * n + i) * 8));
   memory.fill(b, 0, <usize>(n * n) * 8);
-  for (let i = 0; i < n; i++) store<f64>(b + <usize>(i * n + i) * 8, 1);
+  // L y = I: row i of y is non-zero up to the diagonal only
   for (let i = 0; i < n; i++) {
     const ri = a + <usize>(i * n) * 8, bi = b + <usize>(i * n) * 8;
-    const lii = load<f64>(ri + <usize>i * 8);
-    for (let j = 0; j < n; j++) {
-      let s = load<f64>(bi + <usize>j * 8);
-      for (let k = 0; k < i; k++) s -= <f64>(<f32>(load<f64>(ri + <usize>k * 8) * load<f64>(b + <usize>(k * n + j) * 8)));
-      store<f64>(bi + <usize>j * 8, <f64>(<f32>(s * lii)));
+    memory.fill(row, 0, rowBytes);
+    for (let k = 0; k < i; k++) {
+      const l = load<f64>(ri + <usize>k * 8);
+      subtractScaledRow(row, b + <usize>(k * n) * 8, l, k + 1);
     }
+    const lii = load<f64>(ri + <usize>i * 8);
+    for (let j = 0; j < i; j++) store<f64>(bi + <usize>j * 8, <f64>(<f32>(load<f64>(row + <usize>j * 8) * lii)));
+    store<f64>(bi + <usize>i * 8, <f64>(<f32>(lii)));
   }
+  // Lᵀ x = y, from the last row up
   for (let i = n - 1; i >= 0; i--) {
     const bi = b + <usize>(i * n) * 8;
-    const lii = load<f64>(a + <usize>(i * n + i) * 8);
-    for (let j = 0; j < n; j++) {
-      let s = load<f64>(bi + <usize>j * 8);
-      for (let k = n - 1; k > i; k--) s -= <f64>(<f32>(load<f64>(a + <usize>(k * n + i) * 8) * load<f64>(b + <usize>(k * n + j) * 8)));
-      store<f64>(bi + <usize>j * 8, <f64>(<f32>(s * lii)));
+    memory.copy(row, bi, rowBytes);
+    for (let k = n - 1; k > i; k--) {
+      const l = load<f64>(a + <usize>(k * n + i) * 8);
+      subtractScaledRow(row, b + <usize>(k * n) * 8, l, n);
     }
+    const lii = load<f64>(a + <usize>(i * n + i) * 8);
+    for (let j = 0; j < n; j++) store<f64>(bi + <usize>j * 8, <f64>(<f32>(load<f64>(row + <usize>j * 8) * lii)));
   }
   return 1;
+}
+
+/** row[j] -= float(l · src[j]) for from ≤ j < to (as subtractScaledRow) */
+@inline function subtractScaledRange(row: usize, src: usize, l: f64, from: i32, to: i32): void {
+  const lv = f64x2.splat(l);
+  let j = from;
+  for (; j + 1 < to; j += 2) {
+    const at = row + <usize>j * 8;
+    const p = toFloat2(f64x2.mul(lv, v128.load(src + <usize>j * 8)));
+    v128.store(at, f64x2.sub(v128.load(at), p));
+  }
+  if (j < to) {
+    const at = row + <usize>j * 8;
+    store<f64>(at, load<f64>(at) - <f64>(<f32>(l * load<f64>(src + <usize>j * 8))));
+  }
+}
+
+/** row[j] -= float(l · src[j]) for j < count (doubles; the product rounded to float as OpenCV's float code does) */
+@inline function subtractScaledRow(row: usize, src: usize, l: f64, count: i32): void {
+  const lv = f64x2.splat(l);
+  let j = 0;
+  for (; j + 1 < count; j += 2) {
+    const at = row + <usize>j * 8;
+    const p = toFloat2(f64x2.mul(lv, v128.load(src + <usize>j * 8)));
+    v128.store(at, f64x2.sub(v128.load(at), p));
+  }
+  if (j < count) {
+    const at = row + <usize>j * 8;
+    store<f64>(at, load<f64>(at) - <f64>(<f32>(l * load<f64>(src + <usize>j * 8))));
+  }
 }

@@ -26,6 +26,14 @@ import type { ResidentExpert, WasmKernels } from './wasmKernels.ts';
 
 const fr = Math.fround;
 
+/**
+ * Sigma inverses shared between experts: many experts of a scale (a view and
+ * its mirror image) have the same betas and alphas, hence the same Sigma.
+ * Keyed by the scale's sigma components (one array per scale and window),
+ * then by everything else Sigma depends on.
+ */
+const sharedSigmas = new WeakMap<readonly Float32Array[], Map<string, Float64Array>>();
+
 export class CcnfExpertRuntime {
   readonly width: number;
   readonly height: number;
@@ -84,6 +92,17 @@ export class CcnfExpertRuntime {
   sigma(window: number, components: readonly Float32Array[], wasm: WasmKernels | null = null): Float64Array {
     let s = this.sigmas.get(window);
     if (s) return s;
+    let shared = sharedSigmas.get(components);
+    if (!shared) {
+      shared = new Map();
+      sharedSigmas.set(components, shared);
+    }
+    const key = `${window}|${this.sumAlphas}|${Array.from(this.betas.subarray(0, Math.min(components.length, this.betas.length)), fr).join(',')}`;
+    s = shared.get(key);
+    if (s) {
+      this.sigmas.set(window, s);
+      return s;
+    }
     const n = window * window;
     const q = new Float64Array(n * n);
     const nb = Math.min(components.length, this.betas.length);
@@ -97,6 +116,7 @@ export class CcnfExpertRuntime {
     if (!inv) throw new RangeError(`CCNF Sigma for window ${window} is not positive definite`);
     s = inv;
     this.sigmas.set(window, s);
+    shared.set(key, s);
     return s;
   }
 

@@ -23,7 +23,7 @@ import * as pm from '../math/portableMath.ts';
 import { warpAreaOfInterest } from './areaOfInterest.ts';
 import { CcnfExpertRuntime } from './ccnfResponse.ts';
 import type { CcnfScale } from './ccnfModel.ts';
-import { buildKdeTable, meanShifts, type KdeTable } from './meanShift.ts';
+import { meanShifts, sharedKdeTable, type KdeTable } from './meanShift.ts';
 import { clampF, floatPdm, hessianF, jacobianTF, normOfDifference, shape2dF, updateParamsF } from './pdmFloat.ts';
 import { alignShapesWithScaleF, invert2x2F } from './similarityFloat.ts';
 import type { WasmKernels } from './wasmKernels.ts';
@@ -219,7 +219,7 @@ export class ClnfFitter {
     // sigma per window, so the first table made for a window is the one
     let t = this.kdeTables.get(window);
     if (!t) {
-      t = buildKdeTable(window, a);
+      t = sharedKdeTable(window, a);
       this.kdeTables.set(window, t);
     }
     return t;

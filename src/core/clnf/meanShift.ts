@@ -53,6 +53,19 @@ export function buildKdeTable(window: number, a: number): KdeTable {
   return { window, steps, values };
 }
 
+const tables = new Map<string, KdeTable>();
+
+/** buildKdeTable, memoised (the tables are constant and models share them: 1.5 M exponentials for window 11). */
+export function sharedKdeTable(window: number, a: number): KdeTable {
+  const key = `${window}|${fr(a)}`;
+  let t = tables.get(key);
+  if (!t) {
+    t = buildKdeTable(window, a);
+    tables.set(key, t);
+  }
+  return t;
+}
+
 /**
  * Mean shifts of all landmarks: out[i] = Δx, out[i + n] = Δy in response-map
  * coordinates. `dxs`/`dys` are the landmarks' positions in their response

@@ -21,7 +21,7 @@ interface KernelExports {
     sigmaT: number, split: number, out: number, scratch: number,
   ): void;
   hessian(J: number, JwT: number, rows: number, P: number, reg: number, hasReg: number, split: number, H: number): void;
-  invertCholesky(a: number, n: number, b: number): number;
+  invertCholesky(a: number, n: number, b: number, row: number, lt: number): number;
 }
 
 /** An expert's constants in the module's memory (see `storeExpert`). */
@@ -57,6 +57,8 @@ export class WasmKernels {
   private u8 = new Uint8Array(0);
   private i32 = new Int32Array(0);
   private readonly masks = new Map<Uint8Array, number>();
+  /** Sigma matrices already stored, by array (experts share them) */
+  private readonly sigmas = new WeakMap<ArrayLike<number>, number>();
 
   private constructor(exports: KernelExports) {
     this.x = exports;
@@ -117,9 +119,12 @@ export class WasmKernels {
     return { weights: w, used: u, twoAlpha: t, usedCount: used.length, numNeurons };
   }
 
-  /** A Sigma matrix (n x n, row-major) stored transposed, for good. */
+  /** A Sigma matrix (n x n, row-major) stored transposed, for good (once per array). */
   storeSigma(sigma: ArrayLike<number>, n: number): number {
+    const stored = this.sigmas.get(sigma);
+    if (stored !== undefined) return stored;
     const at = this.reserve(n * n * 4);
+    this.sigmas.set(sigma, at);
     const base = at >> 2;
     for (let r = 0; r < n; r++) for (let k = 0; k < n; k++) this.f32[base + k * n + r] = sigma[r * n + k];
     return at;
@@ -160,10 +165,10 @@ export class WasmKernels {
    */
   invertCholesky(a: ArrayLike<number>, n: number): Float64Array | null {
     const bytes = n * n * 8;
-    if (2 * bytes > SCRATCH_BYTES) return null;
-    const A = this.scratch, B = this.scratch + bytes;
+    if (3 * bytes + n * 8 > SCRATCH_BYTES) return null;
+    const A = this.scratch, B = A + bytes, Lt = B + bytes, row = Lt + bytes;
     this.f64.set(a, A >> 3);
-    if (!this.x.invertCholesky(A, n, B)) return null;
+    if (!this.x.invertCholesky(A, n, B, row, Lt)) return null;
     return this.f64.slice(B >> 3, (B >> 3) + n * n);
   }
 

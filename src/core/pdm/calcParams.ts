@@ -25,7 +25,7 @@
  * with the PDM's rows for them (as 2.2 does).
  */
 import type { Pdm } from './pdm.ts';
-import { choleskySolve, FLT_EPSILON, gemvDot } from './linalg.ts';
+import { choleskySolveF32, gemvDot } from './linalg.ts';
 import { hessianKernel, KERNEL_PARAMS } from './hessianKernel.ts';
 import {
   axisAngle2RotationMatrixF32,
@@ -450,7 +450,7 @@ export function calcParams(pdmAll: Float32Pdm, landmarks: ArrayLike<number>): Ca
     for (let j = 0; j < m; j++) g[6 + j] = fr(g[6 + j] - reg[j] * loc[j]);
     hessianBlas(JT, P, rows, reg, H);
 
-    if (!choleskySolve(H, g, P, fr, FLT_EPSILON)) g.fill(0);
+    if (!choleskySolveF32(H, g, P)) g.fill(0);
     for (let c = 0; c < P; c++) g[c] = fr(0.75 * g[c]);
 
     updateParamsF32(g, loc, glob);

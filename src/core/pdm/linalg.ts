@@ -241,6 +241,60 @@ export function choleskySolve(
 }
 
 /**
+ * choleskySolve(a, b, n, Math.fround, FLT_EPSILON) written out for float
+ * (OpenCV's CholImpl<float>): the same operations in the same order, with
+ * Math.fround inline instead of a rounding callback, and the off-diagonal
+ * entries of a row computed two at a time (the second entry's sum runs
+ * alongside the first and takes its last term once the first is known), so
+ * the CPU overlaps the two chains. About three times faster; same bits.
+ */
+export function choleskySolveF32(a: Float64Array, b: Float64Array, n: number): boolean {
+  const fr = Math.fround;
+  for (let i = 0; i < n; i++) {
+    const rowI = i * n;
+    let j = 0;
+    for (; j + 1 < i; j += 2) {
+      const rowJ = j * n, rowJ1 = rowJ + n;
+      let s0 = a[rowI + j], s1 = a[rowI + j + 1];
+      for (let k = 0; k < j; k++) {
+        const x = a[rowI + k];
+        s0 -= fr(x * a[rowJ + k]);
+        s1 -= fr(x * a[rowJ1 + k]);
+      }
+      const l0 = fr(s0 * a[rowJ + j]);
+      a[rowI + j] = l0;
+      s1 -= fr(l0 * a[rowJ1 + j]);
+      a[rowI + j + 1] = fr(s1 * a[rowJ1 + j + 1]);
+    }
+    for (; j < i; j++) {
+      const rowJ = j * n;
+      let s = a[rowI + j];
+      for (let k = 0; k < j; k++) s -= fr(a[rowI + k] * a[rowJ + k]);
+      a[rowI + j] = fr(s * a[rowJ + j]);
+    }
+    let s = a[rowI + i];
+    for (let k = 0; k < i; k++) {
+      const t = a[rowI + k];
+      s -= t * t;
+    }
+    if (!(s >= FLT_EPSILON)) return false;
+    a[rowI + i] = fr(1 / Math.sqrt(s));
+  }
+  for (let i = 0; i < n; i++) {
+    const rowI = i * n;
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= fr(a[rowI + k] * b[k]);
+    b[i] = fr(s * a[rowI + i]);
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = n - 1; k > i; k--) s -= fr(a[k * n + i] * b[k]);
+    b[i] = fr(s * a[i * n + i]);
+  }
+  return true;
+}
+
+/**
  * Dot product of a[aOffset ..] and b[bOffset ..] over `length` terms summed
  * the way OpenCV's gemm does for a matrix-vector product (`GEMMSingleMul`,
  * A·Bᵀ branch): four interleaved partial sums, the leftover terms on the

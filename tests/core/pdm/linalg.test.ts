@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   choleskySolve,
+  choleskySolveF32,
   choleskySolveDouble,
   DBL_EPSILON,
   FLT_EPSILON,
@@ -86,5 +87,30 @@ describe('Cholesky solvers', () => {
     const bad = Float64Array.of(1, 2, 2, 1);
     expect(choleskySolve(Float64Array.from(bad), new Float64Array(2), 2, noRound, DBL_EPSILON)).toBe(false);
     expect(choleskySolveDouble(Float64Array.from(bad), new Float64Array(2), 2)).toBe(false);
+  });
+});
+
+describe('choleskySolveF32', () => {
+  it('gives choleskySolve\'s float bits (OpenCV CholImpl<float>) on random positive definite systems', () => {
+    const random = rng(23);
+    const fr = Math.fround;
+    for (const n of [1, 2, 5, 17, 40]) {
+      const m = Float64Array.from({ length: n * (n + 3) }, () => random() - 0.5);
+      const a = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = i === j ? 0.5 : 0;
+          for (let k = 0; k < n + 3; k++) s += m[i * (n + 3) + k] * m[j * (n + 3) + k];
+          a[i * n + j] = fr(s);
+        }
+      }
+      const b = Float64Array.from({ length: n }, () => fr(random() - 0.5));
+      const a1 = Float64Array.from(a), b1 = Float64Array.from(b), a2 = Float64Array.from(a), b2 = Float64Array.from(b);
+      expect(choleskySolve(a1, b1, n, fr, FLT_EPSILON)).toBe(true);
+      expect(choleskySolveF32(a2, b2, n)).toBe(true);
+      expect(Array.from(b2)).toEqual(Array.from(b1));
+    }
+    const singular = Float64Array.of(1, 1, 1, 1);
+    expect(choleskySolveF32(singular, Float64Array.of(1, 1), 2)).toBe(false);
   });
 });

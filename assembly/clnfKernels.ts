@@ -43,6 +43,11 @@ const HALF29: u64 = 0x10000000;
   );
 }
 
+// a double sum that lies exactly half way between two floats (all lanes 0 but those)
+@inline function midpoints2(s: v128): v128 {
+  return i64x2.eq(v128.and(s, i64x2.splat(LOW29)), i64x2.splat(HALF29));
+}
+
 @inline function toFloat2(v: v128): v128 {
   return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v));
 }
@@ -88,14 +93,17 @@ function ccnfExp(x: f64): f64 {
 
 // --- CCNF response (src/core/clnf/ccnfResponse.ts) -------------------------
 
-/** stores two float results and returns the running minimum */
-@inline function storeRows2(at: usize, v: v128, min: f32): f32 {
-  const v0 = <f32>f64x2.extract_lane(v, 0), v1 = <f32>f64x2.extract_lane(v, 1);
-  store<f32>(at, v0);
-  store<f32>(at + 4, v1);
-  if (v0 < min) min = v0;
-  if (v1 < min) min = v1;
-  return min;
+/** stores two float results */
+@inline function storeRows2(at: usize, v: v128): void {
+  store<f32>(at, <f32>f64x2.extract_lane(v, 0));
+  store<f32>(at + 4, <f32>f64x2.extract_lane(v, 1));
+}
+
+/** one row of map · Sigma with the exact fmaf (one sgemm chain) */
+function sigmaRowExact(map: usize, sigmaT: usize, M: i32, r: i32): f64 {
+  let s: f64 = 0;
+  for (let k = 0; k < M; k++) s = fmaf(<f64>load<f32>(map + <usize>k * 4), <f64>load<f32>(sigmaT + <usize>(k * M + r) * 4), s);
+  return s;
 }
 
 /** acc[0..1] = float(acc + 2α / (1 + e^-q)) for the two inputs q */
@@ -104,12 +112,60 @@ function ccnfExp(x: f64): f64 {
   store<f64>(at + 8, <f64>(<f32>(load<f64>(at + 8) + ta / (1 + ccnfExp(-f64x2.extract_lane(q, 1))))));
 }
 
+/** one position's normalised patch (column j, row i of the map, position p), as the SIMD loop computes it */
+function normalisedPatch(aoi: usize, aw: i32, pw: i32, ph: i32, K: i32, M: i32, cols: usize, j: i32, i: i32, p: i32): void {
+  const area = <f32>(pw * ph);
+  store<f64>(cols + <usize>p * 8, 1);
+  let sum: f32 = 0;
+  for (let yy = 0; yy < ph; yy++) {
+    const src = aoi + <usize>((i + yy) * aw + j) * 4;
+    for (let xx = 0; xx < pw; xx++) {
+      const v = load<f32>(src + <usize>xx * 4);
+      sum += v;
+      store<f64>(cols + <usize>((1 + xx * ph + yy) * M + p) * 8, <f64>v);
+    }
+  }
+  const mean = sum / area;
+  let sq: f32 = 0;
+  for (let x = 1; x < K; x++) {
+    const at = cols + <usize>(x * M + p) * 8;
+    const v = <f32>load<f64>(at) - mean;
+    store<f64>(at, <f64>v);
+    sq += v * v;
+  }
+  let norm = sqrt<f32>(sq);
+  if (norm == 0) norm = 1;
+  norm = <f32>(1.0 / <f64>norm);
+  for (let x = 1; x < K; x++) {
+    const at = cols + <usize>(x * M + p) * 8;
+    store<f64>(at, <f64>(<f32>load<f64>(at) * norm));
+  }
+}
+
+/** one neuron input (position q) with the exact fmaf: sgemm's single chain, or its even/odd pair */
+function neuronInputExact(cols: usize, M: i32, K: i32, w: usize, q: i32, isSplit: bool): f64 {
+  const paired = K - (K % 8);
+  if (isSplit) {
+    let even: f64 = 0, odd: f64 = 0;
+    let k = 0;
+    for (; k < paired; k += 2) {
+      even = fmaf(load<f64>(cols + <usize>(k * M + q) * 8), <f64>load<f32>(w + <usize>k * 4), even);
+      odd = fmaf(load<f64>(cols + <usize>((k + 1) * M + q) * 8), <f64>load<f32>(w + <usize>(k + 1) * 4), odd);
+    }
+    for (; k < K; k++) even = fmaf(load<f64>(cols + <usize>(k * M + q) * 8), <f64>load<f32>(w + <usize>k * 4), even);
+    return <f64>(<f32>(even + odd));
+  }
+  let d: f64 = 0;
+  for (let k = 0; k < K; k++) d = fmaf(load<f64>(cols + <usize>(k * M + q) * 8), <f64>load<f32>(w + <usize>k * 4), d);
+  return d;
+}
+
 /**
  * One landmark's CCNF response map, CcnfExpertRuntime.response:
  * aoi: f32 [ah][aw]; weights: f32 [numNeurons][K] (bias first); used: i32
  * [usedCount] neuron indices; twoAlpha: f64 [usedCount]; sigmaT: f32 Sigma
  * transposed [k][r]; split: u8 mask [p + n·M] (openblasGemm.ts); out: f32
- * [M] rows = y; scratch: f32 [K·M] + f64 [M] + f32 [M].
+ * [M] rows = y; scratch: f64 [K·M] + f64 [M] + f32 [M] + f32 [aw·ah].
  */
 export function ccnfResponse(
   aoi: usize, aw: i32, ah: i32, pw: i32, ph: i32,
@@ -119,78 +175,163 @@ export function ccnfResponse(
   const K = pw * ph + 1;
   const xB = aw - pw + 1, yB = ah - ph + 1;
   const M = xB * yB;
-  const cols = scratch; // f32 [K][M]
-  const acc = cols + <usize>(K * M) * 4; // f64 [M]
+  const cols = scratch; // f64 [K][M] (float values)
+  const acc = cols + <usize>(K * M) * 8; // f64 [M]
   const map = acc + <usize>M * 8; // f32 [M]
   const area = <f32>(pw * ph);
-  // 1. normalised patches, stored k-major
-  let p = 0;
+  // 1. normalised patches, stored k-major as doubles (read once per used
+  // neuron); four positions down a column at a time (f32x4 lanes: the same
+  // float operations in the same order per position), read from the area
+  // transposed so that the four lanes are adjacent
+  const aoiT = map + <usize>M * 4; // f32 [aw][ah]
+  for (let y = 0; y < ah; y++) for (let x = 0; x < aw; x++) store<f32>(aoiT + <usize>(x * ah + y) * 4, load<f32>(aoi + <usize>(y * aw + x) * 4));
+  const areaV = f32x4.splat(area);
   for (let j = 0; j < xB; j++) {
-    for (let i = 0; i < yB; i++, p++) {
-      store<f32>(cols + <usize>p * 4, 1);
-      let sum: f32 = 0;
+    if (yB < 4) {
+      for (let i = 0; i < yB; i++) normalisedPatch(aoi, aw, pw, ph, K, M, cols, j, i, j * yB + i);
+      continue;
+    }
+    for (let i0 = 0; i0 < yB; i0 += 4) {
+      // the last group overlaps the one before when yB is not a multiple of 4 (same values rewritten)
+      const i = i0 + 4 <= yB ? i0 : yB - 4;
+      const p = j * yB + i;
+      store<v128>(cols + <usize>p * 8, f64x2.splat(1));
+      store<v128>(cols + <usize>p * 8 + 16, f64x2.splat(1));
+      let sum = f32x4.splat(0);
       for (let yy = 0; yy < ph; yy++) {
-        const src = aoi + <usize>((i + yy) * aw + j) * 4;
-        for (let xx = 0; xx < pw; xx++) {
-          const v = load<f32>(src + <usize>xx * 4);
-          sum += v;
-          store<f32>(cols + <usize>((1 + xx * ph + yy) * M + p) * 4, v);
+        for (let xx = 0; xx < pw; xx++) sum = f32x4.add(sum, v128.load(aoiT + <usize>((j + xx) * ah + i + yy) * 4));
+      }
+      const mean = f32x4.div(sum, areaV);
+      let sq = f32x4.splat(0);
+      for (let xx = 0; xx < pw; xx++) {
+        const src = aoiT + <usize>((j + xx) * ah + i) * 4;
+        for (let yy = 0; yy < ph; yy++) {
+          const v = f32x4.sub(v128.load(src + <usize>yy * 4), mean);
+          sq = f32x4.add(sq, f32x4.mul(v, v));
         }
       }
-      const mean = sum / area;
-      let sq: f32 = 0;
-      for (let x = 1; x < K; x++) {
-        const at = cols + <usize>(x * M + p) * 4;
-        const v = load<f32>(at) - mean;
-        store<f32>(at, v);
-        sq += v * v;
-      }
-      let norm = sqrt<f32>(sq);
-      if (norm == 0) norm = 1;
-      norm = <f32>(1.0 / <f64>norm);
-      for (let x = 1; x < K; x++) {
-        const at = cols + <usize>(x * M + p) * 4;
-        store<f32>(at, load<f32>(at) * norm);
+      let norm = f32x4.sqrt(sq);
+      norm = v128.bitselect(f32x4.splat(1), norm, f32x4.eq(norm, f32x4.splat(0)));
+      // 1/norm in double rounded to float, lane by lane
+      norm = f32x4(
+        <f32>(1.0 / <f64>f32x4.extract_lane(norm, 0)),
+        <f32>(1.0 / <f64>f32x4.extract_lane(norm, 1)),
+        <f32>(1.0 / <f64>f32x4.extract_lane(norm, 2)),
+        <f32>(1.0 / <f64>f32x4.extract_lane(norm, 3)),
+      );
+      for (let xx = 0; xx < pw; xx++) {
+        const src = aoiT + <usize>((j + xx) * ah + i) * 4;
+        for (let yy = 0; yy < ph; yy++) {
+          const v = f32x4.mul(f32x4.sub(v128.load(src + <usize>yy * 4), mean), norm);
+          const at = cols + <usize>((1 + xx * ph + yy) * M + p) * 8;
+          v128.store(at, f64x2.promote_low_f32x4(v));
+          v128.store(at + 16, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+        }
       }
     }
   }
-  // 2-3. neuron inputs (sgemm order) and activations, two positions at a time
+  // 2-3. neuron inputs (sgemm order) and activations, eight positions at a
+  // time: four independent chains hide the chains' latency (the split status
+  // is the same within each 8-aligned block of positions). Each step is the
+  // double sum rounded to float; where any step of the block landed on a
+  // float midpoint (double rounding could differ from the FMA there) the
+  // block's eight chains are redone with the exact fmaf.
   memory.fill(acc, 0, <usize>M * 8);
   const paired = K - (K % 8);
+  const rowStep = <usize>M * 8;
   for (let u = 0; u < usedCount; u++) {
     const n = load<i32>(used + <usize>u * 4);
     const ta = load<f64>(twoAlpha + <usize>u * 8);
     const w = weights + <usize>(n * K) * 4;
     const maskRow = split + <usize>(n * M);
     let q = 0;
-    // eight positions at a time: four independent chains hide the chains' latency
-    // (the split status is the same within each 8-aligned block of positions)
     for (; q + 7 < M; q += 8) {
-      const base = cols + <usize>q * 4;
+      const base = cols + <usize>q * 8;
+      // two unsplit blocks at once: eight chains, as many as a split block has
+      if (q + 15 < M && load<u8>(maskRow + q) == 0 && load<u8>(maskRow + q + 8) == 0) {
+        let c0 = f64x2.splat(0), c1 = f64x2.splat(0), c2 = f64x2.splat(0), c3 = f64x2.splat(0);
+        let c4 = f64x2.splat(0), c5 = f64x2.splat(0), c6 = f64x2.splat(0), c7 = f64x2.splat(0);
+        let mid = i64x2.splat(0);
+        let a = base;
+        for (let k = 0; k < K; k++, a += rowStep) {
+          const wk = f64x2.splat(<f64>load<f32>(w + <usize>k * 4));
+          const s0 = f64x2.add(f64x2.mul(v128.load(a), wk), c0);
+          const s1 = f64x2.add(f64x2.mul(v128.load(a + 16), wk), c1);
+          const s2 = f64x2.add(f64x2.mul(v128.load(a + 32), wk), c2);
+          const s3 = f64x2.add(f64x2.mul(v128.load(a + 48), wk), c3);
+          const s4 = f64x2.add(f64x2.mul(v128.load(a + 64), wk), c4);
+          const s5 = f64x2.add(f64x2.mul(v128.load(a + 80), wk), c5);
+          const s6 = f64x2.add(f64x2.mul(v128.load(a + 96), wk), c6);
+          const s7 = f64x2.add(f64x2.mul(v128.load(a + 112), wk), c7);
+          c0 = toFloat2(s0);
+          c1 = toFloat2(s1);
+          c2 = toFloat2(s2);
+          c3 = toFloat2(s3);
+          c4 = toFloat2(s4);
+          c5 = toFloat2(s5);
+          c6 = toFloat2(s6);
+          c7 = toFloat2(s7);
+          mid = v128.or(mid, v128.or(v128.or(v128.or(midpoints2(s0), midpoints2(s1)), v128.or(midpoints2(s2), midpoints2(s3))), v128.or(v128.or(midpoints2(s4), midpoints2(s5)), v128.or(midpoints2(s6), midpoints2(s7)))));
+        }
+        if (v128.any_true(mid)) {
+          for (let t = 0; t < 16; t++) {
+            const d = neuronInputExact(cols, M, K, w, q + t, false);
+            const at = acc + <usize>(q + t) * 8;
+            store<f64>(at, <f64>(<f32>(load<f64>(at) + ta / (1 + ccnfExp(-d)))));
+          }
+        } else {
+          activate2(acc + <usize>q * 8, c0, ta);
+          activate2(acc + <usize>(q + 2) * 8, c1, ta);
+          activate2(acc + <usize>(q + 4) * 8, c2, ta);
+          activate2(acc + <usize>(q + 6) * 8, c3, ta);
+          activate2(acc + <usize>(q + 8) * 8, c4, ta);
+          activate2(acc + <usize>(q + 10) * 8, c5, ta);
+          activate2(acc + <usize>(q + 12) * 8, c6, ta);
+          activate2(acc + <usize>(q + 14) * 8, c7, ta);
+        }
+        q += 8;
+        continue;
+      }
       let d0: v128, d1: v128, d2: v128, d3: v128;
-      if (load<u8>(maskRow + q) != 0) {
+      let mid = i64x2.splat(0);
+      const isSplit = load<u8>(maskRow + q) != 0;
+      if (isSplit) {
         let e0 = f64x2.splat(0), e1 = f64x2.splat(0), e2 = f64x2.splat(0), e3 = f64x2.splat(0);
         let o0 = f64x2.splat(0), o1 = f64x2.splat(0), o2 = f64x2.splat(0), o3 = f64x2.splat(0);
         let k = 0;
-        for (; k < paired; k += 2) {
-          const a = base + <usize>(k * M) * 4, b = a + <usize>M * 4;
+        let a = base;
+        for (; k < paired; k += 2, a += 2 * rowStep) {
+          const b = a + rowStep;
           const we = f64x2.splat(<f64>load<f32>(w + <usize>k * 4)), wo = f64x2.splat(<f64>load<f32>(w + <usize>(k + 1) * 4));
-          e0 = fmaf2(load2(a), we, e0);
-          e1 = fmaf2(load2(a + 8), we, e1);
-          e2 = fmaf2(load2(a + 16), we, e2);
-          e3 = fmaf2(load2(a + 24), we, e3);
-          o0 = fmaf2(load2(b), wo, o0);
-          o1 = fmaf2(load2(b + 8), wo, o1);
-          o2 = fmaf2(load2(b + 16), wo, o2);
-          o3 = fmaf2(load2(b + 24), wo, o3);
+          const s0 = f64x2.add(f64x2.mul(v128.load(a), we), e0);
+          const s1 = f64x2.add(f64x2.mul(v128.load(a + 16), we), e1);
+          const s2 = f64x2.add(f64x2.mul(v128.load(a + 32), we), e2);
+          const s3 = f64x2.add(f64x2.mul(v128.load(a + 48), we), e3);
+          const t0 = f64x2.add(f64x2.mul(v128.load(b), wo), o0);
+          const t1 = f64x2.add(f64x2.mul(v128.load(b + 16), wo), o1);
+          const t2 = f64x2.add(f64x2.mul(v128.load(b + 32), wo), o2);
+          const t3 = f64x2.add(f64x2.mul(v128.load(b + 48), wo), o3);
+          e0 = toFloat2(s0);
+          e1 = toFloat2(s1);
+          e2 = toFloat2(s2);
+          e3 = toFloat2(s3);
+          o0 = toFloat2(t0);
+          o1 = toFloat2(t1);
+          o2 = toFloat2(t2);
+          o3 = toFloat2(t3);
+          mid = v128.or(mid, v128.or(v128.or(v128.or(midpoints2(s0), midpoints2(s1)), v128.or(midpoints2(s2), midpoints2(s3))), v128.or(v128.or(midpoints2(t0), midpoints2(t1)), v128.or(midpoints2(t2), midpoints2(t3)))));
         }
-        for (; k < K; k++) {
-          const a = base + <usize>(k * M) * 4;
+        for (; k < K; k++, a += rowStep) {
           const we = f64x2.splat(<f64>load<f32>(w + <usize>k * 4));
-          e0 = fmaf2(load2(a), we, e0);
-          e1 = fmaf2(load2(a + 8), we, e1);
-          e2 = fmaf2(load2(a + 16), we, e2);
-          e3 = fmaf2(load2(a + 24), we, e3);
+          const s0 = f64x2.add(f64x2.mul(v128.load(a), we), e0);
+          const s1 = f64x2.add(f64x2.mul(v128.load(a + 16), we), e1);
+          const s2 = f64x2.add(f64x2.mul(v128.load(a + 32), we), e2);
+          const s3 = f64x2.add(f64x2.mul(v128.load(a + 48), we), e3);
+          e0 = toFloat2(s0);
+          e1 = toFloat2(s1);
+          e2 = toFloat2(s2);
+          e3 = toFloat2(s3);
+          mid = v128.or(mid, v128.or(v128.or(midpoints2(s0), midpoints2(s1)), v128.or(midpoints2(s2), midpoints2(s3))));
         }
         d0 = toFloat2(f64x2.add(e0, o0));
         d1 = toFloat2(f64x2.add(e1, o1));
@@ -198,18 +339,29 @@ export function ccnfResponse(
         d3 = toFloat2(f64x2.add(e3, o3));
       } else {
         let c0 = f64x2.splat(0), c1 = f64x2.splat(0), c2 = f64x2.splat(0), c3 = f64x2.splat(0);
-        for (let k = 0; k < K; k++) {
-          const a = base + <usize>(k * M) * 4;
+        let a = base;
+        for (let k = 0; k < K; k++, a += rowStep) {
           const wk = f64x2.splat(<f64>load<f32>(w + <usize>k * 4));
-          c0 = fmaf2(load2(a), wk, c0);
-          c1 = fmaf2(load2(a + 8), wk, c1);
-          c2 = fmaf2(load2(a + 16), wk, c2);
-          c3 = fmaf2(load2(a + 24), wk, c3);
+          const s0 = f64x2.add(f64x2.mul(v128.load(a), wk), c0);
+          const s1 = f64x2.add(f64x2.mul(v128.load(a + 16), wk), c1);
+          const s2 = f64x2.add(f64x2.mul(v128.load(a + 32), wk), c2);
+          const s3 = f64x2.add(f64x2.mul(v128.load(a + 48), wk), c3);
+          c0 = toFloat2(s0);
+          c1 = toFloat2(s1);
+          c2 = toFloat2(s2);
+          c3 = toFloat2(s3);
+          mid = v128.or(mid, v128.or(v128.or(midpoints2(s0), midpoints2(s1)), v128.or(midpoints2(s2), midpoints2(s3))));
         }
         d0 = c0;
         d1 = c1;
         d2 = c2;
         d3 = c3;
+      }
+      if (v128.any_true(mid)) {
+        d0 = f64x2(neuronInputExact(cols, M, K, w, q, isSplit), neuronInputExact(cols, M, K, w, q + 1, isSplit));
+        d1 = f64x2(neuronInputExact(cols, M, K, w, q + 2, isSplit), neuronInputExact(cols, M, K, w, q + 3, isSplit));
+        d2 = f64x2(neuronInputExact(cols, M, K, w, q + 4, isSplit), neuronInputExact(cols, M, K, w, q + 5, isSplit));
+        d3 = f64x2(neuronInputExact(cols, M, K, w, q + 6, isSplit), neuronInputExact(cols, M, K, w, q + 7, isSplit));
       }
       activate2(acc + <usize>q * 8, d0, ta);
       activate2(acc + <usize>(q + 2) * 8, d1, ta);
@@ -217,20 +369,7 @@ export function ccnfResponse(
       activate2(acc + <usize>(q + 6) * 8, d3, ta);
     }
     for (; q < M; q++) {
-      let d: f64;
-      if (load<u8>(maskRow + q) != 0) {
-        let even: f64 = 0, odd: f64 = 0;
-        let k = 0;
-        for (; k < paired; k += 2) {
-          even = fmaf(<f64>load<f32>(cols + <usize>(k * M + q) * 4), <f64>load<f32>(w + <usize>k * 4), even);
-          odd = fmaf(<f64>load<f32>(cols + <usize>((k + 1) * M + q) * 4), <f64>load<f32>(w + <usize>(k + 1) * 4), odd);
-        }
-        for (; k < K; k++) even = fmaf(<f64>load<f32>(cols + <usize>(k * M + q) * 4), <f64>load<f32>(w + <usize>k * 4), even);
-        d = <f64>(<f32>(even + odd));
-      } else {
-        d = 0;
-        for (let k = 0; k < K; k++) d = fmaf(<f64>load<f32>(cols + <usize>(k * M + q) * 4), <f64>load<f32>(w + <usize>k * 4), d);
-      }
+      const d = neuronInputExact(cols, M, K, w, q, load<u8>(maskRow + q) != 0);
       const at = acc + <usize>q * 8;
       store<f64>(at, <f64>(<f32>(load<f64>(at) + ta / (1 + ccnfExp(-d)))));
     }
@@ -239,29 +378,76 @@ export function ccnfResponse(
   for (let x = 0; x < xB; x++) {
     for (let y = 0; y < yB; y++) store<f32>(map + <usize>(y * xB + x) * 4, <f32>load<f64>(acc + <usize>(x * yB + y) * 8));
   }
-  let min: f32 = Infinity;
+  // sixteen rows at a time (eight chains), then eight; a block where a step
+  // landed on a float midpoint is redone row by row with the exact fmaf
   let r = 0;
+  for (; r + 15 < M; r += 16) {
+    let c0 = f64x2.splat(0), c1 = f64x2.splat(0), c2 = f64x2.splat(0), c3 = f64x2.splat(0);
+    let c4 = f64x2.splat(0), c5 = f64x2.splat(0), c6 = f64x2.splat(0), c7 = f64x2.splat(0);
+    let mid = i64x2.splat(0);
+    let a = sigmaT + <usize>r * 4;
+    for (let k = 0; k < M; k++, a += <usize>M * 4) {
+      const mk = f64x2.splat(<f64>load<f32>(map + <usize>k * 4));
+      const s0 = f64x2.add(f64x2.mul(mk, load2(a)), c0);
+      const s1 = f64x2.add(f64x2.mul(mk, load2(a + 8)), c1);
+      const s2 = f64x2.add(f64x2.mul(mk, load2(a + 16)), c2);
+      const s3 = f64x2.add(f64x2.mul(mk, load2(a + 24)), c3);
+      const s4 = f64x2.add(f64x2.mul(mk, load2(a + 32)), c4);
+      const s5 = f64x2.add(f64x2.mul(mk, load2(a + 40)), c5);
+      const s6 = f64x2.add(f64x2.mul(mk, load2(a + 48)), c6);
+      const s7 = f64x2.add(f64x2.mul(mk, load2(a + 56)), c7);
+      c0 = toFloat2(s0);
+      c1 = toFloat2(s1);
+      c2 = toFloat2(s2);
+      c3 = toFloat2(s3);
+      c4 = toFloat2(s4);
+      c5 = toFloat2(s5);
+      c6 = toFloat2(s6);
+      c7 = toFloat2(s7);
+      mid = v128.or(mid, v128.or(v128.or(v128.or(midpoints2(s0), midpoints2(s1)), v128.or(midpoints2(s2), midpoints2(s3))), v128.or(v128.or(midpoints2(s4), midpoints2(s5)), v128.or(midpoints2(s6), midpoints2(s7)))));
+    }
+    if (v128.any_true(mid)) {
+      for (let t = 0; t < 16; t++) store<f32>(out + <usize>(r + t) * 4, <f32>sigmaRowExact(map, sigmaT, M, r + t));
+    } else {
+      storeRows2(out + <usize>r * 4, c0);
+      storeRows2(out + <usize>(r + 2) * 4, c1);
+      storeRows2(out + <usize>(r + 4) * 4, c2);
+      storeRows2(out + <usize>(r + 6) * 4, c3);
+      storeRows2(out + <usize>(r + 8) * 4, c4);
+      storeRows2(out + <usize>(r + 10) * 4, c5);
+      storeRows2(out + <usize>(r + 12) * 4, c6);
+      storeRows2(out + <usize>(r + 14) * 4, c7);
+    }
+  }
   for (; r + 7 < M; r += 8) {
     let c0 = f64x2.splat(0), c1 = f64x2.splat(0), c2 = f64x2.splat(0), c3 = f64x2.splat(0);
-    const base = sigmaT + <usize>r * 4;
-    for (let k = 0; k < M; k++) {
+    let mid = i64x2.splat(0);
+    let a = sigmaT + <usize>r * 4;
+    for (let k = 0; k < M; k++, a += <usize>M * 4) {
       const mk = f64x2.splat(<f64>load<f32>(map + <usize>k * 4));
-      const a = base + <usize>(k * M) * 4;
-      c0 = fmaf2(mk, load2(a), c0);
-      c1 = fmaf2(mk, load2(a + 8), c1);
-      c2 = fmaf2(mk, load2(a + 16), c2);
-      c3 = fmaf2(mk, load2(a + 24), c3);
+      const s0 = f64x2.add(f64x2.mul(mk, load2(a)), c0);
+      const s1 = f64x2.add(f64x2.mul(mk, load2(a + 8)), c1);
+      const s2 = f64x2.add(f64x2.mul(mk, load2(a + 16)), c2);
+      const s3 = f64x2.add(f64x2.mul(mk, load2(a + 24)), c3);
+      c0 = toFloat2(s0);
+      c1 = toFloat2(s1);
+      c2 = toFloat2(s2);
+      c3 = toFloat2(s3);
+      mid = v128.or(mid, v128.or(v128.or(midpoints2(s0), midpoints2(s1)), v128.or(midpoints2(s2), midpoints2(s3))));
     }
-    min = storeRows2(out + <usize>r * 4, c0, min);
-    min = storeRows2(out + <usize>(r + 2) * 4, c1, min);
-    min = storeRows2(out + <usize>(r + 4) * 4, c2, min);
-    min = storeRows2(out + <usize>(r + 6) * 4, c3, min);
+    if (v128.any_true(mid)) {
+      for (let t = 0; t < 8; t++) store<f32>(out + <usize>(r + t) * 4, <f32>sigmaRowExact(map, sigmaT, M, r + t));
+    } else {
+      storeRows2(out + <usize>r * 4, c0);
+      storeRows2(out + <usize>(r + 2) * 4, c1);
+      storeRows2(out + <usize>(r + 4) * 4, c2);
+      storeRows2(out + <usize>(r + 6) * 4, c3);
+    }
   }
-  for (; r < M; r++) {
-    let s: f64 = 0;
-    for (let k = 0; k < M; k++) s = fmaf(<f64>load<f32>(map + <usize>k * 4), <f64>load<f32>(sigmaT + <usize>(k * M + r) * 4), s);
-    const v = <f32>s;
-    store<f32>(out + <usize>r * 4, v);
+  for (; r < M; r++) store<f32>(out + <usize>r * 4, <f32>sigmaRowExact(map, sigmaT, M, r));
+  let min: f32 = Infinity;
+  for (let i = 0; i < M; i++) {
+    const v = load<f32>(out + <usize>i * 4);
     if (v < min) min = v;
   }
   if (min < 0) {

@@ -145,7 +145,7 @@ export class WasmKernels {
   fitsResponse(aoiWidth: number, aoiHeight: number, pw: number, ph: number): boolean {
     const M = (aoiWidth - pw + 1) * (aoiHeight - ph + 1);
     const K = pw * ph + 1;
-    return K * M * 4 + M * 12 <= SCRATCH_BYTES && aoiWidth * aoiHeight * 4 + M * 4 <= IO_BYTES;
+    return K * M * 8 + M * 12 + aoiWidth * aoiHeight * 4 + 16 <= SCRATCH_BYTES && aoiWidth * aoiHeight * 4 + M * 4 <= IO_BYTES;
   }
 
   /** CcnfExpertRuntime.response in WebAssembly (see there); `sigmaT` from storeSigma. */

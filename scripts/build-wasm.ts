@@ -1,8 +1,10 @@
 /**
  * Compiles the AssemblyScript kernels (assembly/*.ts) into WebAssembly and
- * writes each as a TypeScript module holding the binary in base64
- * (src/core/clnf/generated/, git-ignored), which the browser build and Node
- * import alike. Run at install time (npm's postinstall) and by `npm run wasm`.
+ * writes each as a TypeScript module holding the binary in base64 (a
+ * git-ignored `generated/` folder beside the code that loads it), which the
+ * browser build and Node import alike. Run at install time (npm's
+ * postinstall) and by `npm run wasm`. Another kernel file: one more entry in
+ * `builds` (and its output folder in .gitignore).
  */
 import asc from 'assemblyscript/asc';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const builds = [{ source: 'assembly/clnfKernels.ts', output: 'src/core/clnf/generated/clnfKernelsWasm.ts', name: 'CLNF_KERNELS_WASM' }];
+const builds = [
+  { source: 'assembly/clnfKernels.ts', output: 'src/core/clnf/generated/clnfKernelsWasm.ts', name: 'CLNF_KERNELS_WASM' },
+  { source: 'assembly/cnnKernels.ts', output: 'src/core/wasm/generated/cnnKernelsWasm.ts', name: 'CNN_KERNELS_WASM' },
+];
 
 for (const { source, output, name } of builds) {
   let binary: Uint8Array | null = null;

@@ -17,6 +17,7 @@
  */
 
 import type { Tensor3 } from './tensor.ts';
+import { WasmConvolution } from './wasmConvolution.ts';
 
 const fr = Math.fround;
 
@@ -103,16 +104,33 @@ export function im2col(input: Tensor3, kernelHeight: number, kernelWidth: number
   return m;
 }
 
+/** The WebAssembly kernels, made on first use; null where WebAssembly SIMD is unavailable. */
+let wasmKernels: WasmConvolution | null | undefined;
+
 /**
  * Valid cross-correlation of `input` (inputMaps channels) with the layer's
  * kernels, plus biases: outputMaps channels of (height - kh + 1) x
- * (width - kw + 1), float32 as OpenFace computes it.
+ * (width - kw + 1), float32 as OpenFace computes it. Runs in WebAssembly
+ * SIMD (wasmConvolution.ts) where it loads, else `convolveTypeScript`: the
+ * same bits either way.
  */
 export function convolve(input: Tensor3, layer: ConvolutionWeights, scratch?: ConvolutionScratch): Tensor3 {
-  const { inputMaps, outputMaps, kernelHeight, kernelWidth, weights, biases } = layer;
+  checkShapes(input, layer);
+  if (wasmKernels === undefined) wasmKernels = WasmConvolution.create();
+  return wasmKernels ? wasmKernels.convolve(input, layer) : convolveTypeScript(input, layer, scratch);
+}
+
+function checkShapes(input: Tensor3, layer: ConvolutionWeights): void {
+  const { inputMaps, kernelHeight, kernelWidth } = layer;
   if (input.channels !== inputMaps) throw new RangeError(`convolution expects ${inputMaps} input maps, got ${input.channels}`);
+  if (input.height < kernelHeight || input.width < kernelWidth) throw new RangeError(`a ${kernelHeight}x${kernelWidth} kernel does not fit a ${input.height}x${input.width} map`);
+}
+
+/** `convolve` in TypeScript: where WebAssembly is unavailable, and the reference its tests compare with. */
+export function convolveTypeScript(input: Tensor3, layer: ConvolutionWeights, scratch?: ConvolutionScratch): Tensor3 {
+  checkShapes(input, layer);
+  const { inputMaps, outputMaps, kernelHeight, kernelWidth, weights, biases } = layer;
   const oh = input.height - kernelHeight + 1, ow = input.width - kernelWidth + 1;
-  if (oh <= 0 || ow <= 0) throw new RangeError(`a ${kernelHeight}x${kernelWidth} kernel does not fit a ${input.height}x${input.width} map`);
   const positions = oh * ow;
   const len = inputMaps * kernelHeight * kernelWidth;
   const cols = im2col(input, kernelHeight, kernelWidth, scratch?.im2col);

@@ -11,7 +11,9 @@
  * Layers (each returns a new tensor; none keeps state):
  *   convolve(input, ConvolutionWeights, scratch?)   valid cross-correlation + bias,
  *       im2col times weights, each output summed in float32 with fused
- *       multiply-adds in im2col order, bias last (OpenFace's convolution_direct_blas)
+ *       multiply-adds in im2col order, bias last (OpenFace's convolution_direct_blas);
+ *       runs in WebAssembly SIMD (wasmConvolution.ts, assembly/cnnKernels.ts)
+ *       where it loads, else convolveTypeScript: the same bits either way
  *   prepareConvolution(in, out, kh, kw, kernels[in*out], biases) -> ConvolutionWeights
  *   maxPool(input, kernelX, kernelY, strideX, strideY)   OpenFace's caffe-style sizes
  *   fullyConnected(input, FullyConnectedWeights, sums = 'double')   per pixel,
@@ -25,7 +27,7 @@
  * readConvolution, readFullyConnected, readFloatMatrix (ReadMatBin as float32).
  */
 export { type Tensor3, createTensor3, tensor3, channelPlane } from './tensor.ts';
-export { convolve, prepareConvolution, im2col, createConvolutionScratch, type ConvolutionWeights, type ConvolutionScratch } from './convolution.ts';
+export { convolve, convolveTypeScript, prepareConvolution, im2col, createConvolutionScratch, type ConvolutionWeights, type ConvolutionScratch } from './convolution.ts';
 export { maxPool, pooledSize } from './pooling.ts';
 export { fullyConnected, fullyConnectedFromFile, type FullyConnectedWeights, type DotAccumulation } from './fullyConnected.ts';
 export { relu, prelu, sigmoid } from './activation.ts';

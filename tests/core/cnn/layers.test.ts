@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   convolve,
+  convolveTypeScript,
   createConvolutionScratch,
   fullyConnected,
   fullyConnectedFromFile,
@@ -67,6 +68,7 @@ describe('convolve (im2col times weights, float32)', () => {
       const want = naiveConvolution(input, kernels, biases, kh, kw);
       expect([got.channels, got.height, got.width]).toEqual([outMaps, h - kh + 1, w - kw + 1]);
       expect(got.data).toEqual(want.data);
+      expect(convolveTypeScript(input, layer, scratch).data).toEqual(want.data);
       // and it is a correlation: within float rounding of the exact sum
       for (let k = 0; k < outMaps; k++) {
         let exact = biases[k];

@@ -5,13 +5,15 @@
  * - MTCNN's detect() on the first frame of lab_640x480_h264 and of
  *   lab_1080p60_h264 (1440x1080): ms per detection.
  * Each figure is the minimum over several passes (the machine is shared).
+ * --typescript runs the layers' TypeScript (as where WebAssembly is unavailable).
  *
- *   npx tsx scripts/bench-cnn.ts [--runs N]
+ *   npx tsx scripts/bench-cnn.ts [--runs N] [--typescript]
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeVideo } from '../src/cli/ffmpegDecode.ts';
+import { setWasmLayersEnabled } from '../src/core/cnn/wasmLayers.ts';
 import { parseValidator, validateLandmarks } from '../src/core/clnf/validator.ts';
 import { MtcnnDetector } from '../src/core/detect/mtcnn/index.ts';
 import { bgrToGray, type BgrImage } from '../src/core/image.ts';
@@ -19,6 +21,8 @@ import { OPENFACE_MODELS, SHARED, hasSharedData, referenceCsv } from './sharedDa
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const layers = process.argv.includes('--typescript') ? 'TypeScript' : 'WebAssembly';
+setWasmLayersEnabled(layers === 'WebAssembly');
 
 if (!hasSharedData) {
   console.log('bench-cnn: skipped, ../shared is not present');
@@ -78,6 +82,7 @@ const validate = (): void => {
 };
 validate(); // warm-up
 const perValidation = minTime(RUNS, validate) / cases.length;
+console.log(`CNN layers in ${layers}`);
 console.log(`validator: ${perValidation.toFixed(3)} ms per validation (al_pacino, ${cases.length} frames, min of ${RUNS} passes)`);
 
 const detector = await MtcnnDetector.load(async (p) => new Uint8Array(await readFile(join(OPENFACE_MODELS, p))));

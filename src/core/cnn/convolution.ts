@@ -16,8 +16,9 @@
  *   never meets).
  */
 
+import { prelu, relu } from './activation.ts';
 import type { Tensor3 } from './tensor.ts';
-import { WasmConvolution } from './wasmConvolution.ts';
+import { wasmLayers } from './wasmLayers.ts';
 
 const fr = Math.fround;
 
@@ -104,20 +105,29 @@ export function im2col(input: Tensor3, kernelHeight: number, kernelWidth: number
   return m;
 }
 
-/** The WebAssembly kernels, made on first use; null where WebAssembly SIMD is unavailable. */
-let wasmKernels: WasmConvolution | null | undefined;
+/** An element-wise layer that follows the convolution (activation.ts), applied to its output. */
+export type ConvolutionActivation = { readonly kind: 'relu' } | { readonly kind: 'prelu'; readonly slopes: Float32Array };
 
 /**
  * Valid cross-correlation of `input` (inputMaps channels) with the layer's
  * kernels, plus biases: outputMaps channels of (height - kh + 1) x
- * (width - kw + 1), float32 as OpenFace computes it. Runs in WebAssembly
- * SIMD (wasmConvolution.ts) where it loads, else `convolveTypeScript`: the
- * same bits either way.
+ * (width - kw + 1), float32 as OpenFace computes it; then `activation`, as
+ * relu / prelu would apply it to the result. Runs in WebAssembly SIMD
+ * (wasmLayers.ts, the activation applied as the outputs are stored) where it
+ * loads, else `convolveTypeScript`: the same bits either way.
  */
-export function convolve(input: Tensor3, layer: ConvolutionWeights, scratch?: ConvolutionScratch): Tensor3 {
+export function convolve(input: Tensor3, layer: ConvolutionWeights, scratch?: ConvolutionScratch, activation?: ConvolutionActivation): Tensor3 {
   checkShapes(input, layer);
-  if (wasmKernels === undefined) wasmKernels = WasmConvolution.create();
-  return wasmKernels ? wasmKernels.convolve(input, layer) : convolveTypeScript(input, layer, scratch);
+  const kernels = wasmLayers();
+  if (!kernels) return activate(convolveTypeScript(input, layer, scratch), activation);
+  // prelu over a single map treats it as a vector (a slope per row), and too few slopes throw: left to activation.ts
+  const storable = activation && (activation.kind === 'relu' || (layer.outputMaps > 1 && activation.slopes.length >= layer.outputMaps));
+  return storable ? kernels.convolve(input, layer, activation) : activate(kernels.convolve(input, layer, null), activation);
+}
+
+function activate(t: Tensor3, activation: ConvolutionActivation | undefined): Tensor3 {
+  if (!activation) return t;
+  return activation.kind === 'relu' ? relu(t) : prelu(t, activation.slopes);
 }
 
 function checkShapes(input: Tensor3, layer: ConvolutionWeights): void {

@@ -21,6 +21,7 @@
  */
 
 import type { Tensor3 } from './tensor.ts';
+import { wasmLayers } from './wasmLayers.ts';
 
 const fr = Math.fround;
 
@@ -44,28 +45,46 @@ export function fullyConnectedFromFile(inputs: number, outputs: number, weightsI
   return { inputs, outputs, weights, biases: Float32Array.from(biases) };
 }
 
-function dot(w: Float32Array, wo: number, v: Float32Array, n: number, sums: DotAccumulation): number {
-  let s = 0;
-  if (sums === 'double') {
-    for (let i = 0; i < n; i++) s += w[wo + i] * v[i];
-  } else {
-    for (let i = 0; i < n; i++) s = fr(w[wo + i] * v[i] + s);
+/**
+ * The layer's products for `positions` input vectors, vector p's input i at
+ * data[p * positionStride + i * inputStride]: out[o * positions + p] =
+ * float(sum + bias), or float(float(sum) + bias) when roundSum (OpenFace
+ * adds the bias to the per-pixel form's float output maps). Double sums run
+ * in WebAssembly SIMD (wasmLayers.ts) where it loads: the same bits.
+ */
+function products(layer: FullyConnectedWeights, data: Float32Array, positions: number, positionStride: number, inputStride: number, roundSum: boolean, sums: DotAccumulation): Float32Array {
+  const kernels = sums === 'double' ? wasmLayers() : null;
+  if (kernels) return kernels.fullyConnected(layer, data, positions, positionStride, inputStride, roundSum);
+  return productsTypeScript(layer, data, positions, positionStride, inputStride, roundSum, sums);
+}
+
+/** `products` in TypeScript (float32 sums, and double sums where WebAssembly is unavailable). */
+export function productsTypeScript(layer: FullyConnectedWeights, data: Float32Array, positions: number, positionStride: number, inputStride: number, roundSum: boolean, sums: DotAccumulation): Float32Array {
+  const { inputs, outputs, weights, biases } = layer;
+  const out = new Float32Array(outputs * positions);
+  const vector = new Float32Array(inputs);
+  for (let p = 0; p < positions; p++) {
+    for (let i = 0; i < inputs; i++) vector[i] = data[p * positionStride + i * inputStride];
+    for (let o = 0; o < outputs; o++) {
+      const wo = o * inputs;
+      let s = 0;
+      if (sums === 'double') {
+        for (let i = 0; i < inputs; i++) s += weights[wo + i] * vector[i];
+      } else {
+        for (let i = 0; i < inputs; i++) s = fr(weights[wo + i] * vector[i] + s);
+      }
+      out[o * positions + p] = (roundSum ? fr(s) : s) + biases[o];
+    }
   }
-  return s;
+  return out;
 }
 
 export function fullyConnected(input: Tensor3, layer: FullyConnectedWeights, sums: DotAccumulation = 'double'): Tensor3 {
-  const { inputs, outputs, weights, biases } = layer;
+  const { inputs, outputs } = layer;
   const { channels, height, width, data } = input;
   const plane = height * width;
   if (channels > 1 && channels === inputs) {
-    const out = new Float32Array(outputs * plane);
-    const pixel = new Float32Array(channels);
-    for (let p = 0; p < plane; p++) {
-      for (let c = 0; c < channels; c++) pixel[c] = data[c * plane + p];
-      for (let o = 0; o < outputs; o++) out[o * plane + p] = fr(dot(weights, o * inputs, pixel, inputs, sums)) + biases[o];
-    }
-    return { channels: outputs, height, width, data: out };
+    return { channels: outputs, height, width, data: products(layer, data, plane, 1, plane, true, sums) };
   }
   if (data.length !== inputs) throw new RangeError(`fully connected layer has ${inputs} inputs, got ${channels}x${height}x${width}`);
   let vector = data;
@@ -77,7 +96,6 @@ export function fullyConnected(input: Tensor3, layer: FullyConnectedWeights, sum
       for (let x = 0; x < width; x++) for (let y = 0; y < height; y++) vector[q++] = data[c * plane + y * width + x];
     }
   }
-  const out = new Float32Array(outputs);
-  for (let o = 0; o < outputs; o++) out[o] = dot(weights, o * inputs, vector, inputs, sums) + biases[o];
+  const out = products(layer, vector, 1, 0, 1, false, sums);
   return channels > 1 ? { channels: 1, height: outputs, width: 1, data: out } : { channels: 1, height: 1, width: outputs, data: out };
 }

@@ -7,6 +7,7 @@
  */
 
 import type { Tensor3 } from './tensor.ts';
+import { wasmLayers } from './wasmLayers.ts';
 
 const LOWEST_FLOAT = -3.4028234663852886e38;
 
@@ -20,10 +21,23 @@ export function pooledSize(size: number, kernel: number, stride: number): number
   return roundHalfAway(Math.fround(Math.fround(size - kernel) / stride)) + 1;
 }
 
+/** Max pooling; in WebAssembly SIMD (wasmLayers.ts) where it loads, else `maxPoolTypeScript`: the same values. */
 export function maxPool(input: Tensor3, kernelX: number, kernelY: number, strideX: number, strideY: number): Tensor3 {
+  const { oh, ow } = pooledShape(input, kernelX, kernelY, strideX, strideY);
+  const kernels = wasmLayers();
+  return kernels ? kernels.maxPool(input, kernelX, kernelY, strideX, strideY, oh, ow) : maxPoolTypeScript(input, kernelX, kernelY, strideX, strideY);
+}
+
+function pooledShape(input: Tensor3, kernelX: number, kernelY: number, strideX: number, strideY: number): { oh: number; ow: number } {
+  const ow = pooledSize(input.width, kernelX, strideX), oh = pooledSize(input.height, kernelY, strideY);
+  if (ow <= 0 || oh <= 0) throw new RangeError(`a ${kernelX}x${kernelY} pooling window does not fit a ${input.height}x${input.width} map`);
+  return { oh, ow };
+}
+
+/** `maxPool` in TypeScript: where WebAssembly is unavailable, and the reference its tests compare with. */
+export function maxPoolTypeScript(input: Tensor3, kernelX: number, kernelY: number, strideX: number, strideY: number): Tensor3 {
   const { channels, height, width, data } = input;
-  const ow = pooledSize(width, kernelX, strideX), oh = pooledSize(height, kernelY, strideY);
-  if (ow <= 0 || oh <= 0) throw new RangeError(`a ${kernelX}x${kernelY} pooling window does not fit a ${height}x${width} map`);
+  const { oh, ow } = pooledShape(input, kernelX, kernelY, strideX, strideY);
   const out = new Float32Array(channels * oh * ow);
   const plane = height * width;
   for (let c = 0; c < channels; c++) {

@@ -13,7 +13,7 @@
  *   align16(at)
  *
  * generated/cnnKernelsWasm.ts: CNN_KERNELS_WASM (assembly/cnnKernels.ts),
- * used by src/core/cnn/wasmConvolution.ts.
+ * used by src/core/cnn/wasmLayers.ts.
  */
 export { instantiateBase64 } from './instantiate.ts';
 export { LinearMemory, align16 } from './linearMemory.ts';

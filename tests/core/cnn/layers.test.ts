@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   convolve,
-  convolveTypeScript,
   createConvolutionScratch,
   fullyConnected,
   fullyConnectedFromFile,
@@ -14,6 +13,7 @@ import {
   tensor3,
   type Tensor3,
 } from '../../../src/core/cnn/index.ts';
+import { convolveTypeScript } from '../../../src/core/cnn/convolution.ts';
 import { rng } from '../../helpers/rng.ts';
 
 const fr = Math.fround;

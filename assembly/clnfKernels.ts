@@ -273,7 +273,7 @@ export function ccnfResponse(
           c7 = toFloat2(s7);
           mid = v128.or(mid, v128.or(v128.or(v128.or(midpoints2(s0), midpoints2(s1)), v128.or(midpoints2(s2), midpoints2(s3))), v128.or(v128.or(midpoints2(s4), midpoints2(s5)), v128.or(midpoints2(s6), midpoints2(s7)))));
         }
-        if (v128.any_true(mid)) {
+        if (alwaysRedo || v128.any_true(mid)) {
           for (let t = 0; t < 16; t++) {
             const d = neuronInputExact(cols, M, K, w, q + t, false);
             const at = acc + <usize>(q + t) * 8;
@@ -357,7 +357,7 @@ export function ccnfResponse(
         d2 = c2;
         d3 = c3;
       }
-      if (v128.any_true(mid)) {
+      if (alwaysRedo || v128.any_true(mid)) {
         d0 = f64x2(neuronInputExact(cols, M, K, w, q, isSplit), neuronInputExact(cols, M, K, w, q + 1, isSplit));
         d1 = f64x2(neuronInputExact(cols, M, K, w, q + 2, isSplit), neuronInputExact(cols, M, K, w, q + 3, isSplit));
         d2 = f64x2(neuronInputExact(cols, M, K, w, q + 4, isSplit), neuronInputExact(cols, M, K, w, q + 5, isSplit));
@@ -406,7 +406,7 @@ export function ccnfResponse(
       c7 = toFloat2(s7);
       mid = v128.or(mid, v128.or(v128.or(v128.or(midpoints2(s0), midpoints2(s1)), v128.or(midpoints2(s2), midpoints2(s3))), v128.or(v128.or(midpoints2(s4), midpoints2(s5)), v128.or(midpoints2(s6), midpoints2(s7)))));
     }
-    if (v128.any_true(mid)) {
+    if (alwaysRedo || v128.any_true(mid)) {
       for (let t = 0; t < 16; t++) store<f32>(out + <usize>(r + t) * 4, <f32>sigmaRowExact(map, sigmaT, M, r + t));
     } else {
       storeRows2(out + <usize>r * 4, c0);
@@ -435,7 +435,7 @@ export function ccnfResponse(
       c3 = toFloat2(s3);
       mid = v128.or(mid, v128.or(v128.or(midpoints2(s0), midpoints2(s1)), v128.or(midpoints2(s2), midpoints2(s3))));
     }
-    if (v128.any_true(mid)) {
+    if (alwaysRedo || v128.any_true(mid)) {
       for (let t = 0; t < 8; t++) store<f32>(out + <usize>(r + t) * 4, <f32>sigmaRowExact(map, sigmaT, M, r + t));
     } else {
       storeRows2(out + <usize>r * 4, c0);
@@ -469,46 +469,88 @@ export function ccnfResponse(
   }
 }
 
+/** one Hessian entry Σ_k J[k][i]·JwT[j][k] with the exact fmaf (sgemm's single chain or even/odd pair) */
+function hessianEntryExact(J: usize, wrow: usize, rows: i32, P: i32, i: i32, isSplit: bool): f64 {
+  const paired = rows - (rows % 8);
+  if (isSplit) {
+    let even: f64 = 0, odd: f64 = 0;
+    let k = 0;
+    for (; k < paired; k += 2) {
+      even = fmaf(load<f64>(J + <usize>(k * P + i) * 8), <f64>load<f32>(wrow + <usize>k * 4), even);
+      odd = fmaf(load<f64>(J + <usize>((k + 1) * P + i) * 8), <f64>load<f32>(wrow + <usize>(k + 1) * 4), odd);
+    }
+    for (; k < rows; k++) even = fmaf(load<f64>(J + <usize>(k * P + i) * 8), <f64>load<f32>(wrow + <usize>k * 4), even);
+    return <f64>(<f32>(even + odd));
+  }
+  let acc: f64 = 0;
+  for (let k = 0; k < rows; k++) acc = fmaf(load<f64>(J + <usize>(k * P + i) * 8), <f64>load<f32>(wrow + <usize>k * 4), acc);
+  return acc;
+}
+
+@inline function storeH(H: usize, j: i32, P: i32, i: i32, acc: f64, reg: usize, hasReg: i32): void {
+  const c: f64 = hasReg != 0 && i == j && i >= 6 ? load<f64>(reg + <usize>(i - 6) * 8) : 0;
+  store<f64>(H + <usize>(j * P + i) * 8, <f64>(<f32>(acc + c)));
+}
+
 /**
  * The lower triangle (columns i ≤ row j, what the Cholesky solve reads) of
  * H[j][i] = float(sgemm's Σ_k J[k][i]·JwT[j][k] + reg) for a P-parameter
- * fit: J: f32 [rows][P] (the Jacobian, row-major), JwT: f32 [P][rows], reg:
- * f64 [P - 6] regularisation on the modes' diagonal (ignored when hasReg is
- * 0), split: u8 mask [i + j·P], H: f64 [P][P] (float values).
+ * fit: J: f64 [rows][P] (the Jacobian, row-major, float values), JwT: f32
+ * [P][rows], reg: f64 [P - 6] regularisation on the modes' diagonal
+ * (ignored when hasReg is 0), split: u8 mask [i + j·P], H: f64 [P][P]
+ * (float values). Eight columns at a time (one split status per 8-aligned
+ * block), each step the double sum rounded to float; a block where a step
+ * landed on a float midpoint is redone with the exact fmaf.
  */
 export function hessian(J: usize, JwT: usize, rows: i32, P: i32, reg: usize, hasReg: i32, split: usize, H: usize): void {
   const paired = rows - (rows % 8);
+  const rowStep = <usize>P * 8;
   for (let j = 0; j < P; j++) {
     const wrow = JwT + <usize>(j * rows) * 4;
     const maskRow = split + <usize>(j * P);
     let i = 0;
-    // eight columns at a time (one split status per 8-aligned block)
     for (; i + 7 <= j; i += 8) {
-      const base = J + <usize>i * 4;
+      const base = J + <usize>i * 8;
       let d0: v128, d1: v128, d2: v128, d3: v128;
-      if (load<u8>(maskRow + i) != 0) {
+      let mid = i64x2.splat(0);
+      const isSplit = load<u8>(maskRow + i) != 0;
+      if (isSplit) {
         let e0 = f64x2.splat(0), e1 = f64x2.splat(0), e2 = f64x2.splat(0), e3 = f64x2.splat(0);
         let o0 = f64x2.splat(0), o1 = f64x2.splat(0), o2 = f64x2.splat(0), o3 = f64x2.splat(0);
         let k = 0;
-        for (; k < paired; k += 2) {
-          const a = base + <usize>(k * P) * 4, b = a + <usize>P * 4;
+        let a = base;
+        for (; k < paired; k += 2, a += 2 * rowStep) {
+          const b = a + rowStep;
           const we = f64x2.splat(<f64>load<f32>(wrow + <usize>k * 4)), wo = f64x2.splat(<f64>load<f32>(wrow + <usize>(k + 1) * 4));
-          e0 = fmaf2(load2(a), we, e0);
-          e1 = fmaf2(load2(a + 8), we, e1);
-          e2 = fmaf2(load2(a + 16), we, e2);
-          e3 = fmaf2(load2(a + 24), we, e3);
-          o0 = fmaf2(load2(b), wo, o0);
-          o1 = fmaf2(load2(b + 8), wo, o1);
-          o2 = fmaf2(load2(b + 16), wo, o2);
-          o3 = fmaf2(load2(b + 24), wo, o3);
+          const s0 = f64x2.add(f64x2.mul(v128.load(a), we), e0);
+          const s1 = f64x2.add(f64x2.mul(v128.load(a + 16), we), e1);
+          const s2 = f64x2.add(f64x2.mul(v128.load(a + 32), we), e2);
+          const s3 = f64x2.add(f64x2.mul(v128.load(a + 48), we), e3);
+          const t0 = f64x2.add(f64x2.mul(v128.load(b), wo), o0);
+          const t1 = f64x2.add(f64x2.mul(v128.load(b + 16), wo), o1);
+          const t2 = f64x2.add(f64x2.mul(v128.load(b + 32), wo), o2);
+          const t3 = f64x2.add(f64x2.mul(v128.load(b + 48), wo), o3);
+          e0 = toFloat2(s0);
+          e1 = toFloat2(s1);
+          e2 = toFloat2(s2);
+          e3 = toFloat2(s3);
+          o0 = toFloat2(t0);
+          o1 = toFloat2(t1);
+          o2 = toFloat2(t2);
+          o3 = toFloat2(t3);
+          mid = v128.or(mid, v128.or(v128.or(v128.or(midpoints2(s0), midpoints2(s1)), v128.or(midpoints2(s2), midpoints2(s3))), v128.or(v128.or(midpoints2(t0), midpoints2(t1)), v128.or(midpoints2(t2), midpoints2(t3)))));
         }
-        for (; k < rows; k++) {
-          const a = base + <usize>(k * P) * 4;
+        for (; k < rows; k++, a += rowStep) {
           const we = f64x2.splat(<f64>load<f32>(wrow + <usize>k * 4));
-          e0 = fmaf2(load2(a), we, e0);
-          e1 = fmaf2(load2(a + 8), we, e1);
-          e2 = fmaf2(load2(a + 16), we, e2);
-          e3 = fmaf2(load2(a + 24), we, e3);
+          const s0 = f64x2.add(f64x2.mul(v128.load(a), we), e0);
+          const s1 = f64x2.add(f64x2.mul(v128.load(a + 16), we), e1);
+          const s2 = f64x2.add(f64x2.mul(v128.load(a + 32), we), e2);
+          const s3 = f64x2.add(f64x2.mul(v128.load(a + 48), we), e3);
+          e0 = toFloat2(s0);
+          e1 = toFloat2(s1);
+          e2 = toFloat2(s2);
+          e3 = toFloat2(s3);
+          mid = v128.or(mid, v128.or(v128.or(midpoints2(s0), midpoints2(s1)), v128.or(midpoints2(s2), midpoints2(s3))));
         }
         d0 = toFloat2(f64x2.add(e0, o0));
         d1 = toFloat2(f64x2.add(e1, o1));
@@ -516,42 +558,47 @@ export function hessian(J: usize, JwT: usize, rows: i32, P: i32, reg: usize, has
         d3 = toFloat2(f64x2.add(e3, o3));
       } else {
         let c0 = f64x2.splat(0), c1 = f64x2.splat(0), c2 = f64x2.splat(0), c3 = f64x2.splat(0);
-        for (let k = 0; k < rows; k++) {
-          const a = base + <usize>(k * P) * 4;
+        let a = base;
+        for (let k = 0; k < rows; k++, a += rowStep) {
           const wk = f64x2.splat(<f64>load<f32>(wrow + <usize>k * 4));
-          c0 = fmaf2(load2(a), wk, c0);
-          c1 = fmaf2(load2(a + 8), wk, c1);
-          c2 = fmaf2(load2(a + 16), wk, c2);
-          c3 = fmaf2(load2(a + 24), wk, c3);
+          const s0 = f64x2.add(f64x2.mul(v128.load(a), wk), c0);
+          const s1 = f64x2.add(f64x2.mul(v128.load(a + 16), wk), c1);
+          const s2 = f64x2.add(f64x2.mul(v128.load(a + 32), wk), c2);
+          const s3 = f64x2.add(f64x2.mul(v128.load(a + 48), wk), c3);
+          c0 = toFloat2(s0);
+          c1 = toFloat2(s1);
+          c2 = toFloat2(s2);
+          c3 = toFloat2(s3);
+          mid = v128.or(mid, v128.or(v128.or(midpoints2(s0), midpoints2(s1)), v128.or(midpoints2(s2), midpoints2(s3))));
         }
         d0 = c0;
         d1 = c1;
         d2 = c2;
         d3 = c3;
       }
-      storeH2(H, j, P, i, d0, reg, hasReg);
-      storeH2(H, j, P, i + 2, d1, reg, hasReg);
-      storeH2(H, j, P, i + 4, d2, reg, hasReg);
-      storeH2(H, j, P, i + 6, d3, reg, hasReg);
-    }
-    for (; i <= j; i++) {
-      let acc: f64 = 0;
-      if (load<u8>(maskRow + i) != 0) {
-        let even: f64 = 0, odd: f64 = 0;
-        let k = 0;
-        for (; k < paired; k += 2) {
-          even = fmaf(<f64>load<f32>(J + <usize>(k * P + i) * 4), <f64>load<f32>(wrow + <usize>k * 4), even);
-          odd = fmaf(<f64>load<f32>(J + <usize>((k + 1) * P + i) * 4), <f64>load<f32>(wrow + <usize>(k + 1) * 4), odd);
-        }
-        for (; k < rows; k++) even = fmaf(<f64>load<f32>(J + <usize>(k * P + i) * 4), <f64>load<f32>(wrow + <usize>k * 4), even);
-        acc = <f64>(<f32>(even + odd));
+      if (alwaysRedo || v128.any_true(mid)) {
+        for (let t = 0; t < 8; t++) storeH(H, j, P, i + t, hessianEntryExact(J, wrow, rows, P, i + t, isSplit), reg, hasReg);
       } else {
-        for (let k = 0; k < rows; k++) acc = fmaf(<f64>load<f32>(J + <usize>(k * P + i) * 4), <f64>load<f32>(wrow + <usize>k * 4), acc);
+        storeH(H, j, P, i, f64x2.extract_lane(d0, 0), reg, hasReg);
+        storeH(H, j, P, i + 1, f64x2.extract_lane(d0, 1), reg, hasReg);
+        storeH(H, j, P, i + 2, f64x2.extract_lane(d1, 0), reg, hasReg);
+        storeH(H, j, P, i + 3, f64x2.extract_lane(d1, 1), reg, hasReg);
+        storeH(H, j, P, i + 4, f64x2.extract_lane(d2, 0), reg, hasReg);
+        storeH(H, j, P, i + 5, f64x2.extract_lane(d2, 1), reg, hasReg);
+        storeH(H, j, P, i + 6, f64x2.extract_lane(d3, 0), reg, hasReg);
+        storeH(H, j, P, i + 7, f64x2.extract_lane(d3, 1), reg, hasReg);
       }
-      const c: f64 = hasReg != 0 && i == j && i >= 6 ? load<f64>(reg + <usize>(i - 6) * 8) : 0;
-      store<f64>(H + <usize>(j * P + i) * 8, <f64>(<f32>(acc + c)));
     }
+    for (; i <= j; i++) storeH(H, j, P, i, hessianEntryExact(J, wrow, rows, P, i, load<u8>(maskRow + i) != 0), reg, hasReg);
   }
+}
+
+// tests: redo every block with the exact fmaf (checks the redo paths, which real data rarely takes)
+let alwaysRedo = false;
+
+/** Makes every SIMD block take its exact redo path (1) or only blocks with a float midpoint (0, the default). */
+export function setAlwaysRedo(on: i32): void {
+  alwaysRedo = on != 0;
 }
 
 /** Where the module's own static data ends: the TypeScript side lays out its buffers from here. */

@@ -106,10 +106,35 @@ function sigmaRowExact(map: usize, sigmaT: usize, M: i32, r: i32): f64 {
   return s;
 }
 
+/** ccnfExp on two lanes: the same double operations lane by lane */
+@inline function ccnfExp2(xIn: v128): v128 {
+  const x = f64x2.min(f64x2.max(xIn, f64x2.splat(-EXP_LIMIT)), f64x2.splat(EXP_LIMIT));
+  const k = f64x2.nearest(f64x2.mul(x, f64x2.splat(INV_LN2)));
+  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(k, f64x2.splat(LN2_HI))), f64x2.mul(k, f64x2.splat(LN2_LO)));
+  let p = f64x2.splat(1.0 / 6227020800.0);
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 479001600.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 39916800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 3628800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 362880.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 40320.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 5040.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 720.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 120.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 24.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 6.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 2.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  // 2^k from the exponent bits (|k| ≤ 1010 fits an i32)
+  const kk = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k));
+  return f64x2.mul(p, i64x2.shl(i64x2.add(kk, i64x2.splat(1023)), 52));
+}
+
 /** acc[0..1] = float(acc + 2α / (1 + e^-q)) for the two inputs q */
 @inline function activate2(at: usize, q: v128, ta: f64): void {
-  store<f64>(at, <f64>(<f32>(load<f64>(at) + ta / (1 + ccnfExp(-f64x2.extract_lane(q, 0))))));
-  store<f64>(at + 8, <f64>(<f32>(load<f64>(at + 8) + ta / (1 + ccnfExp(-f64x2.extract_lane(q, 1))))));
+  const e = ccnfExp2(f64x2.neg(q));
+  const v = f64x2.add(v128.load(at), f64x2.div(f64x2.splat(ta), f64x2.add(f64x2.splat(1), e)));
+  v128.store(at, toFloat2(v));
 }
 
 /** one position's normalised patch (column j, row i of the map, position p), as the SIMD loop computes it */

@@ -24,7 +24,7 @@ import { warpAreaOfInterest } from './areaOfInterest.ts';
 import { CcnfExpertRuntime } from './ccnfResponse.ts';
 import type { CcnfScale } from './ccnfModel.ts';
 import { meanShifts, sharedKdeTable, type KdeTable } from './meanShift.ts';
-import { clampF, floatPdm, hessianF, jacobianTF, normOfDifference, shape2dF, updateParamsF } from './pdmFloat.ts';
+import { clampF, floatPdm, hessianF, jacobianTF, normOfDifference, projectF, shape2dF, shape3dF, updateParamsF } from './pdmFloat.ts';
 import { alignShapesWithScaleF, invert2x2F } from './similarityFloat.ts';
 import type { WasmKernels } from './wasmKernels.ts';
 
@@ -162,7 +162,8 @@ export class ClnfFitter {
         sigma = fr(params.sigma + 0.25 * l);
         weight = fr(params.weightFactor + 2 * params.weightFactor * l);
       }
-      shape2dF(this.pdm, loc, glob, ws.base, ws.s3);
+      // the base shape is the landmarks the responses were centred on (same parameters)
+      ws.base.set(ws.landmarks);
       const view = this.viewIndex(glob, scale);
       const stage: RlmsStage = { window, view, scale, regFactor: reg, sigma, weightFactor: weight, numIterations: params.numIterations };
       this.rlms(glob, loc, stage, true);
@@ -186,8 +187,10 @@ export class ClnfFitter {
     const sc = this.scales[scale];
     const view = this.viewIndex(glob, scale);
     const ws = this.work;
-    shape2dF(pdm, loc, glob, ws.landmarks, ws.s3);
-    shape2dF(pdm, loc, [fr(sc.scaling), 0, 0, 0, 0, 0], ws.reference, ws.s3);
+    // one 3D shape, projected with the parameters and with the reference scale
+    shape3dF(pdm, loc, ws.s3);
+    projectF(ws.s3, glob, ws.landmarks);
+    projectF(ws.s3, [fr(sc.scaling), 0, 0, 0, 0, 0], ws.reference);
     alignShapesWithScaleF(ws.landmarks, ws.reference, n, ws.simImgToRef);
     invert2x2F(ws.simImgToRef, ws.simRefToImg);
     const a1 = ws.simRefToImg[0], b1 = fr(-ws.simRefToImg[1]);

@@ -501,14 +501,14 @@ function hessianEntryExact(J: usize, wrow: usize, rows: i32, P: i32, i: i32, isS
     let even: f64 = 0, odd: f64 = 0;
     let k = 0;
     for (; k < paired; k += 2) {
-      even = fmaf(load<f64>(J + <usize>(k * P + i) * 8), <f64>load<f32>(wrow + <usize>k * 4), even);
-      odd = fmaf(load<f64>(J + <usize>((k + 1) * P + i) * 8), <f64>load<f32>(wrow + <usize>(k + 1) * 4), odd);
+      even = fmaf(<f64>load<f32>(J + <usize>(k * P + i) * 4), <f64>load<f32>(wrow + <usize>k * 4), even);
+      odd = fmaf(<f64>load<f32>(J + <usize>((k + 1) * P + i) * 4), <f64>load<f32>(wrow + <usize>(k + 1) * 4), odd);
     }
-    for (; k < rows; k++) even = fmaf(load<f64>(J + <usize>(k * P + i) * 8), <f64>load<f32>(wrow + <usize>k * 4), even);
+    for (; k < rows; k++) even = fmaf(<f64>load<f32>(J + <usize>(k * P + i) * 4), <f64>load<f32>(wrow + <usize>k * 4), even);
     return <f64>(<f32>(even + odd));
   }
   let acc: f64 = 0;
-  for (let k = 0; k < rows; k++) acc = fmaf(load<f64>(J + <usize>(k * P + i) * 8), <f64>load<f32>(wrow + <usize>k * 4), acc);
+  for (let k = 0; k < rows; k++) acc = fmaf(<f64>load<f32>(J + <usize>(k * P + i) * 4), <f64>load<f32>(wrow + <usize>k * 4), acc);
   return acc;
 }
 
@@ -520,7 +520,7 @@ function hessianEntryExact(J: usize, wrow: usize, rows: i32, P: i32, i: i32, isS
 /**
  * The lower triangle (columns i ≤ row j, what the Cholesky solve reads) of
  * H[j][i] = float(sgemm's Σ_k J[k][i]·JwT[j][k] + reg) for a P-parameter
- * fit: J: f64 [rows][P] (the Jacobian, row-major, float values), JwT: f32
+ * fit: J: f32 [rows][P] (the Jacobian, row-major), JwT: f32
  * [P][rows], reg: f64 [P - 6] regularisation on the modes' diagonal
  * (ignored when hasReg is 0), split: u8 mask [i + j·P], H: f64 [P][P]
  * (float values). Eight columns at a time (one split status per 8-aligned
@@ -529,13 +529,13 @@ function hessianEntryExact(J: usize, wrow: usize, rows: i32, P: i32, i: i32, isS
  */
 export function hessian(J: usize, JwT: usize, rows: i32, P: i32, reg: usize, hasReg: i32, split: usize, H: usize): void {
   const paired = rows - (rows % 8);
-  const rowStep = <usize>P * 8;
+  const rowStep = <usize>P * 4;
   for (let j = 0; j < P; j++) {
     const wrow = JwT + <usize>(j * rows) * 4;
     const maskRow = split + <usize>(j * P);
     let i = 0;
     for (; i + 7 <= j; i += 8) {
-      const base = J + <usize>i * 8;
+      const base = J + <usize>i * 4;
       let d0: v128, d1: v128, d2: v128, d3: v128;
       let mid = i64x2.splat(0);
       const isSplit = load<u8>(maskRow + i) != 0;
@@ -547,14 +547,14 @@ export function hessian(J: usize, JwT: usize, rows: i32, P: i32, reg: usize, has
         for (; k < paired; k += 2, a += 2 * rowStep) {
           const b = a + rowStep;
           const we = f64x2.splat(<f64>load<f32>(wrow + <usize>k * 4)), wo = f64x2.splat(<f64>load<f32>(wrow + <usize>(k + 1) * 4));
-          const s0 = f64x2.add(f64x2.mul(v128.load(a), we), e0);
-          const s1 = f64x2.add(f64x2.mul(v128.load(a + 16), we), e1);
-          const s2 = f64x2.add(f64x2.mul(v128.load(a + 32), we), e2);
-          const s3 = f64x2.add(f64x2.mul(v128.load(a + 48), we), e3);
-          const t0 = f64x2.add(f64x2.mul(v128.load(b), wo), o0);
-          const t1 = f64x2.add(f64x2.mul(v128.load(b + 16), wo), o1);
-          const t2 = f64x2.add(f64x2.mul(v128.load(b + 32), wo), o2);
-          const t3 = f64x2.add(f64x2.mul(v128.load(b + 48), wo), o3);
+          const s0 = f64x2.add(f64x2.mul(load2(a), we), e0);
+          const s1 = f64x2.add(f64x2.mul(load2(a + 8), we), e1);
+          const s2 = f64x2.add(f64x2.mul(load2(a + 16), we), e2);
+          const s3 = f64x2.add(f64x2.mul(load2(a + 24), we), e3);
+          const t0 = f64x2.add(f64x2.mul(load2(b), wo), o0);
+          const t1 = f64x2.add(f64x2.mul(load2(b + 8), wo), o1);
+          const t2 = f64x2.add(f64x2.mul(load2(b + 16), wo), o2);
+          const t3 = f64x2.add(f64x2.mul(load2(b + 24), wo), o3);
           e0 = toFloat2(s0);
           e1 = toFloat2(s1);
           e2 = toFloat2(s2);
@@ -567,10 +567,10 @@ export function hessian(J: usize, JwT: usize, rows: i32, P: i32, reg: usize, has
         }
         for (; k < rows; k++, a += rowStep) {
           const we = f64x2.splat(<f64>load<f32>(wrow + <usize>k * 4));
-          const s0 = f64x2.add(f64x2.mul(v128.load(a), we), e0);
-          const s1 = f64x2.add(f64x2.mul(v128.load(a + 16), we), e1);
-          const s2 = f64x2.add(f64x2.mul(v128.load(a + 32), we), e2);
-          const s3 = f64x2.add(f64x2.mul(v128.load(a + 48), we), e3);
+          const s0 = f64x2.add(f64x2.mul(load2(a), we), e0);
+          const s1 = f64x2.add(f64x2.mul(load2(a + 8), we), e1);
+          const s2 = f64x2.add(f64x2.mul(load2(a + 16), we), e2);
+          const s3 = f64x2.add(f64x2.mul(load2(a + 24), we), e3);
           e0 = toFloat2(s0);
           e1 = toFloat2(s1);
           e2 = toFloat2(s2);
@@ -586,10 +586,10 @@ export function hessian(J: usize, JwT: usize, rows: i32, P: i32, reg: usize, has
         let a = base;
         for (let k = 0; k < rows; k++, a += rowStep) {
           const wk = f64x2.splat(<f64>load<f32>(wrow + <usize>k * 4));
-          const s0 = f64x2.add(f64x2.mul(v128.load(a), wk), c0);
-          const s1 = f64x2.add(f64x2.mul(v128.load(a + 16), wk), c1);
-          const s2 = f64x2.add(f64x2.mul(v128.load(a + 32), wk), c2);
-          const s3 = f64x2.add(f64x2.mul(v128.load(a + 48), wk), c3);
+          const s0 = f64x2.add(f64x2.mul(load2(a), wk), c0);
+          const s1 = f64x2.add(f64x2.mul(load2(a + 8), wk), c1);
+          const s2 = f64x2.add(f64x2.mul(load2(a + 16), wk), c2);
+          const s3 = f64x2.add(f64x2.mul(load2(a + 24), wk), c3);
           c0 = toFloat2(s0);
           c1 = toFloat2(s1);
           c2 = toFloat2(s2);

@@ -189,13 +189,13 @@ export class WasmKernels {
   /** pdmFloat.ts hessianF in WebAssembly: JT and JwT are P x rows (transposed Jacobians), H is P x P. */
   hessian(JT: Float64Array, JwT: Float64Array, rows: number, P: number, reg: ArrayLike<number> | null, split: Uint8Array, H: Float64Array): void {
     const maskAt = this.mask(split);
-    // J: f64 [rows][P], then JwT: f32 [P][rows], reg, H
-    const J = this.io, Jw = J + P * rows * 8, regAt = (Jw + P * rows * 4 + 7) & ~7, Hat = regAt + P * 8;
-    const f32 = this.f32, f64 = this.f64;
-    const jb = J >> 3, wb = Jw >> 2;
+    // J: f32 [rows][P] (small enough to stay in the first-level cache), then JwT: f32 [P][rows], reg, H
+    const J = this.io, Jw = J + P * rows * 4, regAt = (Jw + P * rows * 4 + 7) & ~7, Hat = regAt + P * 8;
+    const f32 = this.f32;
+    const jb = J >> 2, wb = Jw >> 2;
     for (let p = 0; p < P; p++) {
       const o = p * rows;
-      for (let r = 0; r < rows; r++) f64[jb + r * P + p] = Math.fround(JT[o + r]);
+      for (let r = 0; r < rows; r++) f32[jb + r * P + p] = JT[o + r];
     }
     f32.set(JwT.subarray(0, P * rows), wb);
     if (reg) this.f64.set(reg, regAt >> 3);

@@ -75,7 +75,10 @@ function writeAlignedPng(dir: string, index: number, face: BgrImage): void {
 export async function processVideo(options: ProcessOptions): Promise<ProcessSummary> {
   if (!existsSync(options.video)) throw new VideoInputError(`${options.video}: no such file or folder`);
   const folder = await loadModelFolder(options.models);
-  if (!options.landmarksFrom) console.error(`splitface: ${folder.landmarkModel.summary}`);
+  if (!options.landmarksFrom) {
+    const starts = options.allFaces ? ' With --all-faces, BlazeFace and face-api start each face\'s track instead.' : '';
+    console.error(`splitface: ${folder.landmarkModel.summary}${starts}`);
+  }
   const source: FaceSource = options.landmarksFrom
     ? csvFaceSource(options.landmarksFrom)
     : await trackerFaceSource(folder, { allFaces: options.allFaces }, options.executionProvider, (message) => console.error(`splitface: ${message}`));

@@ -107,6 +107,13 @@ export function boxIou(a: PixelBox, b: PixelBox): number {
 
 /** two boxes overlapping more than this are one face */
 const SAME_FACE_IOU = 0.3;
+/**
+ * How far (in face widths, centre to centre) a failing track's own CLNF
+ * search may find a face and still call it its own. A failing track keeps
+ * searching from its last parameters, and over many failed frames that
+ * search can drift onto another, untracked person (multi_face.avi).
+ */
+const LOST_FACE_REACH = 0.5;
 
 export class FaceTracker {
   private readonly options: FaceTrackerOptions;
@@ -163,10 +170,12 @@ export class FaceTracker {
       .map((step) => ({ ...step, moved: moved(step.track, step.box) }))
       .sort((a, b) => Number(b.track.lastSuccess) - Number(a.track.lastSuccess) || a.moved - b.moved);
     const taken: PixelBox[] = [];
-    for (const { track, fit, box } of ranked) {
+    for (const { track, fit, box, moved: distance } of ranked) {
       if (!fit.success) {
         this.adopt(track, fit);
-      } else if (taken.some((t) => boxIou(t, box) > SAME_FACE_IOU)) {
+      } else if (taken.some((t) => boxIou(t, box) > SAME_FACE_IOU) || (!track.lastSuccess && distance > LOST_FACE_REACH)) {
+        // another track's face, or (a failing track's search having drifted) a face
+        // far from where this one was lost: not this id's face
         track.lastSuccess = false;
         track.failuresInARow++;
         track.lastFit = { ...track.lastFit, success: false };

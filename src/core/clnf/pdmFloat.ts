@@ -9,6 +9,7 @@
  * Layouts as in OpenFace: 3D shapes x_0..x_n-1, y_0.., z_0..; 2D shapes
  * x_0..x_n-1, y_0..y_n-1; global parameters [scale, rx, ry, rz, tx, ty].
  */
+import { euler2RotationMatrixF32 } from '../pdm/rotationFloat32.ts';
 import type { Pdm } from '../pdm/pdm.ts';
 import { choleskySolve, FLT_EPSILON, gemvDot } from '../pdm/linalg.ts';
 import { axisAngle2RotationMatrix } from '../pdm/rotation.ts';
@@ -51,21 +52,6 @@ export function shape3dF(pdm: Pdm, loc: ArrayLike<number>, out: Float64Array = n
   return out;
 }
 
-/** Euler2RotationMatrix in float (sines and cosines rounded to float, each product and sum a float operation). */
-export function rotationF(rx: number, ry: number, rz: number, out: Float64Array = new Float64Array(9)): Float64Array {
-  const s1 = fr(pm.sin(rx)), s2 = fr(pm.sin(ry)), s3 = fr(pm.sin(rz));
-  const c1 = fr(pm.cos(rx)), c2 = fr(pm.cos(ry)), c3 = fr(pm.cos(rz));
-  out[0] = fr(c2 * c3);
-  out[1] = fr(-c2 * s3);
-  out[2] = s2;
-  out[3] = fr(fr(c1 * s3) + fr(fr(c3 * s1) * s2));
-  out[4] = fr(fr(c1 * c3) - fr(fr(s1 * s2) * s3));
-  out[5] = fr(-c2 * s1);
-  out[6] = fr(fr(s1 * s3) - fr(fr(c1 * c3) * s2));
-  out[7] = fr(fr(c3 * s1) + fr(fr(c1 * s2) * s3));
-  out[8] = fr(c1 * c2);
-  return out;
-}
 
 const projR = new Float64Array(9);
 
@@ -73,7 +59,7 @@ const projR = new Float64Array(9);
 export function projectF(shape: ArrayLike<number>, glob: ArrayLike<number>, out: Float64Array = new Float64Array((2 * shape.length) / 3)): Float64Array {
   const n = shape.length / 3;
   const s = glob[0], tx = glob[4], ty = glob[5];
-  const r = rotationF(glob[1], glob[2], glob[3], projR);
+  const r = euler2RotationMatrixF32(glob[1], glob[2], glob[3], projR);
   for (let i = 0; i < n; i++) {
     const X = shape[i], Y = shape[i + n], Z = shape[i + 2 * n];
     out[i] = fr(fr(s * fr(fr(fr(r[0] * X) + fr(r[1] * Y)) + fr(r[2] * Z))) + tx);
@@ -98,7 +84,7 @@ const jacR = new Float64Array(9);
 export function jacobianTF(pdm: Pdm, shape: ArrayLike<number>, glob: ArrayLike<number>, JT: Float64Array, rigid: boolean): void {
   const n = pdm.numPoints, m = rigid ? 0 : pdm.numModes, rows = 2 * n;
   const s = glob[0], ns = -s;
-  const r = rotationF(glob[1], glob[2], glob[3], jacR);
+  const r = euler2RotationMatrixF32(glob[1], glob[2], glob[3], jacR);
   const r11 = r[0], r12 = r[1], r13 = r[2], r21 = r[3], r22 = r[4], r23 = r[5];
   const V = pdm.princComp, M = pdm.numModes;
   for (let i = 0; i < n; i++) {
@@ -265,7 +251,7 @@ export function updateParamsF(dp: ArrayLike<number>, loc: Float64Array, glob: Fl
   glob[0] = fr(glob[0] + dp[0]);
   glob[4] = fr(glob[4] + dp[4]);
   glob[5] = fr(glob[5] + dp[5]);
-  const R1 = rotationF(glob[1], glob[2], glob[3], upd.R1);
+  const R1 = euler2RotationMatrixF32(glob[1], glob[2], glob[3], upd.R1);
   const R2 = upd.R2;
   R2[0] = 1; R2[4] = 1; R2[8] = 1;
   R2[7] = dp[1]; R2[5] = -dp[1];
@@ -317,7 +303,7 @@ export function paramsFromBoxF(pdm: Pdm, box: Box, rotation: ArrayLike<number> =
   const n = pdm.numPoints;
   const rot = [fr(rotation[0]), fr(rotation[1]), fr(rotation[2])];
   const shape = shape3dF(pdm, loc);
-  const r = rotationF(rot[0], rot[1], rot[2]);
+  const r = euler2RotationMatrixF32(rot[0], rot[1], rot[2]);
   // R · shape: OpenCV's float gemm for a 3-long inner dimension sums in float
   let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -430,7 +416,7 @@ export function calcParamsF(pdm: Pdm, landmarks: ArrayLike<number>, rotation: Ar
   const rot = [fr(rotation[0]), fr(rotation[1]), fr(rotation[2])];
   const glob = Float64Array.of(fr(fr(fr(width / modelWidth) + fr(height / modelHeight)) / 2), rot[0], rot[1], rot[2], fr(fr(minX + maxX) / 2), fr(fr(minY + maxY) / 2));
   const loc = new Float64Array(m);
-  let R = rotationF(rot[0], rot[1], rot[2]);
+  let R = euler2RotationMatrixF32(rot[0], rot[1], rot[2]);
 
   const shape = new Float64Array(3 * n), shapeJ = new Float64Array(3 * n);
   const proj = new Float64Array(rows), resid = new Float64Array(rows);
@@ -455,7 +441,7 @@ export function calcParamsF(pdm: Pdm, landmarks: ArrayLike<number>, rotation: Ar
     if (!choleskySolve(H, g, P, fr, FLT_EPSILON)) g.fill(0);
     for (let p = 0; p < P; p++) g[p] = fr(0.75 * g[p]);
     updateParamsF(g, loc, glob, m);
-    R = rotationF(glob[1], glob[2], glob[3], R);
+    R = euler2RotationMatrixF32(glob[1], glob[2], glob[3], R);
     projectOpenCv(shape, n, glob[0], R, glob[4], glob[5], proj);
     const error = fr(normOfDifference(proj, target, rows));
     if (0.999 * currError < error) {

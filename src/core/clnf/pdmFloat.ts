@@ -9,7 +9,7 @@
  * Layouts as in OpenFace: 3D shapes x_0..x_n-1, y_0.., z_0..; 2D shapes
  * x_0..x_n-1, y_0..y_n-1; global parameters [scale, rx, ry, rz, tx, ty].
  */
-import { euler2RotationMatrixF32 } from '../pdm/rotationFloat32.ts';
+import { euler2RotationMatrixF32, mat3MulF32, rotationMatrix2EulerF32 } from '../pdm/rotationFloat32.ts';
 import type { Pdm } from '../pdm/pdm.ts';
 import { choleskySolve, FLT_EPSILON, gemvDot } from '../pdm/linalg.ts';
 import { axisAngle2RotationMatrix } from '../pdm/rotation.ts';
@@ -151,22 +151,13 @@ const upd = {
   Ra: new Float64Array(9),
 };
 
-/** 3x3 float matrix product, each entry summed k = 0, 1, 2 in float (cv::Matx33f and OpenCV's small float gemm alike). */
-function mat3MulF(a: Float64Array, b: Float64Array, out: Float64Array): Float64Array {
-  for (let i = 0; i < 3; i++) {
-    const a0 = a[3 * i], a1 = a[3 * i + 1], a2 = a[3 * i + 2];
-    for (let j = 0; j < 3; j++) out[3 * i + j] = fr(fr(fr(a0 * b[j]) + fr(a1 * b[3 + j])) + fr(a2 * b[6 + j]));
-  }
-  return out;
-}
-
 /**
  * PDM::Orthonormalise of a float 3x3 matrix: U diag(1, 1, det(U Vᵀ)) Vᵀ from
  * OpenCV's float SVD, the determinant in double stored as float.
  */
 export function orthonormaliseF(r: Float64Array, out: Float64Array): Float64Array {
   const { u, vt } = svdJacobi(r, 3, true);
-  const x = mat3MulF(u, vt, upd.X);
+  const x = mat3MulF32(u, vt, upd.X);
   const det = fr(
     x[0] * (x[4] * x[8] - x[5] * x[7]) - x[1] * (x[3] * x[8] - x[5] * x[6]) + x[2] * (x[3] * x[7] - x[4] * x[6]),
   );
@@ -176,25 +167,9 @@ export function orthonormaliseF(r: Float64Array, out: Float64Array): Float64Arra
     uw[3 * i + 1] = u[3 * i + 1];
     uw[3 * i + 2] = fr(u[3 * i + 2] * det);
   }
-  return mat3MulF(uw, vt, out);
+  return mat3MulF32(uw, vt, out);
 }
 
-/** RotationMatrix2Euler on a float matrix, in float (through the unit quaternion; the yaw sine clamped to ±1). */
-export function rotationToEulerF(r: Float64Array, out: Float64Array): Float64Array {
-  const q0 = fr(fr(Math.sqrt(fr(fr(fr(1 + r[0]) + r[4]) + r[8]))) / 2);
-  const q0x4 = fr(4 * q0);
-  const q1 = fr(fr(r[7] - r[5]) / q0x4);
-  const q2 = fr(fr(r[2] - r[6]) / q0x4);
-  const q3 = fr(fr(r[3] - r[1]) / q0x4);
-  let t1 = fr(2 * fr(fr(q0 * q2) + fr(q1 * q3)));
-  if (t1 > 1) t1 = 1;
-  if (t1 < -1) t1 = -1;
-  const q00 = fr(q0 * q0), q11 = fr(q1 * q1), q22 = fr(q2 * q2), q33 = fr(q3 * q3);
-  out[0] = fr(pm.atan2(fr(2 * fr(fr(q0 * q1) - fr(q2 * q3))), fr(fr(fr(q00 - q11) - q22) + q33)));
-  out[1] = fr(pm.asin(t1));
-  out[2] = fr(pm.atan2(fr(2 * fr(fr(q0 * q3) - fr(q1 * q2))), fr(fr(fr(q00 + q11) - q22) - q33)));
-  return out;
-}
 
 const eulerOut = new Float64Array(3);
 
@@ -257,12 +232,12 @@ export function updateParamsF(dp: ArrayLike<number>, loc: Float64Array, glob: Fl
   R2[7] = dp[1]; R2[5] = -dp[1];
   R2[2] = dp[2]; R2[6] = -dp[2];
   R2[3] = dp[3]; R2[1] = -dp[3];
-  const R3 = mat3MulF(R1, orthonormaliseF(R2, upd.R2), upd.R3);
+  const R3 = mat3MulF32(R1, orthonormaliseF(R2, upd.R2), upd.R3);
   const aa = rotationToAxisAngle(R3, upd.aa);
   for (let k = 0; k < 3; k++) aa[k] = fr(aa[k]);
   const Ra = axisAngle2RotationMatrix(aa, upd.Ra);
   for (let k = 0; k < 9; k++) Ra[k] = fr(Ra[k]);
-  const euler = rotationToEulerF(Ra, eulerOut);
+  const euler = rotationMatrix2EulerF32(Ra, eulerOut);
   if (Number.isNaN(euler[0]) || Number.isNaN(euler[1]) || Number.isNaN(euler[2])) euler.fill(0);
   glob[1] = euler[0];
   glob[2] = euler[1];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { calcParamsF, floatPdm, paramsFromBoxF, rotationToEulerF, shape2dF, shape3dF, updateParamsF } from '../../../src/core/clnf/pdmFloat.ts';
-import { euler2RotationMatrixF32 } from '../../../src/core/pdm/rotationFloat32.ts';
+import { calcParamsF, floatPdm, paramsFromBoxF, shape2dF, shape3dF, updateParamsF } from '../../../src/core/clnf/pdmFloat.ts';
+import { euler2RotationMatrixF32, rotationMatrix2EulerF32 } from '../../../src/core/pdm/rotationFloat32.ts';
 import { alignShapesWithScaleF, cvSumF32, invert2x2F } from '../../../src/core/clnf/similarityFloat.ts';
 import { projectShape } from '../../../src/core/pdm/shape.ts';
 import { toyPdm } from './synthetic.ts';
@@ -23,7 +23,7 @@ describe('OpenFace 2.2 PDM in float', () => {
   });
 
   it('converts rotations to Euler angles and back', () => {
-    const e = rotationToEulerF(euler2RotationMatrixF32(0.3, -0.2, 0.1), new Float64Array(3));
+    const e = rotationMatrix2EulerF32(euler2RotationMatrixF32(0.3, -0.2, 0.1), new Float64Array(3));
     expect(e[0]).toBeCloseTo(0.3, 5);
     expect(e[1]).toBeCloseTo(-0.2, 5);
     expect(e[2]).toBeCloseTo(0.1, 5);

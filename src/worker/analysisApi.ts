@@ -31,8 +31,11 @@ export interface AnalysisOptions {
 export interface FrameUpdate {
   readonly index: number;
   readonly faces: readonly { readonly faceId: number; readonly success: boolean; readonly landmarks: Float64Array | null }[];
-  /** the upright frame as RGBA for the live view, sent a few times a second (null otherwise) */
-  readonly preview: { readonly width: number; readonly height: number; readonly rgba: Uint8ClampedArray } | null;
+  /**
+   * the upright frame as RGBA for the live view, sent a few times a second (null otherwise),
+   * downscaled for wide videos: `scale` takes the landmarks' pixel coordinates to the preview's
+   */
+  readonly preview: { readonly width: number; readonly height: number; readonly rgba: Uint8ClampedArray; readonly scale: number } | null;
 }
 
 /** Per-AU summary for the results table (computed by the core). */

@@ -26,8 +26,11 @@ const PREVIEW_MAX_WIDTH = 640;
 
 export const OPENFACE_FOLDER_LABEL = 'OpenFace model folder';
 
-/** Upright BGR → RGBA for a canvas, every `step`-th pixel. */
-export function previewRgba(image: BgrImage, maxWidth = PREVIEW_MAX_WIDTH): { width: number; height: number; rgba: Uint8ClampedArray } {
+/**
+ * Upright BGR → RGBA for a canvas, every `step`-th pixel; `scale` (1 / step)
+ * takes the image's pixel coordinates (landmarks) to the preview's.
+ */
+export function previewRgba(image: BgrImage, maxWidth = PREVIEW_MAX_WIDTH): { width: number; height: number; rgba: Uint8ClampedArray; scale: number } {
   const step = Math.max(1, Math.ceil(image.width / maxWidth));
   const width = Math.floor(image.width / step);
   const height = Math.floor(image.height / step);
@@ -41,7 +44,7 @@ export function previewRgba(image: BgrImage, maxWidth = PREVIEW_MAX_WIDTH): { wi
       rgba[o + 3] = 255;
     }
   }
-  return { width, height, rgba };
+  return { width, height, rgba, scale: 1 / step };
 }
 
 interface OpenFaceSet {

@@ -92,7 +92,7 @@ export class FakeRunner implements AnalysisRunner {
               { faceId: 0, success: true, landmarks: new Float64Array(136).fill(1) },
               { faceId: 1, success: false, landmarks: null },
             ],
-            preview: frame.index % this.previewEvery === 0 ? { width: 4, height: 2, rgba: new Uint8ClampedArray(32) } : null,
+            preview: frame.index % this.previewEvery === 0 ? { width: 4, height: 2, rgba: new Uint8ClampedArray(32), scale: 1 } : null,
           };
           job.onFrame(update);
           done++;

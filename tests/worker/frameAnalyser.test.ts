@@ -108,6 +108,7 @@ describe('previewRgba', () => {
     expect(Array.from(full.rgba.subarray(0, 4))).toEqual([30, 20, 10, 255]);
     const half = previewRgba(image, 2);
     expect([half.width, half.height]).toEqual([2, 1]);
+    expect([full.scale, half.scale]).toEqual([1, 0.5]); // pixel 2 of the image is pixel 1 of the preview
     expect(Array.from(half.rgba.subarray(4, 8))).toEqual([3, 2, 1, 255]);
   });
 });

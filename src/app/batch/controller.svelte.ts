@@ -381,6 +381,7 @@ export class BatchController {
       jobId: job.id,
       frameIndex: update.index,
       image,
+      scale: update.preview!.scale,
       faces: withLandmarks.map((f) => f.landmarks!),
       faceIds: withLandmarks.map((f) => f.faceId),
     };

@@ -33,8 +33,10 @@ export interface LivePreview {
   /** 0-based index of the frame shown */
   readonly frameIndex: number;
   readonly image: ImageData;
-  /** one entry per face: 136 values x_0..x_67, y_0..y_67 in the image's pixels */
+  /** one entry per face: 136 values x_0..x_67, y_0..y_67 in the video's (upright) pixels */
   readonly faces: readonly Float64Array[];
+  /** `image`'s pixels per video pixel (below 1 when the worker downscaled a wide frame) */
+  readonly scale: number;
   /** the CSV face_id of each entry of `faces` */
   readonly faceIds: readonly number[];
 }

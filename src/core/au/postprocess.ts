@@ -76,3 +76,85 @@ export function smoothPresence(values: ArrayLike<number>): Float64Array {
 export function postprocessIntensity(values: ArrayLike<number>, success: SuccessFlags, cutoff: number | null): Float64Array {
   return smoothIntensity(shiftAndClamp(values, success, cutoffOffset(values, success, cutoff)));
 }
+
+/** One frame's raw AU predictions as the streaming postprocessing takes them. */
+export interface RawAuFrame {
+  /** SVR outputs in intensity column order (before the shift) */
+  readonly intensity: ArrayLike<number>;
+  /** SVM outputs (0/1) in presence column order */
+  readonly presence: ArrayLike<number>;
+  /** whether the analyser analysed the frame (failed frames' intensities become 0) */
+  readonly success: boolean;
+}
+
+/** One frame after the postprocessing. */
+export interface PostprocessedAuFrame {
+  readonly intensity: Float64Array;
+  readonly presence: Float64Array;
+}
+
+/** frames around the one emitted that the widest smoothing (presence, 7 frames) reads */
+const PRESENCE_REACH = 3;
+const RING = 2 * PRESENCE_REACH + 1;
+
+/**
+ * The same postprocessing as postprocessIntensity / smoothPresence, frame by
+ * frame, for a video whose per-frame values are too many to hold as one row
+ * object per frame. Two passes over the raw predictions: the caller's first
+ * pass finds each intensity track's offset (cutoffOffset needs the whole
+ * track's distribution), this is the second. It keeps only the last seven
+ * frames, emits frame i once frame i + 3 has arrived (or the track ended) and
+ * adds the same terms in the same order as the whole-track functions, so
+ * every value is the same double.
+ *
+ * `offsets`: one per intensity column (0 for static models and models
+ * without a cutoff).
+ */
+export function* postprocessAuStream(frames: Iterable<RawAuFrame>, offsets: ArrayLike<number>, presenceCount: number): Generator<PostprocessedAuFrame> {
+  const intensityCount = offsets.length;
+  const shifted = Array.from({ length: RING }, () => new Float64Array(intensityCount));
+  const presence = Array.from({ length: RING }, () => new Float64Array(presenceCount));
+  let received = 0;
+  /** frame `i` with `n` known (n = Infinity while the track goes on: i is then at most received - 4) */
+  const emit = (i: number, n: number): PostprocessedAuFrame => {
+    const outIntensity = new Float64Array(intensityCount);
+    const at = (k: number) => shifted[(k + RING) % RING];
+    const self = at(i);
+    if (i >= 1 && i <= n - 2) {
+      const before = at(i - 1);
+      const after = at(i + 1);
+      for (let j = 0; j < intensityCount; j++) outIntensity[j] = (before[j] + self[j] + after[j]) / 3;
+    } else {
+      outIntensity.set(self);
+    }
+    const outPresence = Float64Array.from(presence[i % RING]);
+    if (n > PRESENCE_REACH && i >= PRESENCE_REACH && i <= n - 1 - PRESENCE_REACH) {
+      for (let j = 0; j < presenceCount; j++) {
+        let sum = 0;
+        for (let w = -PRESENCE_REACH; w <= PRESENCE_REACH; w++) sum += presence[(i + w) % RING][j];
+        outPresence[j] = sum / 7 < 0.5 ? 0 : 1;
+      }
+    }
+    return { intensity: outIntensity, presence: outPresence };
+  };
+  for (const frame of frames) {
+    const slot = received % RING;
+    const s = shifted[slot];
+    for (let j = 0; j < intensityCount; j++) {
+      if (!frame.success) {
+        s[j] = 0;
+        continue;
+      }
+      let v = frame.intensity[j] - offsets[j];
+      if (v < 0) v = 0;
+      if (v > 5) v = 5;
+      s[j] = v;
+    }
+    const p = presence[slot];
+    for (let j = 0; j < presenceCount; j++) p[j] = frame.presence[j];
+    received++;
+    if (received > PRESENCE_REACH) yield emit(received - 1 - PRESENCE_REACH, Infinity);
+  }
+  const n = received;
+  for (let i = Math.max(0, n - PRESENCE_REACH); i < n; i++) yield emit(i, n);
+}

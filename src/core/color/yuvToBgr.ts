@@ -192,6 +192,31 @@ function cDiv(a: number, b: number): number {
   return Math.trunc(a / b);
 }
 
+/**
+ * The 16.16 constants ff_yuv2rgb_c_init_tables starts from, after the range
+ * adjustment (default contrast, saturation, brightness leave them as they are):
+ * luma gain cy and offset oy, chroma terms crv, cbu, cgu, cgv (cgu, cgv negative).
+ */
+export interface SwsColorConstants {
+  readonly cy: number;
+  readonly oy: number;
+  readonly crv: number;
+  readonly cbu: number;
+  readonly cgu: number;
+  readonly cgv: number;
+}
+
+export function swsColorConstants(matrix: YuvMatrix = 'bt601', fullRange = false): SwsColorConstants {
+  const [invCrv, invCbu, invCgu, invCgv] = INVERSE_TABLES[matrix];
+  if (!fullRange) return { cy: cDiv(65536 * 255, 219), oy: 16 << 16, crv: invCrv, cbu: invCbu, cgu: -invCgu, cgv: -invCgv };
+  return { cy: 65536, oy: 0, crv: cDiv(invCrv * 224, 255), cbu: cDiv(invCbu * 224, 255), cgu: cDiv(-invCgu * 224, 255), cgv: cDiv(-invCgv * 224, 255) };
+}
+
+/** libswscale's roundToInt16 for the converter constants (exported for the scaled path). */
+export function swsRoundToInt16(f: number): number {
+  return roundToInt16(f);
+}
+
 /** The coefficients ff_yuv2rgb_c_init_tables computes for a matrix and range (default contrast/saturation/brightness). */
 export function swsYuv2RgbCoefficients(matrix: YuvMatrix = 'bt601', fullRange = false): SwsYuv2RgbCoefficients {
   const [invCrv, invCbu, invCgu, invCgv] = INVERSE_TABLES[matrix];

@@ -12,8 +12,10 @@ import { decodeImageSequence, probeImageSequence } from './imageSequence.ts';
 import { loadModelFolder } from './modelFolder.ts';
 import type { ExecutionProvider } from '../models/node.ts';
 import type { OpenFaceModels } from '../core/model/openfaceModels.ts';
+import type { FrameResult } from '../core/result.ts';
 import { ProgressLine } from './progress.ts';
 import { csvFaceSource, trackerFaceSource, type FaceSource } from './faceSources.ts';
+import { fileRecordStore } from './fileRecordStore.ts';
 
 export interface ProcessOptions {
   video: string;
@@ -91,7 +93,23 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessSumm
 
 async function runFrames(options: ProcessOptions, models: OpenFaceModels, source: FaceSource): Promise<ProcessSummary> {
   const { info, frames } = openFrames(options.video, options.fps);
-  const analysis = new VideoAnalysis(models);
+  // the rows wait in a temporary file: memory stays flat over an hour-long video
+  const analysis = new VideoAnalysis(models, fileRecordStore);
+  try {
+    return await analyseAndWrite(options, models, source, info, frames, analysis);
+  } finally {
+    analysis.dispose();
+  }
+}
+
+async function analyseAndWrite(
+  options: ProcessOptions,
+  models: OpenFaceModels,
+  source: FaceSource,
+  info: VideoInfo,
+  frames: AsyncGenerator<DecodedFrame>,
+  analysis: VideoAnalysis,
+): Promise<ProcessSummary> {
   const progress = new ProgressLine(basename(options.video), info.frameCountHint);
   if (options.alignedOut) mkdirSync(options.alignedOut, { recursive: true });
   const hogFd = options.hogOut ? openSync(options.hogOut, 'w') : null;
@@ -127,18 +145,25 @@ async function runFrames(options: ProcessOptions, models: OpenFaceModels, source
     // ffmpeg decodes what it can of a cut-off file and still exits 0.
     stoppedBy = `only ${frameCount} of the ${info.frameCountHint} frames the file announces could be decoded (is it truncated or damaged?)`;
   }
-  const { rows, auColumns } = analysis.finish();
+  const output = analysis.finish();
   const stageMs: Record<string, number> = { decode: decodeMs, ...source.timings(), ...analysis.timings() };
   const out = stoppedBy ? options.out.replace(/(\.csv)?$/i, '.partial.csv') : options.out;
-  writeCsv(out, formatAuCsvChunks(rows, auColumns, options.precision ?? 'stock'));
-  const tracked = rows.filter((r) => r.success).length;
+  let tracked = 0;
+  // one pass over the stored rows: each is counted and printed as it is read back
+  function* counted(): Generator<FrameResult> {
+    for (const row of output.rows()) {
+      if (row.success) tracked++;
+      yield row;
+    }
+  }
+  writeCsv(out, formatAuCsvChunks(counted(), output.auColumns, options.precision ?? 'stock'));
   const provenance = {
     tool: 'splitface',
     version: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string,
     video: resolve(options.video),
     video_info: info,
     frames: frameCount,
-    rows: rows.length,
+    rows: output.rowCount,
     rows_tracked: tracked,
     faces: analysis.faces,
     landmarks: source.provenance,

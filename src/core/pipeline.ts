@@ -4,7 +4,7 @@ import type { OpenFaceModels } from './model/openfaceModels.ts';
 import { createBgrImage } from './image.ts';
 import { alignFace } from './align/alignFace.ts';
 import { extractFhog, type FhogFeatures } from './hog/fhog.ts';
-import { AuAnalyser, type AuFramePrediction } from './au/auAnalyser.ts';
+import { AuAnalyser, type AuFramePrediction, type AuVideoStream } from './au/auAnalyser.ts';
 import { calcParams, toFloat32Pdm, type Float32Pdm } from './pdm/calcParams.ts';
 import type { Pdm } from './pdm/pdm.ts';
 
@@ -57,6 +57,8 @@ export interface FrameFeatures {
    * stand after this frame; all 0 on a frame the analyser did not analyse.
    */
   readonly online: AuFramePrediction;
+  /** the frame's CSV row before the AU columns: the observation, with this fit's parameters where it had none */
+  readonly row: FaceObservation;
 }
 
 /** OpenFace's aligned face size (FaceAnalyserParameters: sim_size_au). */
@@ -97,7 +99,14 @@ export class AuPipeline {
   /** the black face and its FHOG, for frames the validator rejected (made once) */
   private blank: { face: BgrImage; hog: FhogFeatures } | null = null;
 
-  constructor(private readonly models: OpenFaceModels) {
+  /**
+   * `keepRows` false: the caller stores each frame's `row` itself (a long
+   * video's rows spilled out of memory) and ends with finishStream.
+   */
+  constructor(
+    private readonly models: OpenFaceModels,
+    private readonly keepRows = true,
+  ) {
     this.pdm = analyserPdm(models.pdm);
     this.analyser = new AuAnalyser(models.au, this.pdm);
   }
@@ -112,22 +121,32 @@ export class AuPipeline {
   addFrame(image: BgrImage, face: FaceObservation): FrameFeatures {
     const landmarks = face.success ? face.landmarks : null;
     if (!landmarks) {
-      this.observations.push({ ...face, success: false });
+      const row = this.record({ ...face, success: false });
       const online = this.time('au', () => this.analyser.addFrame({ hog: null, paramsLocal: null, success: false }));
-      return { success: false, alignedFace: null, hog: null, online };
+      return { success: false, alignedFace: null, hog: null, online, row };
     }
     if (face.detectionSuccess === false) {
-      this.observations.push(face);
+      const row = this.record(face);
       const online = this.time('au', () => this.analyser.addFrame({ hog: null, paramsLocal: null, success: false }));
       const blank = this.blankFace();
-      return { success: true, alignedFace: { ...blank.face, data: blank.face.data.slice() }, hog: blank.hog, online };
+      return { success: true, alignedFace: { ...blank.face, data: blank.face.data.slice() }, hog: blank.hog, online, row };
     }
     const fit = this.time('fit', () => calcParams(this.pdm, landmarks));
-    this.observations.push(face.paramsGlobal && face.paramsLocal ? face : { ...face, paramsGlobal: fit.paramsGlobal, paramsLocal: fit.paramsLocal });
+    const row = this.record(face.paramsGlobal && face.paramsLocal ? face : { ...face, paramsGlobal: fit.paramsGlobal, paramsLocal: fit.paramsLocal });
     const alignedFace = this.time('align', () => alignFace(image, landmarks, fit.paramsGlobal, this.pdm, this.models.triangulation));
     const hog = this.time('hog', () => extractFhog(alignedFace));
     const online = this.time('au', () => this.analyser.addFrame({ hog: hog.values, paramsLocal: fit.paramsLocal, paramsGlobal: fit.paramsGlobal, success: true }));
-    return { success: true, alignedFace, hog, online };
+    return { success: true, alignedFace, hog, online, row };
+  }
+
+  private record(row: FaceObservation): FaceObservation {
+    if (this.keepRows) this.observations.push(row);
+    return row;
+  }
+
+  /** The end-of-video AU values, frame by frame in the order added (for rows the caller kept; see keepRows). */
+  finishStream(): AuVideoStream {
+    return this.time('au', () => this.analyser.finishStream());
   }
 
   private blankFace(): { face: BgrImage; hog: FhogFeatures } {

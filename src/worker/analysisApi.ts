@@ -45,6 +45,11 @@ export type { AuSummaryRow as AuSummary } from '../core/analysis/auSummary.ts';
 export interface AnalysisResult {
   /** the OpenFace-format CSV; a Blob, so a long video's hundreds of MB never sit in one JS string */
   readonly csv: Blob;
+  /**
+   * the CSV's file name in OPFS's results folder (src/worker/opfsFiles.ts: RESULTS_DIR) when it was
+   * written there (then `csv` reads from disk), null when it is in memory; the results store keeps it
+   */
+  readonly storedAs: string | null;
   /** provenance: models, landmark path, compute path (written as a sidecar JSON) */
   readonly provenance: Record<string, unknown>;
   readonly frames: number;

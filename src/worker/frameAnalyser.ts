@@ -15,8 +15,12 @@ import { describeLandmarkModel } from '../core/model/landmarkModel.ts';
 import { createDetectionStages, createFaceTracker, type DetectionStages } from '../core/analysis/ownTracker.ts';
 import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
 import { VideoAnalysis } from '../core/analysis/videoAnalysis.ts';
-import { auIntensitySeries, summarizeAus } from '../core/analysis/auSummary.ts';
+import { ROW_RECORD_BYTES } from '../core/analysis/rowRecord.ts';
+import { AuSummaryAccumulator } from '../core/analysis/auSummary.ts';
 import { formatAuCsvChunks } from '../core/csv/auCsv.ts';
+import { memoryRecordStore, type RecordStore } from '../core/analysis/recordStore.ts';
+import type { FrameResult } from '../core/result.ts';
+import { OpfsRecordStore, OpfsTextWriter, RESULTS_DIR, SPILL_DIR, opfsFolder, uniqueName } from './opfsFiles.ts';
 import type { BgrImage } from '../core/image.ts';
 
 /** The live view gets a frame at most this often. */
@@ -86,14 +90,20 @@ export class FrameAnalyser {
     return this.backend.name;
   }
 
-  begin(video: VideoInfo, options: AnalysisOptions): void {
+  async begin(video: VideoInfo, options: AnalysisOptions): Promise<void> {
+    this.run?.analysis.dispose();
+    this.run = null;
     const landmarkModel = describeLandmarkModel(this.openface?.cenWeights ?? false);
     const description = { inference: this.backend.name, models: ['blazeface_back_256.onnx', 'face_landmark_68.onnx'], landmarkModel };
     const keepStages = async () => {}; // the sessions outlive the video: the worker reuses them
     const source = this.openface
       ? trackerFaceSource(createFaceTracker(this.stages, this.openface.tracking, { allFaces: options.allFaces }), this.openface.tracking.clnf, options.allFaces, description, keepStages)
       : landmarkOnlyFaceSource(this.stages.detector, this.stages.initial, options.allFaces, description, keepStages);
-    this.run = { video, options, source, analysis: new VideoAnalysis(this.openface?.au ?? null), frames: 0, convertMs: 0, lastPreview: -Infinity };
+    // the rows wait in OPFS where the browser has it, so a long video's rows are not in the tab's memory
+    const spill = await opfsFolder(SPILL_DIR);
+    const store: RecordStore | null = spill ? await OpfsRecordStore.create(spill, ROW_RECORD_BYTES).catch(() => null) : null;
+    const analysis = new VideoAnalysis(this.openface?.au ?? null, store ? () => store : memoryRecordStore);
+    this.run = { video, options, source, analysis, frames: 0, convertMs: 0, lastPreview: -Infinity };
   }
 
   async pushFrame(frame: RawVideoFrame): Promise<FrameUpdate> {
@@ -114,16 +124,41 @@ export class FrameAnalyser {
     };
   }
 
-  finish(stoppedBy: string | null): AnalysisResult {
+  /**
+   * Ends the video: one pass over the stored rows writes the CSV (to OPFS
+   * where there is one, else into a Blob of pieces) and gathers the summary
+   * and the chart's series as it goes.
+   */
+  async finish(stoppedBy: string | null): Promise<AnalysisResult> {
     const run = this.requireRun();
     this.run = null;
-    const { rows, auColumns } = run.analysis.finish();
-    const tracked = rows.filter((r) => r.success).length;
+    try {
+      return await this.writeResult(run, stoppedBy);
+    } finally {
+      run.analysis.dispose();
+    }
+  }
+
+  private async writeResult(run: Run, stoppedBy: string | null): Promise<AnalysisResult> {
+    const output = run.analysis.finish();
+    const auColumns = output.auColumns;
+    const accumulator = auColumns ? new AuSummaryAccumulator(auColumns) : null;
+    let tracked = 0;
+    function* observed(): Generator<FrameResult> {
+      for (const row of output.rows()) {
+        if (row.success) tracked++;
+        accumulator?.add(row);
+        yield row;
+      }
+    }
+    const pieces = formatAuCsvChunks(observed(), auColumns, run.options.precision);
+    const results = await opfsFolder(RESULTS_DIR);
+    const { csv, storedAs } = results ? await csvToOpfs(results, pieces) : { csv: csvBlob(pieces), storedAs: null };
     const provenance: Record<string, unknown> = {
       tool: 'splitface (browser)',
       video: run.video,
       frames: run.frames,
-      rows: rows.length,
+      rows: output.rowCount,
       rows_tracked: tracked,
       faces: run.analysis.faces,
       landmarks: run.source.provenance,
@@ -134,17 +169,18 @@ export class FrameAnalyser {
       written: new Date().toISOString(),
     };
     return {
-      csv: csvBlob(formatAuCsvChunks(rows, auColumns, run.options.precision)),
+      csv,
+      storedAs,
       provenance,
       frames: run.frames,
-      rows: rows.length,
+      rows: output.rowCount,
       tracked,
       partial: stoppedBy !== null,
       stoppedBy,
       note: run.source.note(),
       auColumns,
-      auSummary: auColumns ? summarizeAus(rows, auColumns) : [],
-      series: auColumns ? auIntensitySeries(rows, auColumns) : { timestamps: new Float64Array(0), intensities: [] },
+      auSummary: accumulator ? accumulator.summary() : [],
+      series: accumulator ? accumulator.series() : { timestamps: new Float64Array(0), intensities: [] },
       stageMs: { convert: run.convertMs, ...run.source.timings(), ...run.analysis.timings() },
     };
   }
@@ -155,7 +191,19 @@ export class FrameAnalyser {
   }
 }
 
-/** The CSV's pieces as one Blob, each piece a Blob of its own as soon as it is made, so its string can go. */
+/** The CSV written to a new OPFS file piece by piece; the File handed on reads from disk. */
+async function csvToOpfs(folder: FileSystemDirectoryHandle, pieces: Iterable<string>): Promise<{ csv: Blob; storedAs: string }> {
+  const writer = await OpfsTextWriter.create(folder, uniqueName('.csv'));
+  try {
+    for (const piece of pieces) writer.write(piece);
+  } catch (error) {
+    await writer.abandon(folder);
+    throw error;
+  }
+  return { csv: await writer.close(), storedAs: writer.name };
+}
+
+/** The CSV's pieces as one Blob (no OPFS), each piece a Blob of its own as soon as it is made, so its string can go. */
 function csvBlob(pieces: Iterable<string>): Blob {
   const parts: Blob[] = [];
   for (const piece of pieces) parts.push(new Blob([piece]));

@@ -46,6 +46,7 @@ export function fakeSource(name: string, video: FakeVideo, closed: string[]): Vi
 export function fakeResult(frames: number, stoppedBy: string | null): AnalysisResult {
   return {
     csv: new Blob([`frame, face_id\n${Array.from({ length: frames }, (_, i) => `${i + 1}, 0`).join('\n')}\n`]),
+    storedAs: null,
     provenance: { test: true },
     frames,
     rows: frames,

@@ -58,14 +58,14 @@ describe.skipIf(skip)(suiteTitle('FrameAnalyser (the worker engine) against the 
       openfaceCenWeights: false,
     };
     const analyser = await FrameAnalyser.create(createNodeBackend(), models);
-    analyser.begin(INFO, { allFaces: false, precision: 'stock' });
+    await analyser.begin(INFO, { allFaces: false, precision: 'stock' });
     let landmarksSeen = 0;
     for await (const frame of decodeVideo(sharedPath(`videos/${VIDEO}`))) {
       const update = await analyser.pushFrame(bgrRawFrame(frame));
       expect(update.index).toBe(frame.index);
       if (update.faces[0]?.landmarks) landmarksSeen++;
     }
-    const result = analyser.finish(null);
+    const result = await analyser.finish(null);
     expect(landmarksSeen).toBeGreaterThan(300);
     expect(result.partial).toBe(false);
     expect(result.frames).toBe(324);
@@ -82,12 +82,12 @@ describe.skipIf(skip)(suiteTitle('FrameAnalyser (the worker engine) against the 
       openface: null,
       openfaceCenWeights: false,
     });
-    analyser.begin(INFO, { allFaces: false, precision: 'stock' });
+    await analyser.begin(INFO, { allFaces: false, precision: 'stock' });
     for await (const frame of decodeVideo(sharedPath(`videos/${VIDEO}`))) {
       if (frame.index >= 5) break;
       await analyser.pushFrame(bgrRawFrame(frame));
     }
-    const result = analyser.finish('cancelled by the user');
+    const result = await analyser.finish('cancelled by the user');
     expect(result.partial).toBe(true);
     expect(result.auColumns).toBeNull();
     expect(result.tracked).toBe(5);

@@ -4,7 +4,7 @@ import { toFloat32Pdm } from '../pdm/calcParams.ts';
 import type { AuColumns } from '../result.ts';
 import type { AuModel, AuModelSet } from './auModels.ts';
 import { computeGeometryFeatures, geometryFeatureLength } from './geometry.ts';
-import { postprocessIntensity, smoothPresence } from './postprocess.ts';
+import { cutoffOffset, postprocessAuStream, postprocessIntensity, smoothPresence, type PostprocessedAuFrame } from './postprocess.ts';
 import { AuPredictorBank } from './predict.ts';
 import { HistogramRunningMedian } from './runningMedian.ts';
 
@@ -55,6 +55,17 @@ export interface AuFramePrediction {
 /** The postprocessed predictions of a whole video: `frames[i]` is the i-th frame added. */
 export interface AuVideoResult extends AuColumns {
   readonly frames: readonly AuFramePrediction[];
+}
+
+/**
+ * The postprocessed predictions of a whole video, one frame at a time
+ * (AuAnalyser.finishStream): the same values as AuVideoResult's without a
+ * row object per frame.
+ */
+export interface AuVideoStream extends AuColumns {
+  readonly frameCount: number;
+  /** the frames in the order added; each call starts again from the first */
+  frames(): Generator<PostprocessedAuFrame>;
 }
 
 export interface AuAnalyserOptions {
@@ -151,6 +162,8 @@ export class AuAnalyser implements AuColumns {
   private framesSeen = 0;
   private framesTracked = 0;
   private result: AuVideoResult | null = null;
+  /** the early frames were re-predicted: no more frames may come */
+  private settled = false;
 
   /** `pdm`: the PDM whose local parameters the frames carry; its components are used as floats, as 2.2 holds them. */
   constructor(models: AuModelSet, pdm: Pdm, options: AuAnalyserOptions = {}) {
@@ -194,7 +207,7 @@ export class AuAnalyser implements AuColumns {
    * OpenFace writes to its CSV before the end-of-video postprocessing.
    */
   addFrame(input: AuFrameInput): AuFramePrediction {
-    if (this.result) throw new Error('AuAnalyser: addFrame after finish(); use a new analyser per video');
+    if (this.settled) throw new Error('AuAnalyser: addFrame after finish(); use a new analyser per video');
     const success = input.success;
     let hog: Float64Array;
     if (success) {
@@ -261,15 +274,7 @@ export class AuAnalyser implements AuColumns {
     if (this.result) return this.result;
     const n = this.framesSeen;
     const bank = this.bank;
-
-    // PostprocessPredictions: the stored early frames with the final medians.
-    for (let i = 0; i < this.initFrames.length; i++) {
-      bank.evaluate(this.initProjections.row(i), this.outputs);
-      this.history.row(this.initFrames[i]).set(this.outputs);
-    }
-    // The stored projections are not needed any more.
-    this.initFrames = [];
-    this.initProjections = new RowBuffer(0);
+    this.settle();
 
     const successes = this.successes.subarray(0, n);
     const column = new Float64Array(n);
@@ -294,6 +299,58 @@ export class AuAnalyser implements AuColumns {
     }
     this.result = { intensityNames: this.intensityNames, presenceNames: this.presenceNames, frames };
     return this.result;
+  }
+
+  /**
+   * Ends the video like finish(), but hands the final values out frame by
+   * frame (postprocessAuStream): the first pass here finds each dynamic
+   * model's offset from its whole track, the stream is the second. Memory
+   * stays the per-frame raw predictions already held (one double per model
+   * and frame) plus a 7-frame window, however long the video.
+   */
+  finishStream(): AuVideoStream {
+    this.settle();
+    const n = this.framesSeen;
+    const successes = this.successes.subarray(0, n);
+    const column = new Float64Array(n);
+    const offsets = Float64Array.from(this.intensityModels, (k) => {
+      const model = this.bank.models[k];
+      if (model.kind !== 'svr-dynamic' || model.cutoff === null || model.cutoff === -1) return 0;
+      for (let f = 0; f < n; f++) column[f] = this.history.get(f, k);
+      return cutoffOffset(column, successes, model.cutoff);
+    });
+    const history = this.history;
+    const intensityModels = this.intensityModels;
+    const presenceModels = this.presenceModels;
+    function* raw() {
+      for (let f = 0; f < n; f++) {
+        const row = history.row(f);
+        yield {
+          intensity: Float64Array.from(intensityModels, (k) => row[k]),
+          presence: Float64Array.from(presenceModels, (k) => row[k]),
+          success: successes[f] === 1,
+        };
+      }
+    }
+    return {
+      intensityNames: this.intensityNames,
+      presenceNames: this.presenceNames,
+      frameCount: n,
+      frames: () => postprocessAuStream(raw(), offsets, presenceModels.length),
+    };
+  }
+
+  /** PostprocessPredictions: the stored early frames predicted again with the final medians (once). */
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    for (let i = 0; i < this.initFrames.length; i++) {
+      this.bank.evaluate(this.initProjections.row(i), this.outputs);
+      this.history.row(this.initFrames[i]).set(this.outputs);
+    }
+    // The stored projections are not needed any more.
+    this.initFrames = [];
+    this.initProjections = new RowBuffer(0);
   }
 
   /** The intensity and presence columns of one frame's model outputs (zeros for null). */

@@ -111,25 +111,30 @@ function rowLine(r: FrameResult, blocks: readonly ColumnBlock[], write: NumberWr
  * prints whatever values its result carries (2.2 keeps the tracker's last
  * state there) and zeros where it has none.
  *
- * Pieces, because only the cells of one piece exist as strings at a time, so
- * memory does not peak with the video's length (an hour at 30 fps is 100 000
- * rows of 714 cells), and they go to a file or a Blob without one giant string.
+ * `results` may be any iterable, read once, a row at a time: each row
+ * becomes its line as it arrives, and only one piece's lines exist as
+ * strings at a time, so memory does not grow with the video's length (an
+ * hour at 30 fps is 100 000 rows of 714 cells); the pieces go to a file as
+ * they come, never into one giant string.
  */
 export function* formatAuCsvChunks(
-  results: readonly FrameResult[],
+  results: Iterable<FrameResult>,
   aus: AuColumns | null,
   precision: CsvPrecision = 'stock',
   rowsPerChunk = ROWS_PER_CHUNK,
 ): Generator<string> {
-  const header = auCsvHeader(aus).join(',') + '\n';
-  if (results.length === 0) {
-    yield header;
-    return;
-  }
+  let header: string | null = auCsvHeader(aus).join(',') + '\n';
   const blocks = aus ? [...VALUE_BLOCKS, ...auBlocks(aus)] : VALUE_BLOCKS;
   const write = WRITERS[precision];
-  for (let start = 0; start < results.length; start += rowsPerChunk) {
-    const lines = results.slice(start, start + rowsPerChunk).map((r) => rowLine(r, blocks, write));
-    yield (start === 0 ? header : '') + lines.join('\n') + '\n';
+  let lines: string[] = [];
+  for (const r of results) {
+    lines.push(rowLine(r, blocks, write));
+    if (lines.length >= rowsPerChunk) {
+      yield (header ?? '') + lines.join('\n') + '\n';
+      header = null;
+      lines = [];
+    }
   }
+  if (lines.length > 0) yield (header ?? '') + lines.join('\n') + '\n';
+  else if (header !== null) yield header;
 }

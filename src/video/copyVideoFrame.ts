@@ -14,6 +14,7 @@ export interface FrameContext {
   /** the track's codec string (avc1..., vp09..., av01...), for OpenCV's choice of range */
   readonly codec: string;
   readonly rotation: 0 | 90 | 180 | 270;
+  readonly mirrored: boolean;
 }
 
 /**
@@ -40,6 +41,7 @@ export async function copyVideoFrame(frame: VideoFrame, index: number, timestamp
       data,
       planes: layouts.map(({ offset, stride }) => ({ offset, stride })),
       rotation: context.rotation,
+      mirrored: context.mirrored,
       // OpenCV's matrix (BT.601 always) and range (full only for H.264/HEVC's full-range flag), not the stream's tags.
       color: openCvColorInfo(context.codec, frame.colorSpace.fullRange ?? false),
     };

@@ -94,11 +94,13 @@ export async function openWithFfmpeg(file: File): Promise<VideoSource> {
       codec: stream.codec,
       decoder: 'ffmpeg.wasm',
       rotation: stream.rotation,
+      mirrored: stream.mirrored,
+      hdr: stream.hdr,
     };
     const layout = packedLayout(format, stream.width, stream.height);
     const color = openCvColorInfo(stream.codec, pixel.fullRange);
     // No scaling or conversion: the decoder's own format, written as it is.
-    // -noautorotate: the core turns the planes (rawFrameToBgr), as on the WebCodecs path.
+    // -noautorotate: the core turns (and flips) the planes (rawFrameToBgr), as on the WebCodecs path.
     const outputArgs = ['-map', '0:v:0', '-an', '-sn', '-dn', '-vf', 'showinfo', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', stream.pixelFormat, OUTPUT_DEVICE];
     let busy = false;
 
@@ -126,7 +128,7 @@ export async function openWithFfmpeg(file: File): Promise<VideoSource> {
           if (firstTime === null && Number.isFinite(time)) firstTime = time;
           // A frame without a pts (rare: broken AVI) gets its place in the nominal frame rate.
           const timestamp = Number.isFinite(time) && firstTime !== null ? time - firstTime : index / (stream.frameRate ?? 30);
-          yield { index, timestamp, format, width: stream.width, height: stream.height, data, planes: layout.planes, rotation: stream.rotation, color };
+          yield { index, timestamp, format, width: stream.width, height: stream.height, data, planes: layout.planes, rotation: stream.rotation, mirrored: stream.mirrored, color };
           index++;
         }
         finished = true;

@@ -5,7 +5,8 @@
  * can fail to be a usable video. Pure: unit-tested in Node.
  */
 import { VideoInputError } from '../core/errors.ts';
-import { clockwiseTurnForDisplayRotation } from '../core/color/yuvRotate.ts';
+import { clockwiseTurnForDisplayRotation, orientationForDisplayMatrix } from '../core/color/yuvRotate.ts';
+import type { HdrSource } from './types.ts';
 
 interface ProbeStream {
   codec_type?: string;
@@ -20,8 +21,10 @@ interface ProbeStream {
   time_base?: string;
   avg_frame_rate?: string;
   r_frame_rate?: string;
+  color_transfer?: string;
+  color_primaries?: string;
   tags?: { rotate?: string };
-  side_data_list?: { rotation?: number }[];
+  side_data_list?: { rotation?: number; displaymatrix?: string }[];
 }
 
 interface ProbeJson {
@@ -39,6 +42,10 @@ export interface FfmpegStreamInfo {
   readonly height: number;
   /** clockwise turn that makes the frames upright (ffmpeg's autorotation) */
   readonly rotation: 0 | 90 | 180 | 270;
+  /** then a left-right flip (a mirrored display matrix) */
+  readonly mirrored: boolean;
+  /** HLG or PQ transfer tags: an HDR source */
+  readonly hdr: HdrSource | null;
   readonly frameCountHint: number | null;
   readonly durationSeconds: number | null;
   /** frames per second when the container says (for frames without a timestamp) */
@@ -85,17 +92,44 @@ export function parseProbe(name: string, json: string | null, lastLogLine: strin
     throw new VideoInputError(`${name}: the ${codecLabel} video stream cannot be decoded here (no frame size or pixel format: the decoder is missing or the stream is damaged)`);
   }
   const sideRotation = stream.side_data_list?.find((s) => typeof s.rotation === 'number')?.rotation;
+  const matrix = parseDisplayMatrix(stream.side_data_list?.find((s) => typeof s.displaymatrix === 'string')?.displaymatrix);
   // ffprobe's rotation (display matrix and the old `rotate` tag alike) is counter-clockwise.
   const counterClockwise = sideRotation ?? -Number(stream.tags?.rotate ?? 0);
+  const orientation = matrix ? orientationForDisplayMatrix(matrix) : { rotation: clockwiseTurnForDisplayRotation(counterClockwise), mirrored: false };
   return {
     codec: stream.codec_name,
     pixelFormat: stream.pix_fmt,
     width: stream.width,
     height: stream.height,
-    rotation: clockwiseTurnForDisplayRotation(counterClockwise),
+    rotation: orientation.rotation,
+    mirrored: orientation.mirrored,
+    hdr: hdrFromTags(stream.color_transfer, stream.color_primaries),
     frameCountHint: positive(stream.nb_frames),
     durationSeconds: positive(stream.duration) ?? positive(probe.format.duration),
     frameRate: ratio(stream.avg_frame_rate) ?? ratio(stream.r_frame_rate),
     container: probe.format.format_name ?? '',
   };
+}
+
+/** ffprobe's displaymatrix text ("\n00000000:  0  65536  0\n00000001: ...") → the nine numbers, or null. */
+export function parseDisplayMatrix(text: string | undefined): number[] | null {
+  if (!text) return null;
+  const values: number[] = [];
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    for (const word of line.slice(colon + 1).trim().split(/\s+/)) values.push(Number(word));
+  }
+  return values.length === 9 && values.every(Number.isFinite) ? values : null;
+}
+
+/**
+ * An HDR source by its transfer tag: HLG (ffmpeg: arib-std-b67, WebCodecs: hlg)
+ * or PQ (smpte2084, pq). OpenCV ignores these tags, so SplitFace converts the
+ * samples as they are (no tone mapping); the tag only goes into the record.
+ */
+export function hdrFromTags(transfer: string | null | undefined, primaries: string | null | undefined): HdrSource | null {
+  const t = (transfer ?? '').toLowerCase();
+  const kind = t === 'arib-std-b67' || t === 'hlg' ? 'hlg' : t === 'smpte2084' || t === 'pq' ? 'pq' : null;
+  return kind ? { transfer: kind, primaries: primaries && primaries !== 'unknown' ? primaries : null } : null;
 }

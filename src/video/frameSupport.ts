@@ -1,11 +1,12 @@
 /**
  * Which decoded videos the in-browser conversion reproduces exactly, and
- * the message for the others. ffmpeg (so OpenCV, so OpenFace) converts YUV
- * with its fast exact path only when the output height is even; for odd
- * heights it takes its general scaler, which the core does not reproduce
- * (src/core/color/yuvToBgr.ts). Rather than hand the AU engine pixels that
- * differ from OpenFace's, such videos are refused with a way out: the
- * command line, whose system ffmpeg converts them as OpenCV does.
+ * the message for the others. The core converts every planar 8, 10 and 12-bit
+ * 4:2:0, 4:2:2 and 4:4:4 layout, at any size, as libswscale does
+ * (src/core/color/planarYuvToBgr.ts). Two things stay refused, with a way out
+ * (the command line, whose system ffmpeg reads them as OpenCV does): pixel
+ * formats outside that set (RGB-coded streams, 16-bit, 4:1:1...), and 4:2:2
+ * that must be turned a quarter, which ffmpeg first converts through its
+ * general scaler to another format.
  */
 import { VideoInputError } from '../core/errors.ts';
 import type { YuvPixelFormat } from './pixelFormats.ts';
@@ -22,17 +23,11 @@ export interface DecodedGeometry {
 /** Throws a VideoInputError naming the problem when frames of this shape and format cannot be converted exactly. */
 export function assertConvertible(name: string, format: YuvPixelFormat | null, pixelFormatName: string, geometry: DecodedGeometry): void {
   if (format === null) {
-    throw new VideoInputError(`${name}: pixel format ${pixelFormatName} is not supported in the browser (only 8-bit 4:2:0 and 4:2:2 YUV are converted exactly like OpenCV); ${USE_CLI}`);
-  }
-  const turned = geometry.rotation === 90 || geometry.rotation === 270;
-  const uprightWidth = turned ? geometry.height : geometry.width;
-  const uprightHeight = turned ? geometry.width : geometry.height;
-  if (uprightHeight % 2 !== 0) {
     throw new VideoInputError(
-      `${name}: ${uprightWidth}x${uprightHeight} frames have an odd height, which the in-browser colour conversion does not reproduce exactly (OpenCV takes a different path for odd heights, and AU intensities follow one-level pixel differences); ${USE_CLI}`,
+      `${name}: pixel format ${pixelFormatName} is not supported in the browser (8, 10 and 12-bit YUV 4:2:0, 4:2:2 and 4:4:4 are converted exactly like OpenCV); ${USE_CLI}`,
     );
   }
-  if (format === 'I422' && geometry.rotation !== 0) {
-    throw new VideoInputError(`${name}: rotated 4:2:2 video is not supported in the browser (ffmpeg converts it through its general scaler before turning it); ${USE_CLI}`);
+  if (format.startsWith('I422') && (geometry.rotation === 90 || geometry.rotation === 270)) {
+    throw new VideoInputError(`${name}: 4:2:2 video turned a quarter is not supported in the browser (ffmpeg converts it through its general scaler before turning it); ${USE_CLI}`);
   }
 }

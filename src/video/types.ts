@@ -6,8 +6,23 @@
  */
 import type { YuvColorInfo } from '../core/color/yuvToBgr.ts';
 
-/** Pixel layouts a decoder may hand over. 'BGR' is already converted (image sequences). */
-export type RawPixelFormat = 'I420' | 'NV12' | 'I422' | 'BGR';
+/**
+ * Pixel layouts a decoder may hand over (WebCodecs' names). P10/P12: 10 or 12
+ * bits per sample in little-endian 16-bit words. 'BGR' is already converted
+ * (image sequences).
+ */
+export type RawPixelFormat =
+  | 'I420'
+  | 'I420P10'
+  | 'I420P12'
+  | 'I422'
+  | 'I422P10'
+  | 'I422P12'
+  | 'I444'
+  | 'I444P10'
+  | 'I444P12'
+  | 'NV12'
+  | 'BGR';
 
 /** One plane inside `RawVideoFrame.data`. */
 export interface RawPlaneLayout {
@@ -30,6 +45,8 @@ export interface RawVideoFrame {
   readonly planes: readonly RawPlaneLayout[];
   /** clockwise quarter turns to apply to get the upright frame */
   readonly rotation: 0 | 90 | 180 | 270;
+  /** after the turn, flip left-right (a mirrored display matrix, e.g. a front camera) */
+  readonly mirrored?: boolean;
   /** how to convert YUV to BGR the way OpenCV (and so OpenFace) does */
   readonly color: Required<YuvColorInfo>;
 }
@@ -48,6 +65,17 @@ export interface VideoInfo {
   readonly codec: string;
   readonly decoder: 'webcodecs' | 'ffmpeg.wasm' | 'images';
   readonly rotation: 0 | 90 | 180 | 270;
+  /** the display matrix flips the picture left-right (after the turn) */
+  readonly mirrored?: boolean;
+  /** HLG or PQ transfer (HDR): converted as OpenFace does, without tone mapping; null for SDR or unknown */
+  readonly hdr?: HdrSource | null;
+}
+
+/** What the stream's colour tags say about an HDR source. */
+export interface HdrSource {
+  readonly transfer: 'hlg' | 'pq';
+  /** colour primaries tag, e.g. 'bt2020' */
+  readonly primaries: string | null;
 }
 
 /** An opened video (or image sequence): frames in display order, read in pieces. */

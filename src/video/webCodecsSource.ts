@@ -9,7 +9,8 @@
 import { BlobSource, EncodedPacketSink, Input, MATROSKA, MP4, QTFF, WEBM, type InputVideoTrack } from 'mediabunny';
 import { VideoInputError } from '../core/errors.ts';
 import { copyVideoFrame, type FrameContext } from './copyVideoFrame.ts';
-import { assertConvertible } from './frameSupport.ts';
+import { hdrFromTags } from './ffprobeInfo.ts';
+import { orientationForDisplayMatrix, type Orientation } from '../core/color/yuvRotate.ts';
 import type { RawVideoFrame, VideoInfo, VideoSource } from './types.ts';
 
 /** Packets waiting inside the decoder before we stop feeding it. */
@@ -67,12 +68,26 @@ export async function openWithWebCodecs(file: File): Promise<WebCodecsOpening> {
   }
 }
 
+/**
+ * The turn and flip ffmpeg's autorotation would apply: from the MP4/MOV
+ * display matrix when there is one (it also carries the mirror flag), else
+ * the container's rotation.
+ */
+async function orientationOf(input: Input, track: InputVideoTrack): Promise<Orientation> {
+  const format = await input.getFormat();
+  if (format === MP4 || format === QTFF) {
+    const matrix = await track.getTransformationMatrix().catch(() => null);
+    if (matrix) return orientationForDisplayMatrix(matrix);
+  }
+  return { rotation: asRotation(await track.getRotation()), mirrored: false };
+}
+
 async function webCodecsSource(file: File, input: Input, track: InputVideoTrack, config: VideoDecoderConfig): Promise<VideoSource> {
-  const rotation = asRotation(await track.getRotation());
+  const { rotation, mirrored } = await orientationOf(input, track);
+  const colour = await track.getColorSpace().catch(() => null);
   const width = await track.getCodedWidth();
   const height = await track.getCodedHeight();
-  // The pixel format is known only once a frame is decoded; the size can be checked now.
-  assertConvertible(file.name, 'I420', 'yuv420p', { width, height, rotation });
+  // The pixel format is known only once a frame is decoded (copyVideoFrame checks it).
   const listed = await listedPacketCount(input, track);
   const turned = rotation === 90 || rotation === 270;
   const info: VideoInfo = {
@@ -85,8 +100,10 @@ async function webCodecsSource(file: File, input: Input, track: InputVideoTrack,
     codec: config.codec,
     decoder: 'webcodecs',
     rotation,
+    mirrored,
+    hdr: hdrFromTags(colour?.transfer, colour?.primaries),
   };
-  const context: FrameContext = { name: file.name, codec: config.codec, rotation };
+  const context: FrameContext = { name: file.name, codec: config.codec, rotation, mirrored };
   const sink = new EncodedPacketSink(track);
 
   async function* frames(signal?: AbortSignal): AsyncGenerator<RawVideoFrame> {

@@ -31,6 +31,8 @@ describe('ffprobe JSON', () => {
       width: 320,
       height: 240,
       rotation: 0,
+      mirrored: false,
+      hdr: null,
       frameCountHint: 324,
       durationSeconds: 12.96,
       frameRate: 25,
@@ -41,6 +43,28 @@ describe('ffprobe JSON', () => {
   it('turns display-matrix rotation (counter-clockwise) into the clockwise turn to apply', () => {
     expect(parseProbe('p.mov', probe({ ...mpeg4, side_data_list: [{ rotation: -90 }] }), '').rotation).toBe(90);
     expect(parseProbe('p.mov', probe({ ...mpeg4, tags: { rotate: '270' } }), '').rotation).toBe(270);
+  });
+
+  it("reads the display matrix's mirror flag as ffmpeg 5.1's autorotation does", () => {
+    const matrix = (m: number[]): string => `\n00000000: ${m[0]} ${m[1]} 0\n00000001: ${m[3]} ${m[4]} 0\n00000002: 0 0 1073741824\n`;
+    const orient = (m: number[]): { rotation: number; mirrored: boolean } => {
+      const s = parseProbe('p.mov', probe({ ...mpeg4, side_data_list: [{ displaymatrix: matrix(m), rotation: 0 }] }), '');
+      return { rotation: s.rotation, mirrored: s.mirrored };
+    };
+    // ffprobe's portrait clip: 0 65536 / -65536 0 -> transpose=clock
+    expect(orient([0, 65536, 0, -65536, 0, 0])).toEqual({ rotation: 90, mirrored: false });
+    // a front camera's left-right mirror: hflip
+    expect(orient([-65536, 0, 0, 0, 65536, 0])).toEqual({ rotation: 0, mirrored: true });
+    // upside down by a flip: vflip = a half turn, then a mirror
+    expect(orient([65536, 0, 0, 0, -65536, 0])).toEqual({ rotation: 180, mirrored: true });
+    // a mirrored quarter turn: transpose=cclock_flip
+    expect(orient([0, 65536, 0, 65536, 0, 0])).toEqual({ rotation: 90, mirrored: true });
+  });
+
+  it('says when the source is HDR by its transfer tag', () => {
+    expect(parseProbe('h.mp4', probe({ ...mpeg4, color_transfer: 'arib-std-b67', color_primaries: 'bt2020' }), '').hdr).toEqual({ transfer: 'hlg', primaries: 'bt2020' });
+    expect(parseProbe('h.mp4', probe({ ...mpeg4, color_transfer: 'smpte2084' }), '').hdr).toEqual({ transfer: 'pq', primaries: null });
+    expect(parseProbe('h.mp4', probe({ ...mpeg4, color_transfer: 'bt709' }), '').hdr).toBeNull();
   });
 
   it('explains what is wrong', () => {
@@ -57,26 +81,32 @@ describe('pixel formats', () => {
   it('maps decoder formats, full range only for the J ones', () => {
     expect(ffmpegPixelFormat('yuvj420p')).toEqual({ format: 'I420', fullRange: true });
     expect(ffmpegPixelFormat('yuv422p')).toEqual({ format: 'I422', fullRange: false });
-    expect(ffmpegPixelFormat('yuv420p10le')).toBeNull();
+    expect(ffmpegPixelFormat('yuv420p10le')).toEqual({ format: 'I420P10', fullRange: false });
+    expect(ffmpegPixelFormat('yuvj444p')).toEqual({ format: 'I444', fullRange: true });
     expect(ffmpegPixelFormat('nv12')).toBeNull();
+    expect(ffmpegPixelFormat('gbrp')).toBeNull();
     expect(webCodecsPixelFormat('I420A')).toBe('I420');
-    expect(webCodecsPixelFormat('I444')).toBeNull();
+    expect(webCodecsPixelFormat('I444P12')).toBe('I444P12');
+    expect(webCodecsPixelFormat('RGBA')).toBeNull();
   });
 
   it("lays planes out as ffmpeg's rawvideo does (odd sizes round chroma up)", () => {
     expect(packedLayout('I420', 5, 3)).toEqual({ planes: [{ offset: 0, stride: 5 }, { offset: 15, stride: 3 }, { offset: 21, stride: 3 }], byteLength: 27 });
     expect(packedLayout('NV12', 4, 2)).toEqual({ planes: [{ offset: 0, stride: 4 }, { offset: 8, stride: 4 }], byteLength: 12 });
     expect(packedLayout('I422', 4, 2)).toEqual({ planes: [{ offset: 0, stride: 4 }, { offset: 8, stride: 2 }, { offset: 12, stride: 2 }], byteLength: 16 });
+    // 16-bit words: strides and offsets in bytes
+    expect(packedLayout('I420P10', 5, 3)).toEqual({ planes: [{ offset: 0, stride: 10 }, { offset: 30, stride: 6 }, { offset: 42, stride: 6 }], byteLength: 54 });
+    expect(packedLayout('I444', 3, 1)).toEqual({ planes: [{ offset: 0, stride: 3 }, { offset: 3, stride: 3 }, { offset: 6, stride: 3 }], byteLength: 9 });
   });
 });
 
 describe('what converts exactly', () => {
-  it('refuses odd upright heights, rotated 4:2:2 and other pixel formats, naming them', () => {
-    expect(() => assertConvertible('g.avi', 'I420', 'yuv420p', { width: 320, height: 239, rotation: 0 })).toThrow(/g\.avi: 320x239 frames have an odd height/);
-    expect(() => assertConvertible('p.mov', 'I420', 'yuv420p', { width: 239, height: 320, rotation: 90 })).toThrow(/320x239 frames have an odd height/);
-    expect(() => assertConvertible('p.mov', 'I420', 'yuv420p', { width: 320, height: 239, rotation: 90 })).not.toThrow();
-    expect(() => assertConvertible('q.mov', 'I422', 'yuv422p', { width: 320, height: 240, rotation: 180 })).toThrow(/rotated 4:2:2/);
-    expect(() => assertConvertible('h.mov', null, 'yuv420p10le', { width: 320, height: 240, rotation: 0 })).toThrow(/pixel format yuv420p10le is not supported/);
+  it('accepts odd sizes and high bit depths, refuses 4:2:2 turned a quarter and other pixel formats, naming them', () => {
+    expect(() => assertConvertible('g.avi', 'I420', 'yuv420p', { width: 320, height: 239, rotation: 0 })).not.toThrow();
+    expect(() => assertConvertible('h.mp4', 'I420P10', 'yuv420p10le', { width: 1080, height: 1920, rotation: 90 })).not.toThrow();
+    expect(() => assertConvertible('q.mov', 'I422', 'yuv422p', { width: 320, height: 240, rotation: 180 })).not.toThrow();
+    expect(() => assertConvertible('q.mov', 'I422P10', 'yuv422p10le', { width: 320, height: 240, rotation: 90 })).toThrow(/4:2:2 video turned a quarter/);
+    expect(() => assertConvertible('r.mkv', null, 'gbrp', { width: 320, height: 240, rotation: 0 })).toThrow(/pixel format gbrp is not supported/);
   });
 });
 

@@ -111,7 +111,7 @@ const MASK30 = (1 << 30) - 1;
 const clip30 = (x: number): number => (x & ~MASK30 ? (~x >> 31) & MASK30 : x);
 
 /** True when libswscale takes its general (scaled) path for this frame rather than the special unscaled converter. */
-export function swsTakesScaledPath(bitDepth: number, chromaShiftX: number, chromaShiftY: number, height: number): boolean {
+export function swsTakesScaledPath(bitDepth: number, chromaShiftX: number, height: number): boolean {
   const specialFormat = bitDepth === 8 && chromaShiftX === 1; // yuv420p, yuv422p
   return !specialFormat || (height & 1) === 1;
 }

@@ -89,3 +89,80 @@ export function rotatePlane(src: Uint8Array, w: number, h: number, stride: numbe
   }
   return dst;
 }
+
+/**
+ * The upright-making transform ffmpeg 5.1's autorotation applies for a
+ * display matrix (fftools/ffmpeg_filter.c): a clockwise quarter turn, then
+ * optionally a left-right flip. `matrix` is the 3x3 display matrix in
+ * ffmpeg's order (16.16 fixed point for the first two columns, as stored in
+ * an MP4/MOV tkhd box and printed by ffprobe's displaymatrix side data).
+ *
+ * ffmpeg measures the angle as av_display_rotation_get does (from the
+ * first two columns, each normalised), then picks its filters:
+ *   about 90: transpose=cclock_flip when m[3] > 0 (a mirrored quarter turn), else clock;
+ *   about 180: hflip when m[0] < 0, vflip when m[4] < 0 (both: a half turn);
+ *   about 270: transpose=clock_flip when m[3] < 0, else cclock;
+ *   about 0: vflip when m[4] < 0.
+ * In "turn, then flip left-right" terms: cclock_flip = 90 + flip,
+ * hflip = 0 + flip, vflip = 180 + flip, clock_flip = 270 + flip.
+ * Other angles (ffmpeg's free rotate filter) are not reproduced: 0.
+ */
+export interface Orientation {
+  readonly rotation: 0 | QuarterTurn;
+  readonly mirrored: boolean;
+}
+
+export function orientationForDisplayMatrix(matrix: readonly number[] | null | undefined): Orientation {
+  if (!matrix || matrix.length < 5) return { rotation: 0, mirrored: false };
+  const scale0 = Math.hypot(matrix[0], matrix[3]);
+  const scale1 = Math.hypot(matrix[1], matrix[4]);
+  if (scale0 === 0 || scale1 === 0) return { rotation: 0, mirrored: false };
+  const ccw = -((Math.atan2(matrix[1] / scale1, matrix[0] / scale0) * 180) / Math.PI);
+  let theta = -Math.round(ccw);
+  theta -= 360 * Math.floor(theta / 360 + 0.9 / 360);
+  if (Math.abs(theta - 90) < 1) return matrix[3] > 0 ? { rotation: 90, mirrored: true } : { rotation: 90, mirrored: false };
+  if (Math.abs(theta - 270) < 1) return matrix[3] < 0 ? { rotation: 270, mirrored: true } : { rotation: 270, mirrored: false };
+  if (Math.abs(theta - 180) < 1) {
+    const h = matrix[0] < 0;
+    const v = matrix[4] < 0;
+    if (h && v) return { rotation: 180, mirrored: false };
+    if (h) return { rotation: 0, mirrored: true };
+    if (v) return { rotation: 180, mirrored: true };
+    return { rotation: 0, mirrored: false };
+  }
+  if (Math.abs(theta) < 1 && matrix[4] < 0) return { rotation: 180, mirrored: true };
+  return { rotation: 0, mirrored: false };
+}
+
+/**
+ * One plane of w x h samples (row stride `stride`, in samples) turned
+ * clockwise by `rotation` and then, when `mirrored`, flipped left-right, as
+ * ffmpeg's transpose/hflip/vflip filters move samples (no resampling).
+ * Works on 8-bit and 16-bit planes; the result is tightly packed.
+ */
+export function orientPlane<T extends Uint8Array | Uint16Array>(src: T, w: number, h: number, stride: number, orientation: Orientation): T {
+  if (src.length < stride * (h - 1) + w) throw new RangeError('orientPlane: plane too short');
+  // As a transpose followed by flips of the output: see the table in the comment above.
+  const { rotation, mirrored } = orientation;
+  const transpose = rotation === 90 || rotation === 270;
+  let flipX = rotation === 90 || rotation === 180;
+  const flipY = rotation === 180 || rotation === 270;
+  if (mirrored) flipX = !flipX;
+  const outW = transpose ? h : w;
+  const outH = transpose ? w : h;
+  const dst = (src instanceof Uint16Array ? new Uint16Array(outW * outH) : new Uint8Array(outW * outH)) as T;
+  for (let r = 0; r < outH; r++) {
+    const sr = flipY ? outH - 1 - r : r;
+    let o = r * outW;
+    if (!transpose) {
+      const row = sr * stride;
+      if (flipX) for (let c = outW - 1; c >= 0; c--) dst[o++] = src[row + c];
+      else for (let c = 0; c < outW; c++) dst[o++] = src[row + c];
+    } else if (flipX) {
+      for (let c = outW - 1; c >= 0; c--) dst[o++] = src[c * stride + sr];
+    } else {
+      for (let c = 0; c < outW; c++) dst[o++] = src[c * stride + sr];
+    }
+  }
+  return dst;
+}

@@ -1,4 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openImageSequence, orderImages } from '../../src/video/imageSequence.ts';
 import { rawFrameToBgr } from '../../src/video/rawFrameToBgr.ts';
@@ -15,11 +18,47 @@ describe('image sequences in the browser', () => {
 
   it('says what is wrong', async () => {
     await expect(openImageSequence([file('a.txt')])).rejects.toThrow('the folder holds no images');
-    await expect(openImageSequence([file('a.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10]))])).rejects.toThrow(/a\.png: not a JPEG image/);
+    await expect(openImageSequence([file('a.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10]))])).rejects.toThrow(/a\.png could not be read: the image looks damaged/);
+    await expect(openImageSequence([file('a.tif', new Uint8Array([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0]))])).rejects.toThrow(/a\.tif is not a JPEG, PNG or BMP image.*command line/);
   });
 });
 
 const skip = sharedSkipReason();
+const skipConverted = sharedSkipReason(true);
+
+/** The shared JPEG folder's first images as lossless `ext` files (ffmpeg), in a File list. */
+function convertedFolder(ext: 'png' | 'bmp', count: number): { files: File[]; folder: string } {
+  const folder = mkdtempSync(join(tmpdir(), `splitface-seq-${ext}-`));
+  const source = sharedPath('videos/image_sequence');
+  for (const name of readdirSync(source).sort().slice(0, count)) {
+    const run = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', join(source, name), '-pix_fmt', ext === 'png' ? 'rgb24' : 'bgr24', join(folder, name.replace(/\.jpg$/, `.${ext}`))]);
+    expect(run.status, run.stderr.toString()).toBe(0);
+  }
+  const files = readdirSync(folder).map((name) => file(name, readFileSync(join(folder, name))));
+  return { files, folder };
+}
+
+describe.skipIf(skipConverted)(suiteTitle('PNG and BMP sequences: the same frames as the CLI', skipConverted), () => {
+  for (const ext of ['png', 'bmp'] as const) {
+    it(`${ext}: every frame byte-identical to the CLI's`, async () => {
+      const { files, folder } = convertedFolder(ext, 4);
+      try {
+        const source = await openImageSequence(files);
+        expect(source.info).toMatchObject({ decoder: 'images', codec: ext, frameCountHint: 4 });
+        const cli = decodeImageSequence(folder, 30);
+        let frames = 0;
+        for await (const frame of source.frames()) {
+          const expected = (await cli.next()).value;
+          expect(Buffer.from(rawFrameToBgr(frame).data).equals(Buffer.from(expected?.image.data ?? []))).toBe(true);
+          frames++;
+        }
+        expect(frames).toBe(4);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
+  }
+});
 describe.skipIf(skip)(suiteTitle('image sequences: the same frames as the CLI', skip), () => {
   it('decodes the shared JPEG folder to the CLI bytes, at 30 fps', async () => {
     const folder = sharedPath('videos/image_sequence');

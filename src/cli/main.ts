@@ -4,6 +4,7 @@ import { SplitFaceError } from '../core/errors.ts';
 import { processVideo, type ProcessOptions, type ProcessSummary } from './processVideo.ts';
 import { CSV_PRECISIONS, type CsvPrecision } from '../core/csv/auCsv.ts';
 import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDERS, type ExecutionProvider } from '../models/node.ts';
+import { MIRROR_USAGE, runMirrorCommand } from './mirrorCommand.ts';
 
 const USAGE = `splitface — OpenFace-compatible facial Action Units
 
@@ -30,7 +31,8 @@ Usage:
   --fps N                 frame rate for a folder of images (default 30)
   --timings               print per-stage milliseconds per frame
   -h, --help              this text
-`;
+
+${MIRROR_USAGE}`;
 
 interface CommandLine extends ProcessOptions {
   timings: boolean;
@@ -104,6 +106,7 @@ function report(summary: ProcessSummary, options: CommandLine): number {
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    if (argv[0] === 'mirror') return await runMirrorCommand(argv.slice(1));
     const options = parseCommandLine(argv);
     if (!options) {
       process.stdout.write(USAGE);

@@ -1,0 +1,67 @@
+/**
+ * The two synthetic faces: one half of the face kept, the other half
+ * replaced by the kept half's reflection across the midline, at the source
+ * resolution, with bilinear sampling. Across the seam the image fades from
+ * the original to the reflection over a band `seamPixels` wide (a smoothstep
+ * in the distance from the line); the weights on the two sides of the line
+ * add to one, so the result is symmetric across the line through the band
+ * too, and no edge is visible where the halves meet.
+ */
+import type { BgrImage } from '../image.ts';
+import type { Midline } from './midline.ts';
+
+/** Anatomical side: the patient's right or left (the image's left or right in an unmirrored frontal video). */
+export type FaceSide = 'right' | 'left';
+
+export const DEFAULT_SEAM_PIXELS = 6;
+
+/**
+ * Writes into `out` (same size as `source`) the face made of the patient's
+ * `side` half and its mirror image. The patient's right is where the signed
+ * distance from the downward midline is negative (the image's left).
+ */
+export function mirrorFace(source: BgrImage, line: Midline, side: FaceSide, out: BgrImage, seamPixels = DEFAULT_SEAM_PIXELS): void {
+  const { width, height, data: src } = source;
+  const dst = out.data;
+  if (out.width !== width || out.height !== height) throw new Error('mirrorFace: output size differs from the source');
+  // normal pointing to the replaced half: u > 0 there, u < 0 on the kept half
+  const keepSign = side === 'right' ? 1 : -1;
+  const nx = keepSign * line.dy;
+  const ny = -keepSign * line.dx;
+  const half = Math.max(seamPixels / 2, 1e-6);
+  const maxX = width - 1, maxY = height - 1;
+  for (let y = 0; y < height; y++) {
+    // u and the reflected coordinates are linear along the row
+    let u = (0 - line.x) * nx + (y - line.y) * ny;
+    const rowBase = y * width * 3;
+    for (let x = 0; x < width; x++, u += nx) {
+      const o = rowBase + x * 3;
+      if (u <= -half) {
+        dst[o] = src[o];
+        dst[o + 1] = src[o + 1];
+        dst[o + 2] = src[o + 2];
+        continue;
+      }
+      // weight of the reflection: 0 at u = -half, 1 at u = +half (smoothstep)
+      let w = 1;
+      if (u < half) {
+        const t = (u + half) / (2 * half);
+        w = t * t * (3 - 2 * t);
+      }
+      let rx = x - 2 * u * nx;
+      let ry = y - 2 * u * ny;
+      rx = rx < 0 ? 0 : rx > maxX ? maxX : rx;
+      ry = ry < 0 ? 0 : ry > maxY ? maxY : ry;
+      const x0 = Math.floor(rx), y0 = Math.floor(ry);
+      const x1 = x0 < maxX ? x0 + 1 : x0, y1 = y0 < maxY ? y0 + 1 : y0;
+      const fx = rx - x0, fy = ry - y0;
+      const a = (y0 * width + x0) * 3, b = (y0 * width + x1) * 3, c = (y1 * width + x0) * 3, d = (y1 * width + x1) * 3;
+      const wa = (1 - fx) * (1 - fy), wb = fx * (1 - fy), wc = (1 - fx) * fy, wd = fx * fy;
+      for (let ch = 0; ch < 3; ch++) {
+        const reflected = wa * src[a + ch] + wb * src[b + ch] + wc * src[c + ch] + wd * src[d + ch];
+        const v = (1 - w) * src[o + ch] + w * reflected + 0.5;
+        dst[o + ch] = v >= 255 ? 255 : v | 0;
+      }
+    }
+  }
+}

@@ -2,6 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { VideoInputError } from '../core/errors.ts';
 import type { DecodedFrame } from '../core/analysis/frame.ts';
 import { createShowinfoParser } from '../video/showinfoLog.ts';
+import { hdrFromTags } from '../video/ffprobeInfo.ts';
+import type { HdrSource } from '../video/types.ts';
 import type { Readable } from 'node:stream';
 
 /** whole frames read ahead of the analysis: enough to keep ffmpeg busy while a frame is tracked, few enough for memory (1080p: 4.7 MB each) */
@@ -19,6 +21,8 @@ export interface VideoInfo {
   /** frame count from the container, when it knows; decoding is the truth */
   readonly frameCountHint: number | null;
   readonly durationSeconds: number | null;
+  /** HLG or PQ transfer tags: an HDR source, read (as OpenCV reads it) without tone mapping; null for SDR */
+  readonly hdr?: HdrSource | null;
 }
 
 
@@ -29,6 +33,8 @@ interface ProbeStream {
   height?: number;
   nb_frames?: string;
   duration?: string;
+  color_transfer?: string;
+  color_primaries?: string;
   tags?: { rotate?: string };
   side_data_list?: { rotation?: number }[];
 }
@@ -62,6 +68,7 @@ export function probeVideo(path: string): VideoInfo {
     pixelFormat: stream.pix_fmt ?? 'unknown',
     frameCountHint: Number.isFinite(frames) && frames > 0 ? frames : null,
     durationSeconds: Number.isFinite(duration) && duration > 0 ? duration : null,
+    hdr: hdrFromTags(stream.color_transfer, stream.color_primaries),
   };
 }
 

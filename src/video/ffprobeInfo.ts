@@ -131,5 +131,13 @@ export function parseDisplayMatrix(text: string | undefined): number[] | null {
 export function hdrFromTags(transfer: string | null | undefined, primaries: string | null | undefined): HdrSource | null {
   const t = (transfer ?? '').toLowerCase();
   const kind = t === 'arib-std-b67' || t === 'hlg' ? 'hlg' : t === 'smpte2084' || t === 'pq' ? 'pq' : null;
-  return kind ? { transfer: kind, primaries: primaries && primaries !== 'unknown' ? primaries : null } : null;
+  return kind ? { transfer: kind, primaries: primaries && primaries !== 'unknown' ? primaries : null, toneMapping: 'none' } : null;
+}
+
+/** One plain line for the record and the results page: what HDR means for the numbers. */
+export function hdrNote(hdr: HdrSource | null | undefined): string | null {
+  if (!hdr) return null;
+  const kind = hdr.transfer === 'hlg' ? 'HLG' : 'PQ';
+  const primaries = hdr.primaries ? `, ${hdr.primaries.toUpperCase().replace('BT', 'BT.')}` : '';
+  return `HDR source (${kind}${primaries}): converted without tone mapping, as OpenFace reads it`;
 }

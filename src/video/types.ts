@@ -71,11 +71,16 @@ export interface VideoInfo {
   readonly hdr?: HdrSource | null;
 }
 
-/** What the stream's colour tags say about an HDR source. */
+/**
+ * What the stream's colour tags say about an HDR source. OpenFace (OpenCV)
+ * converts such frames without tone mapping, with BT.601 coefficients on the
+ * coded samples, and so does SplitFace, for the same numbers: the record says so.
+ */
 export interface HdrSource {
   readonly transfer: 'hlg' | 'pq';
   /** colour primaries tag, e.g. 'bt2020' */
   readonly primaries: string | null;
+  readonly toneMapping: 'none';
 }
 
 /** An opened video (or image sequence): frames in display order, read in pieces. */

@@ -7,6 +7,7 @@
 import type { AnalysisModels, AnalysisOptions, AnalysisResult, FrameUpdate } from './analysisApi.ts';
 import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
 import { rawFrameToBgr } from '../video/rawFrameToBgr.ts';
+import { hdrNote } from '../video/ffprobeInfo.ts';
 import type { InferenceBackend } from '../models/onnx.ts';
 import { loadOpenFaceModels, type OpenFaceModels } from '../core/model/openfaceModels.ts';
 import { bytesReader } from '../models/openfaceReader.ts';
@@ -157,6 +158,7 @@ export class FrameAnalyser {
     const provenance: Record<string, unknown> = {
       tool: 'splitface (browser)',
       video: run.video,
+      source_hdr: hdrNote(run.video.hdr),
       frames: run.frames,
       rows: output.rowCount,
       rows_tracked: tracked,

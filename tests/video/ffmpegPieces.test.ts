@@ -62,8 +62,8 @@ describe('ffprobe JSON', () => {
   });
 
   it('says when the source is HDR by its transfer tag', () => {
-    expect(parseProbe('h.mp4', probe({ ...mpeg4, color_transfer: 'arib-std-b67', color_primaries: 'bt2020' }), '').hdr).toEqual({ transfer: 'hlg', primaries: 'bt2020' });
-    expect(parseProbe('h.mp4', probe({ ...mpeg4, color_transfer: 'smpte2084' }), '').hdr).toEqual({ transfer: 'pq', primaries: null });
+    expect(parseProbe('h.mp4', probe({ ...mpeg4, color_transfer: 'arib-std-b67', color_primaries: 'bt2020' }), '').hdr).toEqual({ transfer: 'hlg', primaries: 'bt2020', toneMapping: 'none' });
+    expect(parseProbe('h.mp4', probe({ ...mpeg4, color_transfer: 'smpte2084' }), '').hdr).toEqual({ transfer: 'pq', primaries: null, toneMapping: 'none' });
     expect(parseProbe('h.mp4', probe({ ...mpeg4, color_transfer: 'bt709' }), '').hdr).toBeNull();
   });
 

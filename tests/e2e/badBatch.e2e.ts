@@ -42,7 +42,8 @@ function jobNamed(jobs: readonly JobSnapshot[], name: string): JobSnapshot {
 async function expectRowShows(page: Page, job: JobSnapshot): Promise<void> {
   const r = row(page, job.name);
   expect(await r.getAttribute('data-state')).toBe(job.state);
-  expect((await r.getByTestId('job-message').textContent())?.trim()).toBe(job.message ?? '');
+  // the row leads with a plain sentence; the message itself is under "Technical details" and in data-message
+  expect(await r.getByTestId('job-message').getAttribute('data-message')).toBe(job.message ?? '');
 }
 
 /** Waits until the app has looked up the stored folder and started its engine. */

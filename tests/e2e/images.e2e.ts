@@ -85,6 +85,14 @@ describe.skipIf(skip !== null)(suiteTitle('PNG and BMP image folders in the brow
     const job = jobs.find((j) => j.name === 'faces_tiff')!;
     expect(job.state).toBe('failed');
     expect(job.message).toMatch(/not a JPEG, PNG or BMP image.*command line/);
+    // the row leads with what happened and what to do; the technical text is one click away
+    const shown = page.locator('[data-testid="job-row"][data-name="faces_tiff"] [data-testid="job-message"]');
+    expect(await shown.locator('.summary').textContent()).toMatch(/^This folder holds images the browser version cannot read/);
+    expect(await shown.locator('.action').textContent()).toMatch(/command line/);
+    const details = shown.locator('details');
+    expect(await details.getAttribute('open')).toBeNull();
+    await details.locator('summary').click();
+    expect(await details.locator('code').textContent()).toContain('is not a JPEG, PNG or BMP image');
     expect(foreignRequests(recorded.requests, baseUrl)).toEqual([]);
     expect(recorded.consoleErrors).toEqual([]);
   });

@@ -7,15 +7,23 @@
 // No AssemblyScript runtime objects: raw pointers into linear memory, which
 // the TypeScript side lays out.
 //
-// OpenFace 2.2's sums are OpenBLAS fused multiply-adds in float. WebAssembly
-// has no FMA, so fmaf2 emulates two at once: a·b is exact in double, the
-// double sum is rounded to float, and the rare sums that land exactly half
-// way between two floats (where that double rounding can go the wrong way)
-// are redone one by one with the exact error of the double sum.
+// OpenFace 2.2's sums are OpenBLAS fused multiply-adds in float. This file
+// is compiled twice (ASC_FEATURE_RELAXED_SIMD, a compile-time constant,
+// chooses the branches):
+// - emulated FMA (plain SIMD, runs everywhere): a·b is exact in double, the
+//   double sum is rounded to float, and the rare sums that land exactly half
+//   way between two floats (where that double rounding can go the wrong way)
+//   are redone one by one with the exact error of the double sum;
+// - fused FMA (relaxed SIMD): f32x4.relaxed_madd, four chains per
+//   instruction in OpenBLAS's order. Relaxed SIMD lets an engine compute it
+//   fused or not; wasmKernels.ts loads this build only after `fusedProbe`
+//   showed a fused result (x86 with FMA3, ARM64), where it gives the bits of
+//   the emulation without the midpoint checks.
 
 // --- float FMA -------------------------------------------------------------
 
 @inline function fmaf(a: f64, b: f64, c: f64): f64 {
+  if (ASC_FEATURE_RELAXED_SIMD) return <f64>f32x4.extract_lane(madd4(f32x4.splat(<f32>a), f32x4.splat(<f32>b), f32x4.splat(<f32>c)), 0);
   const p = a * b;
   const s = p + c;
   const r = <f64>(<f32>s);
@@ -32,15 +40,22 @@
 const LOW29: u64 = 0x1fffffff;
 const HALF29: u64 = 0x10000000;
 
-@inline function fmaf2(a: v128, b: v128, c: v128): v128 {
-  const s = f64x2.add(f64x2.mul(a, b), c);
-  const r = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(s));
-  const low = v128.and(s, i64x2.splat(LOW29));
-  if (!v128.any_true(i64x2.eq(low, i64x2.splat(HALF29)))) return r;
-  return f64x2(
-    fmaf(f64x2.extract_lane(a, 0), f64x2.extract_lane(b, 0), f64x2.extract_lane(c, 0)),
-    fmaf(f64x2.extract_lane(a, 1), f64x2.extract_lane(b, 1), f64x2.extract_lane(c, 1)),
-  );
+// the lanes of two vectors, read back one by one
+const lanes = memory.data(32, 16);
+
+/** a·b + c in float, four lanes, fused (fused build only; see the top of the file) */
+@inline function madd4(a: v128, b: v128, c: v128): v128 {
+  return f32x4.relaxed_madd(a, b, c);
+}
+
+/**
+ * The fused build's check that relaxed_madd is fused on this machine: with
+ * a = 1 + 2^-23 and c = -(1 + 2^-22) a fused a·a + c is 2^-46, an unfused
+ * one 0. Arguments rather than constants so that the optimiser cannot fold it.
+ */
+export function fusedProbe(a: f32, c: f32): f32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.extract_lane(madd4(f32x4.splat(a), f32x4.splat(a), f32x4.splat(c)), 0);
+  return a * a + c;
 }
 
 // a double sum that lies exactly half way between two floats (all lanes 0 but those)
@@ -137,33 +152,122 @@ function sigmaRowExact(map: usize, sigmaT: usize, M: i32, r: i32): f64 {
   v128.store(at, toFloat2(v));
 }
 
+// The normalised patches, [k][position]: floats in the fused build (four
+// positions per vector), float values held in doubles in the emulated one
+// (two per vector, ready for the exact double products).
+const COL_BYTES: usize = ASC_FEATURE_RELAXED_SIMD ? 4 : 8;
+
+@inline function colAt(cols: usize, M: i32, k: i32, p: i32): usize {
+  return cols + <usize>(k * M + p) * COL_BYTES;
+}
+
+@inline function loadCol(at: usize): f64 {
+  if (ASC_FEATURE_RELAXED_SIMD) return <f64>load<f32>(at);
+  return load<f64>(at);
+}
+
+@inline function storeCol(at: usize, v: f64): void {
+  if (ASC_FEATURE_RELAXED_SIMD) store<f32>(at, <f32>v);
+  else store<f64>(at, v);
+}
+
 /** one position's normalised patch (column j, row i of the map, position p), as the SIMD loop computes it */
 function normalisedPatch(aoi: usize, aw: i32, pw: i32, ph: i32, K: i32, M: i32, cols: usize, j: i32, i: i32, p: i32): void {
   const area = <f32>(pw * ph);
-  store<f64>(cols + <usize>p * 8, 1);
+  storeCol(colAt(cols, M, 0, p), 1);
   let sum: f32 = 0;
   for (let yy = 0; yy < ph; yy++) {
     const src = aoi + <usize>((i + yy) * aw + j) * 4;
     for (let xx = 0; xx < pw; xx++) {
       const v = load<f32>(src + <usize>xx * 4);
       sum += v;
-      store<f64>(cols + <usize>((1 + xx * ph + yy) * M + p) * 8, <f64>v);
+      storeCol(colAt(cols, M, 1 + xx * ph + yy, p), <f64>v);
     }
   }
   const mean = sum / area;
   let sq: f32 = 0;
   for (let x = 1; x < K; x++) {
-    const at = cols + <usize>(x * M + p) * 8;
-    const v = <f32>load<f64>(at) - mean;
-    store<f64>(at, <f64>v);
+    const at = colAt(cols, M, x, p);
+    const v = <f32>loadCol(at) - mean;
+    storeCol(at, <f64>v);
     sq += v * v;
   }
   let norm = sqrt<f32>(sq);
   if (norm == 0) norm = 1;
   norm = <f32>(1.0 / <f64>norm);
   for (let x = 1; x < K; x++) {
-    const at = cols + <usize>(x * M + p) * 8;
-    store<f64>(at, <f64>(<f32>load<f64>(at) * norm));
+    const at = colAt(cols, M, x, p);
+    storeCol(at, <f64>(<f32>loadCol(at) * norm));
+  }
+}
+
+/** 1 / (norm, or 1 where it is 0), in double rounded to float, lane by lane (as normalisedPatch) */
+@inline function reciprocalNorm4(sq: v128): v128 {
+  let norm = f32x4.sqrt(sq);
+  norm = v128.bitselect(f32x4.splat(1), norm, f32x4.eq(norm, f32x4.splat(0)));
+  return f32x4(
+    <f32>(1.0 / <f64>f32x4.extract_lane(norm, 0)),
+    <f32>(1.0 / <f64>f32x4.extract_lane(norm, 1)),
+    <f32>(1.0 / <f64>f32x4.extract_lane(norm, 2)),
+    <f32>(1.0 / <f64>f32x4.extract_lane(norm, 3)),
+  );
+}
+
+/** stores four normalised values (positions p..p+3) at `at` */
+@inline function storeCols4(at: usize, v: v128): void {
+  if (ASC_FEATURE_RELAXED_SIMD) v128.store(at, v);
+  else {
+    v128.store(at, f64x2.promote_low_f32x4(v));
+    v128.store(at + 16, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+  }
+}
+
+/**
+ * normalisedPatch for two groups of four positions down a column (f32x4
+ * lanes: the same float operations in the same order per position), read
+ * from the area transposed (f32 [aw][ah]) at a and b, the groups'
+ * first positions pa and pb. Two groups at once: two independent chains of
+ * float adds hide their latency.
+ */
+function normaliseTwoGroups(ah: i32, pw: i32, ph: i32, M: i32, cols: usize, area: f32, a: usize, pa: i32, b: usize, pb: i32): void {
+  const column = <usize>ah * 4;
+  let sumA = f32x4.splat(0), sumB = f32x4.splat(0);
+  for (let yy = 0; yy < ph; yy++) {
+    let off = <usize>yy * 4;
+    for (let xx = 0; xx < pw; xx++, off += column) {
+      sumA = f32x4.add(sumA, v128.load(a + off));
+      sumB = f32x4.add(sumB, v128.load(b + off));
+    }
+  }
+  const areaV = f32x4.splat(area);
+  const meanA = f32x4.div(sumA, areaV), meanB = f32x4.div(sumB, areaV);
+  let sqA = f32x4.splat(0), sqB = f32x4.splat(0);
+  for (let xx = 0; xx < pw; xx++) {
+    const off = <usize>xx * column;
+    for (let yy = 0; yy < ph; yy++) {
+      const va = f32x4.sub(v128.load(a + off + <usize>yy * 4), meanA);
+      const vb = f32x4.sub(v128.load(b + off + <usize>yy * 4), meanB);
+      sqA = f32x4.add(sqA, f32x4.mul(va, va));
+      sqB = f32x4.add(sqB, f32x4.mul(vb, vb));
+    }
+  }
+  const normA = reciprocalNorm4(sqA), normB = reciprocalNorm4(sqB);
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    v128.store(colAt(cols, M, 0, pa), f32x4.splat(1));
+    v128.store(colAt(cols, M, 0, pb), f32x4.splat(1));
+  } else {
+    v128.store(colAt(cols, M, 0, pa), f64x2.splat(1));
+    v128.store(colAt(cols, M, 0, pa) + 16, f64x2.splat(1));
+    v128.store(colAt(cols, M, 0, pb), f64x2.splat(1));
+    v128.store(colAt(cols, M, 0, pb) + 16, f64x2.splat(1));
+  }
+  for (let xx = 0; xx < pw; xx++) {
+    const off = <usize>xx * column;
+    for (let yy = 0; yy < ph; yy++) {
+      const k = 1 + xx * ph + yy;
+      storeCols4(colAt(cols, M, k, pa), f32x4.mul(f32x4.sub(v128.load(a + off + <usize>yy * 4), meanA), normA));
+      storeCols4(colAt(cols, M, k, pb), f32x4.mul(f32x4.sub(v128.load(b + off + <usize>yy * 4), meanB), normB));
+    }
   }
 }
 
@@ -174,34 +278,35 @@ function neuronInputExact(cols: usize, M: i32, K: i32, w: usize, q: i32, isSplit
     let even: f64 = 0, odd: f64 = 0;
     let k = 0;
     for (; k < paired; k += 2) {
-      even = fmaf(load<f64>(cols + <usize>(k * M + q) * 8), <f64>load<f32>(w + <usize>k * 4), even);
-      odd = fmaf(load<f64>(cols + <usize>((k + 1) * M + q) * 8), <f64>load<f32>(w + <usize>(k + 1) * 4), odd);
+      even = fmaf(loadCol(colAt(cols, M, k, q)), <f64>load<f32>(w + <usize>k * 4), even);
+      odd = fmaf(loadCol(colAt(cols, M, k + 1, q)), <f64>load<f32>(w + <usize>(k + 1) * 4), odd);
     }
-    for (; k < K; k++) even = fmaf(load<f64>(cols + <usize>(k * M + q) * 8), <f64>load<f32>(w + <usize>k * 4), even);
+    for (; k < K; k++) even = fmaf(loadCol(colAt(cols, M, k, q)), <f64>load<f32>(w + <usize>k * 4), even);
     return <f64>(<f32>(even + odd));
   }
   let d: f64 = 0;
-  for (let k = 0; k < K; k++) d = fmaf(load<f64>(cols + <usize>(k * M + q) * 8), <f64>load<f32>(w + <usize>k * 4), d);
+  for (let k = 0; k < K; k++) d = fmaf(loadCol(colAt(cols, M, k, q)), <f64>load<f32>(w + <usize>k * 4), d);
   return d;
 }
 
 /**
  * One landmark's CCNF response map, CcnfExpertRuntime.response:
- * aoi: f32 [ah][aw]; weights: f32 [numNeurons][K] (bias first); used: i32
+ * aoi: f32 [ah][aw]; weights: f32 [numNeurons][K] (bias first); weightsT:
+ * the used ones transposed (transposeWeights; fused build); used: i32
  * [usedCount] neuron indices; twoAlpha: f64 [usedCount]; sigmaT: f32 Sigma
  * transposed [k][r]; split: u8 mask [p + n·M] (openblasGemm.ts); out: f32
  * [M] rows = y; scratch: f64 [K·M] + f64 [M] + f32 [M] + f32 [aw·ah].
  */
 export function ccnfResponse(
   aoi: usize, aw: i32, ah: i32, pw: i32, ph: i32,
-  weights: usize, numNeurons: i32, used: usize, twoAlpha: usize, usedCount: i32,
+  weights: usize, weightsT: usize, numNeurons: i32, used: usize, twoAlpha: usize, usedCount: i32,
   sigmaT: usize, split: usize, out: usize, scratch: usize,
 ): void {
   const K = pw * ph + 1;
   const xB = aw - pw + 1, yB = ah - ph + 1;
   const M = xB * yB;
-  const cols = scratch; // f64 [K][M] (float values)
-  const acc = cols + <usize>(K * M) * 8; // f64 [M]
+  const cols = scratch; // [K][M] (see COL_BYTES)
+  const acc = cols + <usize>(K * M) * COL_BYTES; // f64 [M]
   const map = acc + <usize>M * 8; // f32 [M]
   const area = <f32>(pw * ph);
   // 1. normalised patches, stored k-major as doubles (read once per used
@@ -210,58 +315,54 @@ export function ccnfResponse(
   // transposed so that the four lanes are adjacent
   const aoiT = map + <usize>M * 4; // f32 [aw][ah]
   for (let y = 0; y < ah; y++) for (let x = 0; x < aw; x++) store<f32>(aoiT + <usize>(x * ah + y) * 4, load<f32>(aoi + <usize>(y * aw + x) * 4));
-  const areaV = f32x4.splat(area);
-  for (let j = 0; j < xB; j++) {
-    if (yB < 4) {
-      for (let i = 0; i < yB; i++) normalisedPatch(aoi, aw, pw, ph, K, M, cols, j, i, j * yB + i);
-      continue;
-    }
-    for (let i0 = 0; i0 < yB; i0 += 4) {
-      // the last group overlaps the one before when yB is not a multiple of 4 (same values rewritten)
-      const i = i0 + 4 <= yB ? i0 : yB - 4;
-      const p = j * yB + i;
-      store<v128>(cols + <usize>p * 8, f64x2.splat(1));
-      store<v128>(cols + <usize>p * 8 + 16, f64x2.splat(1));
-      let sum = f32x4.splat(0);
-      for (let yy = 0; yy < ph; yy++) {
-        for (let xx = 0; xx < pw; xx++) sum = f32x4.add(sum, v128.load(aoiT + <usize>((j + xx) * ah + i + yy) * 4));
-      }
-      const mean = f32x4.div(sum, areaV);
-      let sq = f32x4.splat(0);
-      for (let xx = 0; xx < pw; xx++) {
-        const src = aoiT + <usize>((j + xx) * ah + i) * 4;
-        for (let yy = 0; yy < ph; yy++) {
-          const v = f32x4.sub(v128.load(src + <usize>yy * 4), mean);
-          sq = f32x4.add(sq, f32x4.mul(v, v));
-        }
-      }
-      let norm = f32x4.sqrt(sq);
-      norm = v128.bitselect(f32x4.splat(1), norm, f32x4.eq(norm, f32x4.splat(0)));
-      // 1/norm in double rounded to float, lane by lane
-      norm = f32x4(
-        <f32>(1.0 / <f64>f32x4.extract_lane(norm, 0)),
-        <f32>(1.0 / <f64>f32x4.extract_lane(norm, 1)),
-        <f32>(1.0 / <f64>f32x4.extract_lane(norm, 2)),
-        <f32>(1.0 / <f64>f32x4.extract_lane(norm, 3)),
-      );
-      for (let xx = 0; xx < pw; xx++) {
-        const src = aoiT + <usize>((j + xx) * ah + i) * 4;
-        for (let yy = 0; yy < ph; yy++) {
-          const v = f32x4.mul(f32x4.sub(v128.load(src + <usize>yy * 4), mean), norm);
-          const at = cols + <usize>((1 + xx * ph + yy) * M + p) * 8;
-          v128.store(at, f64x2.promote_low_f32x4(v));
-          v128.store(at + 16, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
-        }
-      }
+  if (yB < 4) {
+    for (let j = 0; j < xB; j++) for (let i = 0; i < yB; i++) normalisedPatch(aoi, aw, pw, ph, K, M, cols, j, i, j * yB + i);
+  } else {
+    // groups of four positions down a column (a column's last group
+    // overlaps the one before when yB is not a multiple of 4: the same
+    // values rewritten), two groups at a time
+    const perColumn = (yB + 3) >> 2;
+    const groups = xB * perColumn;
+    for (let g = 0; g < groups; g += 2) {
+      const h = g + 1 < groups ? g + 1 : g;
+      const jA = g / perColumn, jB = h / perColumn;
+      const iA = min(4 * (g - jA * perColumn), yB - 4), iB = min(4 * (h - jB * perColumn), yB - 4);
+      normaliseTwoGroups(ah, pw, ph, M, cols, area, aoiT + <usize>(jA * ah + iA) * 4, jA * yB + iA, aoiT + <usize>(jB * ah + iB) * 4, jB * yB + iB);
     }
   }
-  // 2-3. neuron inputs (sgemm order) and activations, eight positions at a
-  // time: four independent chains hide the chains' latency (the split status
-  // is the same within each 8-aligned block of positions). Each step is the
-  // double sum rounded to float; where any step of the block landed on a
-  // float midpoint (double rounding could differ from the FMA there) the
-  // block's eight chains are redone with the exact fmaf.
+  // 2-3. neuron inputs (sgemm order) and activations
   memory.fill(acc, 0, <usize>M * 8);
+  if (ASC_FEATURE_RELAXED_SIMD) neuronSumsFused(cols, M, K, weights, weightsT, used, twoAlpha, usedCount, split, acc);
+  else neuronSumsEmulated(cols, M, K, weights, used, twoAlpha, usedCount, split, acc);
+  // 4. transposed (rows = y), times Sigma (one chain per row), shifted to a zero minimum
+  for (let x = 0; x < xB; x++) {
+    for (let y = 0; y < yB; y++) store<f32>(map + <usize>(y * xB + x) * 4, <f32>load<f64>(acc + <usize>(x * yB + y) * 8));
+  }
+  if (ASC_FEATURE_RELAXED_SIMD) sigmaProductFused(map, sigmaT, M, out);
+  else sigmaProductEmulated(map, sigmaT, M, out);
+  let min: f32 = Infinity;
+  for (let i = 0; i < M; i++) {
+    const v = load<f32>(out + <usize>i * 4);
+    if (v < min) min = v;
+  }
+  if (min < 0) {
+    for (let i = 0; i < M; i++) {
+      const at = out + <usize>i * 4;
+      store<f32>(at, load<f32>(at) - min);
+    }
+  }
+}
+
+/**
+ * Steps 2-3 of ccnfResponse, emulated FMA: neuron inputs (sgemm order) and
+ * activations, eight positions at a time: four independent chains hide the
+ * chains' latency (the split status is the same within each 8-aligned block
+ * of positions). Each step is the double sum rounded to float; where any
+ * step of the block landed on a float midpoint (double rounding could differ
+ * from the FMA there) the block's eight chains are redone with the exact
+ * fmaf.
+ */
+function neuronSumsEmulated(cols: usize, M: i32, K: i32, weights: usize, used: usize, twoAlpha: usize, usedCount: i32, split: usize, acc: usize): void {
   const paired = K - (K % 8);
   const rowStep = <usize>M * 8;
   for (let u = 0; u < usedCount; u++) {
@@ -399,12 +500,14 @@ export function ccnfResponse(
       store<f64>(at, <f64>(<f32>(load<f64>(at) + ta / (1 + ccnfExp(-d)))));
     }
   }
-  // 4. transposed (rows = y), times Sigma (one chain per row), shifted to a zero minimum
-  for (let x = 0; x < xB; x++) {
-    for (let y = 0; y < yB; y++) store<f32>(map + <usize>(y * xB + x) * 4, <f32>load<f64>(acc + <usize>(x * yB + y) * 8));
-  }
-  // sixteen rows at a time (eight chains), then eight; a block where a step
-  // landed on a float midpoint is redone row by row with the exact fmaf
+}
+
+/**
+ * Step 4 of ccnfResponse, emulated FMA: out = map · Sigma (one chain per
+ * row), sixteen rows at a time (eight chains), then eight; a block where a
+ * step landed on a float midpoint is redone row by row with the exact fmaf.
+ */
+function sigmaProductEmulated(map: usize, sigmaT: usize, M: i32, out: usize): void {
   let r = 0;
   for (; r + 15 < M; r += 16) {
     let c0 = f64x2.splat(0), c1 = f64x2.splat(0), c2 = f64x2.splat(0), c3 = f64x2.splat(0);
@@ -470,17 +573,250 @@ export function ccnfResponse(
     }
   }
   for (; r < M; r++) store<f32>(out + <usize>r * 4, <f32>sigmaRowExact(map, sigmaT, M, r));
-  let min: f32 = Infinity;
-  for (let i = 0; i < M; i++) {
-    const v = load<f32>(out + <usize>i * 4);
-    if (v < min) min = v;
-  }
-  if (min < 0) {
-    for (let i = 0; i < M; i++) {
-      const at = out + <usize>i * 4;
-      store<f32>(at, load<f32>(at) - min);
+}
+
+/** activate2 on four float lanes (positions at acc `at` .. `at` + 3) */
+@inline function activate4(at: usize, d: v128, ta: f64): void {
+  activate2(at, f64x2.promote_low_f32x4(d), ta);
+  activate2(at + 16, f64x2.promote_low_f32x4(i32x4.shuffle(d, d, 2, 3, 0, 1)), ta);
+}
+
+/**
+ * Steps 2-3 of ccnfResponse, fused FMA: each neuron input is sgemm's chain
+ * (or its even/odd pair) of float FMAs, four positions per vector, the
+ * activations added in neuron order. Two neurons at a time over the same
+ * positions (their patch loads shared, eight chains to hide the FMA
+ * latency); the last M mod 8 positions one by one (neuronTailFused).
+ */
+function neuronSumsFused(cols: usize, M: i32, K: i32, weights: usize, weightsT: usize, used: usize, twoAlpha: usize, usedCount: i32, split: usize, acc: usize): void {
+  const rowStep = <usize>M * 4;
+  const whole = M & ~7;
+  let u = 0;
+  for (; u + 1 < usedCount; u += 2) {
+    const n0 = load<i32>(used + <usize>u * 4), n1 = load<i32>(used + <usize>(u + 1) * 4);
+    const ta0 = load<f64>(twoAlpha + <usize>u * 8), ta1 = load<f64>(twoAlpha + <usize>(u + 1) * 8);
+    const w0 = weights + <usize>(n0 * K) * 4, w1 = weights + <usize>(n1 * K) * 4;
+    const mask0 = split + <usize>(n0 * M), mask1 = split + <usize>(n1 * M);
+    for (let q = 0; q < whole; q += 8) {
+      const a = cols + <usize>q * 4, at = acc + <usize>q * 8;
+      const s0 = load<u8>(mask0 + q) != 0, s1 = load<u8>(mask1 + q) != 0;
+      if (s0 && s1) splitPair8(a, rowStep, K, w0, w1, at, ta0, ta1);
+      else if (!s0 && !s1) {
+        if (q + 16 <= whole && load<u8>(mask0 + q + 8) == 0 && load<u8>(mask1 + q + 8) == 0) {
+          chainPair16(a, rowStep, K, w0, w1, at, ta0, ta1);
+          q += 8;
+        } else {
+          chainPair8(a, rowStep, K, w0, w1, at, ta0, ta1);
+        }
+      } else {
+        single8(a, rowStep, K, w0, s0, at, ta0);
+        single8(a, rowStep, K, w1, s1, at, ta1);
+      }
     }
   }
+  if (u < usedCount) {
+    const n = load<i32>(used + <usize>u * 4);
+    const ta = load<f64>(twoAlpha + <usize>u * 8);
+    const w = weights + <usize>(n * K) * 4;
+    const mask = split + <usize>(n * M);
+    for (let q = 0; q < whole; q += 8) single8(cols + <usize>q * 4, rowStep, K, w, load<u8>(mask + q) != 0, acc + <usize>q * 8, ta);
+  }
+  for (let q = whole; q < M; q++) neuronTailFused(cols, M, K, weightsT, twoAlpha, usedCount, q, acc);
+}
+
+/**
+ * The used neurons' inputs at one position q (single chains: positions
+ * past the last whole 8-block are never split), eight neurons per two
+ * vectors with the weights transposed (weightsT, see transposeWeights),
+ * then their activations in neuron order.
+ */
+function neuronTailFused(cols: usize, M: i32, K: i32, weightsT: usize, twoAlpha: usize, usedCount: i32, q: i32, acc: usize): void {
+  const rowStep = <usize>M * 4;
+  const wStep = <usize>((usedCount + 7) & ~7) * 4;
+  const at = acc + <usize>q * 8;
+  for (let g = 0; g < usedCount; g += 8) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+    let a = cols + <usize>q * 4;
+    let w = weightsT + <usize>g * 4;
+    for (let k = 0; k < K; k++, a += rowStep, w += wStep) {
+      const x = splatF(a);
+      c0 = madd4(x, v128.load(w), c0);
+      c1 = madd4(x, v128.load(w + 16), c1);
+    }
+    v128.store(lanes, c0);
+    v128.store(lanes + 16, c1);
+    const count = min(8, usedCount - g);
+    for (let t = 0; t < count; t++) {
+      const d = <f64>load<f32>(lanes + <usize>t * 4);
+      const ta = load<f64>(twoAlpha + <usize>(g + t) * 8);
+      store<f64>(at, <f64>(<f32>(load<f64>(at) + ta / (1 + ccnfExp(-d)))));
+    }
+  }
+}
+
+/**
+ * weightsT f32 [K][U] (U = usedCount rounded up to 8, zeros after the
+ * used ones): the used neurons' weights (rows of weights f32
+ * [numNeurons][K]) transposed, for neuronTailFused.
+ */
+export function transposeWeights(weights: usize, K: i32, used: usize, usedCount: i32, weightsT: usize): void {
+  const U = (usedCount + 7) & ~7;
+  memory.fill(weightsT, 0, <usize>(K * U) * 4);
+  for (let u = 0; u < usedCount; u++) {
+    const w = weights + <usize>(load<i32>(used + <usize>u * 4) * K) * 4;
+    for (let k = 0; k < K; k++) store<f32>(weightsT + <usize>(k * U + u) * 4, load<f32>(w + <usize>k * 4));
+  }
+}
+
+@inline function splatF(at: usize): v128 {
+  return f32x4.splat(load<f32>(at));
+}
+
+/** two neurons (weights w0, w1) at eight positions (patches from a), both split into even/odd chains; activations into acc at `at` */
+@inline function splitPair8(a0: usize, rowStep: usize, K: i32, w0: usize, w1: usize, at: usize, ta0: f64, ta1: f64): void {
+  const paired = K - (K % 8);
+  let e0 = f32x4.splat(0), e1 = f32x4.splat(0), o0 = f32x4.splat(0), o1 = f32x4.splat(0);
+  let f0 = f32x4.splat(0), f1 = f32x4.splat(0), p0 = f32x4.splat(0), p1 = f32x4.splat(0);
+  let a = a0;
+  let k = 0;
+  for (; k < paired; k += 2, a += 2 * rowStep) {
+    const x0 = v128.load(a), x1 = v128.load(a + 16), y0 = v128.load(a + rowStep), y1 = v128.load(a + rowStep + 16);
+    const we0 = splatF(w0 + <usize>k * 4), wo0 = splatF(w0 + <usize>k * 4 + 4);
+    const we1 = splatF(w1 + <usize>k * 4), wo1 = splatF(w1 + <usize>k * 4 + 4);
+    e0 = madd4(x0, we0, e0);
+    e1 = madd4(x1, we0, e1);
+    o0 = madd4(y0, wo0, o0);
+    o1 = madd4(y1, wo0, o1);
+    f0 = madd4(x0, we1, f0);
+    f1 = madd4(x1, we1, f1);
+    p0 = madd4(y0, wo1, p0);
+    p1 = madd4(y1, wo1, p1);
+  }
+  for (; k < K; k++, a += rowStep) {
+    const x0 = v128.load(a), x1 = v128.load(a + 16);
+    const we0 = splatF(w0 + <usize>k * 4), we1 = splatF(w1 + <usize>k * 4);
+    e0 = madd4(x0, we0, e0);
+    e1 = madd4(x1, we0, e1);
+    f0 = madd4(x0, we1, f0);
+    f1 = madd4(x1, we1, f1);
+  }
+  activate4(at, f32x4.add(e0, o0), ta0);
+  activate4(at + 32, f32x4.add(e1, o1), ta0);
+  activate4(at, f32x4.add(f0, p0), ta1);
+  activate4(at + 32, f32x4.add(f1, p1), ta1);
+}
+
+/** two neurons at eight positions, single chains */
+@inline function chainPair8(a0: usize, rowStep: usize, K: i32, w0: usize, w1: usize, at: usize, ta0: f64, ta1: f64): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+  let a = a0;
+  for (let k = 0; k < K; k++, a += rowStep) {
+    const x0 = v128.load(a), x1 = v128.load(a + 16);
+    const v0 = splatF(w0 + <usize>k * 4), v1 = splatF(w1 + <usize>k * 4);
+    c0 = madd4(x0, v0, c0);
+    c1 = madd4(x1, v0, c1);
+    d0 = madd4(x0, v1, d0);
+    d1 = madd4(x1, v1, d1);
+  }
+  activate4(at, c0, ta0);
+  activate4(at + 32, c1, ta0);
+  activate4(at, d0, ta1);
+  activate4(at + 32, d1, ta1);
+}
+
+/** two neurons at sixteen positions, single chains */
+@inline function chainPair16(a0: usize, rowStep: usize, K: i32, w0: usize, w1: usize, at: usize, ta0: f64, ta1: f64): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0);
+  let a = a0;
+  for (let k = 0; k < K; k++, a += rowStep) {
+    const x0 = v128.load(a), x1 = v128.load(a + 16), x2 = v128.load(a + 32), x3 = v128.load(a + 48);
+    const v0 = splatF(w0 + <usize>k * 4), v1 = splatF(w1 + <usize>k * 4);
+    c0 = madd4(x0, v0, c0);
+    c1 = madd4(x1, v0, c1);
+    c2 = madd4(x2, v0, c2);
+    c3 = madd4(x3, v0, c3);
+    d0 = madd4(x0, v1, d0);
+    d1 = madd4(x1, v1, d1);
+    d2 = madd4(x2, v1, d2);
+    d3 = madd4(x3, v1, d3);
+  }
+  for (let t = 0; t < 2; t++) {
+    const ta = t == 0 ? ta0 : ta1;
+    activate4(at, t == 0 ? c0 : d0, ta);
+    activate4(at + 32, t == 0 ? c1 : d1, ta);
+    activate4(at + 64, t == 0 ? c2 : d2, ta);
+    activate4(at + 96, t == 0 ? c3 : d3, ta);
+  }
+}
+
+/** one neuron at eight positions: its even/odd pair (isSplit) or a single chain */
+function single8(a0: usize, rowStep: usize, K: i32, w: usize, isSplit: bool, at: usize, ta: f64): void {
+  let a = a0;
+  let d0: v128, d1: v128;
+  if (isSplit) {
+    const paired = K - (K % 8);
+    let e0 = f32x4.splat(0), e1 = f32x4.splat(0), o0 = f32x4.splat(0), o1 = f32x4.splat(0);
+    let k = 0;
+    for (; k < paired; k += 2, a += 2 * rowStep) {
+      const we = splatF(w + <usize>k * 4), wo = splatF(w + <usize>k * 4 + 4);
+      e0 = madd4(v128.load(a), we, e0);
+      e1 = madd4(v128.load(a + 16), we, e1);
+      o0 = madd4(v128.load(a + rowStep), wo, o0);
+      o1 = madd4(v128.load(a + rowStep + 16), wo, o1);
+    }
+    for (; k < K; k++, a += rowStep) {
+      const we = splatF(w + <usize>k * 4);
+      e0 = madd4(v128.load(a), we, e0);
+      e1 = madd4(v128.load(a + 16), we, e1);
+    }
+    d0 = f32x4.add(e0, o0);
+    d1 = f32x4.add(e1, o1);
+  } else {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+    for (let k = 0; k < K; k++, a += rowStep) {
+      const wk = splatF(w + <usize>k * 4);
+      c0 = madd4(v128.load(a), wk, c0);
+      c1 = madd4(v128.load(a + 16), wk, c1);
+    }
+    d0 = c0;
+    d1 = c1;
+  }
+  activate4(at, d0, ta);
+  activate4(at + 32, d1, ta);
+}
+
+/**
+ * Step 4 of ccnfResponse, fused FMA: out = map · Sigma, one chain of float
+ * FMAs per row, four rows per vector; sixteen rows at a time, then four,
+ * then one by one.
+ */
+function sigmaProductFused(map: usize, sigmaT: usize, M: i32, out: usize): void {
+  const rowStep = <usize>M * 4;
+  let r = 0;
+  for (; r + 16 <= M; r += 16) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+    let a = sigmaT + <usize>r * 4;
+    for (let k = 0; k < M; k++, a += rowStep) {
+      const mk = f32x4.splat(load<f32>(map + <usize>k * 4));
+      c0 = madd4(mk, v128.load(a), c0);
+      c1 = madd4(mk, v128.load(a + 16), c1);
+      c2 = madd4(mk, v128.load(a + 32), c2);
+      c3 = madd4(mk, v128.load(a + 48), c3);
+    }
+    const at = out + <usize>r * 4;
+    v128.store(at, c0);
+    v128.store(at + 16, c1);
+    v128.store(at + 32, c2);
+    v128.store(at + 48, c3);
+  }
+  for (; r + 4 <= M; r += 4) {
+    let c = f32x4.splat(0);
+    let a = sigmaT + <usize>r * 4;
+    for (let k = 0; k < M; k++, a += rowStep) c = madd4(f32x4.splat(load<f32>(map + <usize>k * 4)), v128.load(a), c);
+    v128.store(out + <usize>r * 4, c);
+  }
+  for (; r < M; r++) store<f32>(out + <usize>r * 4, <f32>sigmaRowExact(map, sigmaT, M, r));
 }
 
 // --- Hessian (src/core/clnf/pdmFloat.ts hessianF) ---------------------------
@@ -523,11 +859,69 @@ function hessianEntryExact(J: usize, wrow: usize, rows: i32, P: i32, i: i32, isS
  * fit: J: f32 [rows][P] (the Jacobian, row-major), JwT: f32
  * [P][rows], reg: f64 [P - 6] regularisation on the modes' diagonal
  * (ignored when hasReg is 0), split: u8 mask [i + j·P], H: f64 [P][P]
- * (float values). Eight columns at a time (one split status per 8-aligned
- * block), each step the double sum rounded to float; a block where a step
- * landed on a float midpoint is redone with the exact fmaf.
+ * (float values).
  */
 export function hessian(J: usize, JwT: usize, rows: i32, P: i32, reg: usize, hasReg: i32, split: usize, H: usize): void {
+  if (ASC_FEATURE_RELAXED_SIMD) hessianFused(J, JwT, rows, P, reg, hasReg, split, H);
+  else hessianEmulated(J, JwT, rows, P, reg, hasReg, split, H);
+}
+
+/**
+ * `hessian`, fused FMA: eight columns at a time as two vectors of float FMA
+ * chains (or their even/odd pairs; one split status per 8-aligned block).
+ * A row's last block is computed whole and stored up to the diagonal (the
+ * columns beyond it read the next Jacobian row, unused).
+ */
+function hessianFused(J: usize, JwT: usize, rows: i32, P: i32, reg: usize, hasReg: i32, split: usize, H: usize): void {
+  const paired = rows - (rows % 8);
+  const rowStep = <usize>P * 4;
+  for (let j = 0; j < P; j++) {
+    const wrow = JwT + <usize>(j * rows) * 4;
+    const maskRow = split + <usize>(j * P);
+    for (let i = 0; i <= j; i += 8) {
+      let a = J + <usize>i * 4;
+      let d0: v128, d1: v128;
+      if (load<u8>(maskRow + i) != 0) {
+        let e0 = f32x4.splat(0), e1 = f32x4.splat(0), o0 = f32x4.splat(0), o1 = f32x4.splat(0);
+        let k = 0;
+        for (; k < paired; k += 2, a += 2 * rowStep) {
+          const we = f32x4.splat(load<f32>(wrow + <usize>k * 4)), wo = f32x4.splat(load<f32>(wrow + <usize>(k + 1) * 4));
+          e0 = madd4(v128.load(a), we, e0);
+          e1 = madd4(v128.load(a + 16), we, e1);
+          o0 = madd4(v128.load(a + rowStep), wo, o0);
+          o1 = madd4(v128.load(a + rowStep + 16), wo, o1);
+        }
+        for (; k < rows; k++, a += rowStep) {
+          const we = f32x4.splat(load<f32>(wrow + <usize>k * 4));
+          e0 = madd4(v128.load(a), we, e0);
+          e1 = madd4(v128.load(a + 16), we, e1);
+        }
+        d0 = f32x4.add(e0, o0);
+        d1 = f32x4.add(e1, o1);
+      } else {
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+        for (let k = 0; k < rows; k++, a += rowStep) {
+          const wk = f32x4.splat(load<f32>(wrow + <usize>k * 4));
+          c0 = madd4(v128.load(a), wk, c0);
+          c1 = madd4(v128.load(a + 16), wk, c1);
+        }
+        d0 = c0;
+        d1 = c1;
+      }
+      v128.store(lanes, d0);
+      v128.store(lanes + 16, d1);
+      const last = min(i + 7, j);
+      for (let t = i; t <= last; t++) storeH(H, j, P, t, <f64>load<f32>(lanes + <usize>(t - i) * 4), reg, hasReg);
+    }
+  }
+}
+
+/**
+ * `hessian`, emulated FMA: eight columns at a time (one split status per
+ * 8-aligned block), each step the double sum rounded to float; a block
+ * where a step landed on a float midpoint is redone with the exact fmaf.
+ */
+function hessianEmulated(J: usize, JwT: usize, rows: i32, P: i32, reg: usize, hasReg: i32, split: usize, H: usize): void {
   const paired = rows - (rows % 8);
   const rowStep = <usize>P * 4;
   for (let j = 0; j < P; j++) {

@@ -13,15 +13,19 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+// features: WebAssembly proposals the build may use (--enable). The CLNF
+// kernels are built twice: with relaxed SIMD (its fused multiply-add, used
+// where the engine has it and it proves fused) and without.
 const builds = [
-  { source: 'assembly/clnfKernels.ts', output: 'src/core/clnf/generated/clnfKernelsWasm.ts', name: 'CLNF_KERNELS_WASM' },
-  { source: 'assembly/cnnKernels.ts', output: 'src/core/wasm/generated/cnnKernelsWasm.ts', name: 'CNN_KERNELS_WASM' },
+  { source: 'assembly/clnfKernels.ts', output: 'src/core/clnf/generated/clnfKernelsWasm.ts', name: 'CLNF_KERNELS_WASM', features: 'simd' },
+  { source: 'assembly/clnfKernels.ts', output: 'src/core/clnf/generated/clnfKernelsFusedWasm.ts', name: 'CLNF_KERNELS_FUSED_WASM', features: 'simd,relaxed-simd' },
+  { source: 'assembly/cnnKernels.ts', output: 'src/core/wasm/generated/cnnKernelsWasm.ts', name: 'CNN_KERNELS_WASM', features: 'simd' },
 ];
 
-for (const { source, output, name } of builds) {
+for (const { source, output, name, features } of builds) {
   let binary: Uint8Array | null = null;
   const { error, stderr } = await asc.main(
-    [resolve(root, source), '--outFile', 'out.wasm', '-O3', '--runtime', 'stub', '--enable', 'simd', '--noAssert', '--initialMemory', '64', ...(process.env.WASM_DEBUG ? ['--debug'] : [])],
+    [resolve(root, source), '--outFile', 'out.wasm', '-O3', '--runtime', 'stub', '--enable', features, '--noAssert', '--initialMemory', '64', ...(process.env.WASM_DEBUG ? ['--debug'] : [])],
     {
       writeFile(filename: string, contents: Uint8Array | string) {
         if (filename.endsWith('.wasm')) binary = typeof contents === 'string' ? new TextEncoder().encode(contents) : contents;
@@ -40,5 +44,5 @@ for (const { source, output, name } of builds) {
       `/** The compiled module (${bytes.length} bytes), base64. */\n` +
       `export const ${name} = '${Buffer.from(bytes).toString('base64')}';\n`,
   );
-  console.log(`build-wasm: ${source} -> ${output} (${bytes.length} bytes)`);
+  console.log(`build-wasm: ${source} (${features}) -> ${output} (${bytes.length} bytes)`);
 }

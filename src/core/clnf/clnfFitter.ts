@@ -24,7 +24,7 @@ import { warpAreaOfInterest } from './areaOfInterest.ts';
 import { CcnfExpertRuntime } from './ccnfResponse.ts';
 import type { CcnfScale } from './ccnfModel.ts';
 import { meanShifts, sharedKdeTable, type KdeTable } from './meanShift.ts';
-import { clampF, floatPdm, hessianF, jacobianTF, normOfDifference, projectF, shape2dF, shape3dF, updateParamsF } from './pdmFloat.ts';
+import { clampF, floatPdm, hessianF, jacobianTF, normOfDifference, projectF, shape3dF, updateParamsF } from './pdmFloat.ts';
 import { alignShapesWithScaleF, invert2x2F } from './similarityFloat.ts';
 import type { WasmKernels } from './wasmKernels.ts';
 
@@ -103,6 +103,8 @@ export class ClnfFitter {
       prev: new Float64Array(rows),
       base: new Float64Array(rows),
       s3: new Float64Array(3 * n),
+      s3Loc: new Float64Array(pdm.numModes),
+      s3Fresh: false,
       dxs: new Float64Array(n),
       dys: new Float64Array(n),
       ms: new Float64Array(rows),
@@ -188,7 +190,7 @@ export class ClnfFitter {
     const view = this.viewIndex(glob, scale);
     const ws = this.work;
     // one 3D shape, projected with the parameters and with the reference scale
-    shape3dF(pdm, loc, ws.s3);
+    this.shape3d(loc);
     projectF(ws.s3, glob, ws.landmarks);
     projectF(ws.s3, [fr(sc.scaling), 0, 0, 0, 0, 0], ws.reference);
     alignShapesWithScaleF(ws.landmarks, ws.reference, n, ws.simImgToRef);
@@ -215,6 +217,24 @@ export class ClnfFitter {
         expert.response(this.aoi, aw, ah, expert.sigma(window, components), this.responses[i], this.scratch);
       }
     }
+  }
+
+  /**
+   * work.s3 = the 3D shape of `loc` (shape3dF), computed only when `loc`
+   * differs from the parameters it was last computed from: the rigid pass
+   * leaves them unchanged, and the responses are centred on the same shape.
+   */
+  private shape3d(loc: Float64Array): Float64Array {
+    const ws = this.work;
+    const m = loc.length;
+    let same = ws.s3Fresh;
+    for (let k = 0; same && k < m; k++) same = ws.s3Loc[k] === loc[k];
+    if (!same) {
+      shape3dF(this.pdm, loc, ws.s3);
+      ws.s3Loc.set(loc);
+      ws.s3Fresh = true;
+    }
+    return ws.s3;
   }
 
   private kde(window: number, a: number): KdeTable {
@@ -262,7 +282,7 @@ export class ClnfFitter {
     const g = ws.g.subarray(0, P), H = ws.H.subarray(0, P * P);
 
     for (let iter = 0; iter < stage.numIterations; iter++) {
-      shape2dF(pdm, loc, glob, shape, s3);
+      projectF(this.shape3d(loc), glob, shape);
       if (iter > 0 && normOfDifference(shape, prev, rows) < 0.01) break;
       prev.set(shape);
 
@@ -346,6 +366,9 @@ interface Workspace {
   readonly prev: Float64Array;
   readonly base: Float64Array;
   readonly s3: Float64Array;
+  /** the local parameters s3 is the shape of, once s3Fresh */
+  readonly s3Loc: Float64Array;
+  s3Fresh: boolean;
   readonly dxs: Float64Array;
   readonly dys: Float64Array;
   readonly ms: Float64Array;

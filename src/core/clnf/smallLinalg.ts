@@ -31,6 +31,11 @@ const FLT_EPSILON_F = 1.1920928955078125e-7;
 const DBL_MIN = 2.2250738585072014e-308;
 const DBL_EPSILON_D = 2.220446049250313e-16;
 
+/** a value stored in a float matrix (single) or a double one; one monomorphic function the JIT inlines */
+function round(single: boolean, v: number): number {
+  return single ? Math.fround(v) : v;
+}
+
 /**
  * cv::SVD::compute of an n x n matrix `a` (row-major) as OpenCV 4.x does it
  * below LAPACK's size threshold: one-sided Jacobi (JacobiSVDImpl_) on the
@@ -43,7 +48,6 @@ const DBL_EPSILON_D = 2.220446049250313e-16;
  * does not occur for the rotations and 2x2 cross-covariances this is used on).
  */
 export function svdJacobi(a: ArrayLike<number>, n: number, single: boolean): SvdResult {
-  const fr = single ? Math.fround : (x: number): number => x;
   const At = new Float64Array(n * n), Vt = new Float64Array(n * n), W = new Float64Array(n);
   for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) At[i * n + k] = a[k * n + i];
   for (let i = 0; i < n; i++) {
@@ -68,18 +72,18 @@ export function svdJacobi(a: ArrayLike<number>, n: number, single: boolean): Svd
         let c: number, s: number;
         if (beta < 0) {
           const delta = (gamma - beta) * 0.5;
-          s = fr(Math.sqrt(delta / gamma));
-          c = fr(p / (gamma * s * 2));
+          s = round(single, Math.sqrt(delta / gamma));
+          c = round(single, p / (gamma * s * 2));
         } else {
-          c = fr(Math.sqrt((gamma + beta) / (gamma * 2)));
-          s = fr(p / (gamma * c * 2));
+          c = round(single, Math.sqrt((gamma + beta) / (gamma * 2)));
+          s = round(single, p / (gamma * c * 2));
         }
         x = 0;
         y = 0;
         for (let k = 0; k < n; k++) {
           const u = At[ai + k], v = At[aj + k];
-          const t0 = fr(fr(c * u) + fr(s * v));
-          const t1 = fr(fr(-s * u) + fr(c * v));
+          const t0 = round(single, round(single, c * u) + round(single, s * v));
+          const t1 = round(single, round(single, -s * u) + round(single, c * v));
           At[ai + k] = t0;
           At[aj + k] = t1;
           x += t0 * t0;
@@ -90,8 +94,8 @@ export function svdJacobi(a: ArrayLike<number>, n: number, single: boolean): Svd
         changed = true;
         for (let k = 0; k < n; k++) {
           const u = Vt[ai + k], v = Vt[aj + k];
-          Vt[ai + k] = fr(fr(c * u) + fr(s * v));
-          Vt[aj + k] = fr(fr(-s * u) + fr(c * v));
+          Vt[ai + k] = round(single, round(single, c * u) + round(single, s * v));
+          Vt[aj + k] = round(single, round(single, -s * u) + round(single, c * v));
         }
       }
     }
@@ -121,9 +125,9 @@ export function svdJacobi(a: ArrayLike<number>, n: number, single: boolean): Svd
   }
   const w = new Float64Array(n), u = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    w[i] = fr(W[i]);
-    const scale = fr(W[i] > minval ? 1 / W[i] : 0);
-    for (let k = 0; k < n; k++) u[k * n + i] = fr(At[i * n + k] * scale);
+    w[i] = round(single, W[i]);
+    const scale = round(single, W[i] > minval ? 1 / W[i] : 0);
+    for (let k = 0; k < n; k++) u[k * n + i] = round(single, At[i * n + k] * scale);
   }
   return { u, w, vt: Vt };
 }

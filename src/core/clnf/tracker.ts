@@ -33,7 +33,7 @@ import { ClnfFitter, type FitParameters } from './clnfFitter.ts';
 import type { ClnfModels } from './modelLoader.ts';
 import { calcParamsF, paramsFromBoxF, shape2dF } from './pdmFloat.ts';
 import { confidenceFromCertainty, validateLandmarks, type ValidatorModel } from './validator.ts';
-import { WasmKernels } from './wasmKernels.ts';
+import { FMA_KIND_LABELS, WasmKernels, type FmaKind } from './wasmKernels.ts';
 
 /**
  * OpenFace 2.2's FaceModelParameters (LandmarkDetectorParameters.cpp) as
@@ -52,6 +52,11 @@ export interface ClnfParameters extends Omit<FitParameters, 'windowSizes'> {
   readonly reinitVideoEvery: number;
   /** run the hot loops in WebAssembly where available (same results, faster) */
   readonly useWasm: boolean;
+  /**
+   * which WebAssembly build: 'best' = fused FMA where the engine runs it
+   * fused, else emulated; or only that one (tests). Same results.
+   */
+  readonly wasmFma: 'best' | FmaKind;
 }
 
 export const DEFAULT_CLNF_PARAMETERS: ClnfParameters = Object.freeze({
@@ -67,6 +72,7 @@ export const DEFAULT_CLNF_PARAMETERS: ClnfParameters = Object.freeze({
   refineHierarchical: true,
   reinitVideoEvery: 2,
   useWasm: true,
+  wasmFma: 'best',
 });
 
 /**
@@ -193,11 +199,21 @@ export class ClnfTracker {
 
   constructor(models: ClnfModels, parameters: Partial<ClnfParameters> = {}) {
     this.parameters = { ...DEFAULT_CLNF_PARAMETERS, ...parameters };
-    this.wasm = this.parameters.useWasm ? WasmKernels.create() : null;
+    const fma = this.parameters.wasmFma;
+    this.wasm = this.parameters.useWasm ? WasmKernels.create(fma === 'best' ? undefined : fma) : null;
     this.main = new ClnfFitter(models.main.pdm, models.main.scales, this.wasm);
     this.parts = models.parts.map((p) => ({ name: p.name, fitter: new ClnfFitter(p.model.pdm, p.model.scales, this.wasm), mapping: p.mapping, params: partFitParameters(p.name) }));
     this.validator = models.validator;
     this.last = this.emptyResult();
+  }
+
+  /**
+   * What computes the hot loops, for provenance and timings: 'WebAssembly,
+   * fused FMA (relaxed SIMD)', 'WebAssembly, emulated FMA (SIMD)' or
+   * 'TypeScript' (all give the same results).
+   */
+  get kernels(): string {
+    return this.wasm ? `WebAssembly, ${FMA_KIND_LABELS[this.wasm.fma]}` : 'TypeScript';
   }
 
   /** The main model's PDM (float values, as 2.2 holds it). */

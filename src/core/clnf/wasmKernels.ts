@@ -3,31 +3,52 @@
  * assembly/clnfKernels.ts, compiled at install time by scripts/build-wasm.ts):
  * the CCNF response maps and the NU-RLMS / CalcParams Hessians, with the
  * very operations of their TypeScript versions (ccnfResponse.ts,
- * pdmFloat.ts hessianF), two results per SIMD instruction. Same bits, faster;
- * tests/core/clnf/wasmKernels.test.ts compares them.
+ * pdmFloat.ts hessianF). Same bits, faster; tests/core/clnf/wasmKernels.test.ts
+ * compares them.
+ *
+ * Two builds of the same source: `fused` (relaxed SIMD's multiply-add, four
+ * float FMAs per instruction) where the engine accepts relaxed SIMD and a
+ * probe shows its multiply-add is fused (x86 with FMA3, ARM64; Chromium has
+ * it on, Node 20 needs --experimental-wasm-relaxed-simd, which the CLI sets),
+ * else `emulated` (plain SIMD, each FMA emulated in double, two per
+ * instruction). Both give OpenBLAS's float FMA bits.
  *
  * Constant data (each patch expert's weights, its Sigma matrices, OpenBLAS's
  * split masks) is copied into the module's memory once and stays there; a
  * call copies only its inputs (an area of interest, a Jacobian) and outputs.
  */
 import { CLNF_KERNELS_WASM } from './generated/clnfKernelsWasm.ts';
+import { CLNF_KERNELS_FUSED_WASM } from './generated/clnfKernelsFusedWasm.ts';
+
+/** How the kernels compute OpenBLAS's float FMAs: one relaxed-SIMD instruction, or emulated in double. */
+export type FmaKind = 'fused' | 'emulated';
+
+/** Words for provenance and timings. */
+export const FMA_KIND_LABELS: Readonly<Record<FmaKind, string>> = {
+  fused: 'fused FMA (relaxed SIMD)',
+  emulated: 'emulated FMA (SIMD)',
+};
 
 interface KernelExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
   ccnfResponse(
     aoi: number, aw: number, ah: number, pw: number, ph: number,
-    weights: number, numNeurons: number, used: number, twoAlpha: number, usedCount: number,
+    weights: number, weightsT: number, numNeurons: number, used: number, twoAlpha: number, usedCount: number,
     sigmaT: number, split: number, out: number, scratch: number,
   ): void;
   hessian(J: number, JwT: number, rows: number, P: number, reg: number, hasReg: number, split: number, H: number): void;
   invertCholesky(a: number, n: number, b: number, row: number, lt: number): number;
+  transposeWeights(weights: number, K: number, used: number, usedCount: number, weightsT: number): void;
   setAlwaysRedo(on: number): void;
+  fusedProbe(a: number, c: number): number;
 }
 
 /** An expert's constants in the module's memory (see `storeExpert`). */
 export interface ResidentExpert {
   readonly weights: number;
+  /** the used neurons' weights transposed (k-major, 8 per row) */
+  readonly weightsT: number;
   readonly used: number;
   readonly twoAlpha: number;
   readonly usedCount: number;
@@ -45,7 +66,34 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled = new Map<FmaKind, WebAssembly.Module | null>();
+
+/** The module of one build, or null where this engine cannot compile it (cached). */
+function compiledModule(kind: FmaKind): WebAssembly.Module | null {
+  let module = compiled.get(kind);
+  if (module === undefined) {
+    const bytes = decodeBase64(kind === 'fused' ? CLNF_KERNELS_FUSED_WASM : CLNF_KERNELS_WASM);
+    try {
+      module = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    } catch {
+      module = null;
+    }
+    compiled.set(kind, module);
+  }
+  return module;
+}
+
+function instantiate(kind: FmaKind): KernelExports | null {
+  const module = compiledModule(kind);
+  if (!module) return null;
+  const abort = (): never => {
+    throw new Error('clnf kernels: abort');
+  };
+  const x = new WebAssembly.Instance(module, { env: { abort } }).exports as unknown as KernelExports;
+  // a fused a·a + c with a = 1 + 2^-23, c = -(1 + 2^-22) is 2^-46; unfused, 0
+  if (kind === 'fused' && x.fusedProbe(1 + 2 ** -23, -(1 + 2 ** -22)) !== 2 ** -46) return null;
+  return x;
+}
 
 export class WasmKernels {
   private readonly x: KernelExports;
@@ -61,25 +109,28 @@ export class WasmKernels {
   /** Sigma matrices already stored, by array (experts share them) */
   private readonly sigmas = new WeakMap<ArrayLike<number>, number>();
 
-  private constructor(exports: KernelExports) {
+  private constructor(exports: KernelExports, readonly fma: FmaKind) {
     this.x = exports;
     this.top = (exports.heapBase() + 15) & ~15;
     this.scratch = this.reserve(SCRATCH_BYTES);
     this.io = this.reserve(IO_BYTES);
   }
 
-  /** The kernels, or null where WebAssembly SIMD is unavailable (the TypeScript code then runs). */
-  static create(): WasmKernels | null {
-    try {
-      if (compiled === undefined) {
-        const bytes = decodeBase64(CLNF_KERNELS_WASM);
-        compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  /**
+   * The kernels, or null where WebAssembly SIMD is unavailable (the
+   * TypeScript code then runs). `only`: that build or null (tests); by
+   * default the fused one where it runs fused, else the emulated one.
+   */
+  static create(only?: FmaKind): WasmKernels | null {
+    for (const kind of only ? [only] : (['fused', 'emulated'] as const)) {
+      try {
+        const x = instantiate(kind);
+        if (x) return new WasmKernels(x, kind);
+      } catch {
+        // this build cannot run here: try the next
       }
-      if (!compiled) return null;
-      return new WasmKernels(new WebAssembly.Instance(compiled, { env: { abort: () => { throw new Error('clnf kernels: abort'); } } }).exports as unknown as KernelExports);
-    } catch {
-      return null;
     }
+    return null;
   }
 
   /** Reserves `bytes` (16-byte aligned) for good; grows the memory when needed. */
@@ -117,7 +168,10 @@ export class WasmKernels {
     this.i32.set(used, u >> 2);
     const t = this.reserve(twoAlpha.length * 8);
     this.f64.set(twoAlpha, t >> 3);
-    return { weights: w, used: u, twoAlpha: t, usedCount: used.length, numNeurons };
+    const inputs = weights.length / numNeurons;
+    const wt = this.reserve(inputs * ((used.length + 7) & ~7) * 4);
+    this.x.transposeWeights(w, inputs, u, used.length, wt);
+    return { weights: w, weightsT: wt, used: u, twoAlpha: t, usedCount: used.length, numNeurons };
   }
 
   /** A Sigma matrix (n x n, row-major) stored transposed, for good (once per array). */
@@ -155,7 +209,7 @@ export class WasmKernels {
     const maskAt = this.mask(split);
     const aoiAt = this.io, outAt = this.io + aoiWidth * aoiHeight * 4;
     this.f32.set(aoi, aoiAt >> 2);
-    this.x.ccnfResponse(aoiAt, aoiWidth, aoiHeight, pw, ph, expert.weights, expert.numNeurons, expert.used, expert.twoAlpha, expert.usedCount, sigmaT, maskAt, outAt, this.scratch);
+    this.x.ccnfResponse(aoiAt, aoiWidth, aoiHeight, pw, ph, expert.weights, expert.weightsT, expert.numNeurons, expert.used, expert.twoAlpha, expert.usedCount, sigmaT, maskAt, outAt, this.scratch);
     const o = outAt >> 2;
     for (let r = 0; r < M; r++) out[r] = this.f32[o + r];
   }
@@ -176,6 +230,7 @@ export class WasmKernels {
   /**
    * For tests: every SIMD block of the response and Hessian kernels redone
    * with the exact fmaf, as blocks with a float midpoint are (same results).
+   * The emulated build only (the fused one has no redo).
    */
   alwaysRedo(on: boolean): void {
     this.x.setAlwaysRedo(on ? 1 : 0);

@@ -3,6 +3,7 @@ import { ModelFormatError } from '../../../src/core/errors.ts';
 import { loadClnfModels } from '../../../src/core/clnf/modelLoader.ts';
 import { calcParamsF, shape2dF } from '../../../src/core/clnf/pdmFloat.ts';
 import { ClnfTracker } from '../../../src/core/clnf/tracker.ts';
+import { FMA_KIND_LABELS } from '../../../src/core/clnf/wasmKernels.ts';
 import { boxAroundLandmarks } from '../../../src/core/clnf/faceBox.ts';
 import { projectShape } from '../../../src/core/pdm/shape.ts';
 import { dotsImage, gaussianTemplate, toyPdm, writeCcnf, writePdmText } from './synthetic.ts';
@@ -137,12 +138,17 @@ describe('CLNF fitting on a synthetic image', () => {
     expect(tracker.track(gray, 200, 180).success).toBe(false); // no track, no detector
   });
 
-  it('gives identical results with and without WebAssembly', async () => {
+  it('gives identical results with and without WebAssembly, with either of its builds (fused or emulated FMA)', async () => {
     const models = await loadClnfModels(readerFor(toyFolder()), 'toy');
     const init = { paramsGlobal: [1.02, 0, 0, 0, 102, 88.5], paramsLocal: [0, 0], wideSearch: true };
-    const a = new ClnfTracker(models, { ...options, useWasm: true }).detectLandmarks(gray, 200, 180, init);
     const b = new ClnfTracker(models, { ...options, useWasm: false }).detectLandmarks(gray, 200, 180, init);
-    expect(Array.from(a.landmarks)).toEqual(Array.from(b.landmarks));
+    for (const wasmFma of ['best', 'fused', 'emulated'] as const) {
+      const tracker = new ClnfTracker(models, { ...options, useWasm: true, wasmFma });
+      // a build this engine cannot run falls back to TypeScript
+      if (wasmFma !== 'best') expect(['TypeScript', `WebAssembly, ${FMA_KIND_LABELS[wasmFma]}`]).toContain(tracker.kernels);
+      const a = tracker.detectLandmarks(gray, 200, 180, init);
+      expect(Array.from(a.landmarks)).toEqual(Array.from(b.landmarks));
+    }
   });
 });
 

@@ -2,16 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { CcnfExpertRuntime } from '../../../src/core/clnf/ccnfResponse.ts';
 import { hessianF } from '../../../src/core/clnf/pdmFloat.ts';
 import { invertCholeskyF32 } from '../../../src/core/clnf/smallLinalg.ts';
-import { WasmKernels } from '../../../src/core/clnf/wasmKernels.ts';
+import { FMA_KIND_LABELS, WasmKernels, type FmaKind } from '../../../src/core/clnf/wasmKernels.ts';
 import { rng } from './synthetic.ts';
 
 /**
  * The WebAssembly kernels against the TypeScript code they replace: the
  * same bits (the tracker's landmarks are chaotic in them: one float ulp in a
- * response map can move a landmark by 1e-4 px a few frames later).
+ * response map can move a landmark by 1e-4 px a few frames later). Both
+ * builds: fused FMA (relaxed SIMD; tests/helpers/relaxedSimd.ts turns it on
+ * in Node) and emulated FMA.
  */
 const fr = Math.fround;
-const wasm = WasmKernels.create();
 
 /** Object.is over the entries: NaN equals NaN, 0 and -0 differ */
 function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
@@ -20,89 +21,100 @@ function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   return true;
 }
 
-describe.skipIf(!wasm)('CLNF WebAssembly kernels', () => {
-  it('give the TypeScript CCNF responses bit for bit (7 and 5 neurons, patches 11 and 9, windows 3 to 11)', () => {
-    const random = rng(11);
-    for (const [patch, count] of [[11, 7], [9, 5]] as const) {
-      const neurons = Array.from({ length: count }, (_, k) => ({
-        neuronType: 0, normWeights: 5 + k, bias: -2 + k / 3, alpha: k === 2 ? 1e-5 : 0.3 + k / 10, width: patch, height: patch,
-        weights: Float32Array.from({ length: patch * patch }, () => random() - 0.5),
-      }));
-      const comps = (w: number): Float32Array[] => [Float32Array.from({ length: w ** 4 }, (_, e) => (e % (w * w + 1) === 0 ? 1 : Math.abs(Math.floor(e / (w * w)) - (e % (w * w))) === 1 ? -0.2 : 0))];
-      const expert = new CcnfExpertRuntime({ width: patch, height: patch, neurons, betas: Float64Array.of(0.7), confidence: 1 });
-      for (const win of [3, 5, 7, 9, 11]) {
-        const aw = win + patch - 1;
-        const area = Float64Array.from({ length: aw * aw }, () => Math.round(random() * 255 * 1024) / 1024);
-        const components = comps(win);
-        const js = new Float32Array(win * win), wa = new Float32Array(win * win);
-        expert.response(area, aw, aw, expert.sigma(win, components), js, new Float64Array(expert.scratchSize(win)));
-        expect(expert.responseWasm(wasm!, area, aw, aw, win, components, wa)).toBe(true);
-        expect(sameBits(wa, js)).toBe(true);
-        // the exact redo path of the SIMD blocks (taken where a step lands on a float midpoint)
-        wasm!.alwaysRedo(true);
-        const redone = new Float32Array(win * win);
-        expect(expert.responseWasm(wasm!, area, aw, aw, win, components, redone)).toBe(true);
-        wasm!.alwaysRedo(false);
-        expect(sameBits(redone, js)).toBe(true);
-      }
-    }
-  });
+for (const kind of ['fused', 'emulated'] as const satisfies readonly FmaKind[]) {
+  const wasm = WasmKernels.create(kind);
+  const title = `CLNF WebAssembly kernels, ${FMA_KIND_LABELS[kind]}${wasm ? '' : ' (skipped: this engine does not run this build, or not fused)'}`;
+  describe.skipIf(!wasm)(title, () => {
+    it('are the build asked for', () => {
+      expect(wasm!.fma).toBe(kind);
+    });
 
-  it('give the TypeScript Hessians bit for bit (lower triangle; rigid and full, with and without regularisation)', () => {
-    const random = rng(5);
-    for (const [P, rows] of [[6, 136], [40, 136], [38, 102], [16, 12], [40, 12], [45, 57]]) {
-      const JT = Float64Array.from({ length: P * rows }, () => fr(random() - 0.5));
-      const JwT = Float64Array.from(JT, (v, i) => fr(v * (1 + (i % 3) / 7)));
-      const reg = P > 6 ? Float64Array.from({ length: P - 6 }, () => fr(random() * 3)) : null;
-      const h1 = new Float64Array(P * P), h2 = new Float64Array(P * P);
-      hessianF(JT, JwT, rows, P, reg, h1, null);
-      hessianF(JT, JwT, rows, P, reg, h2, wasm);
-      for (let j = 0; j < P; j++) for (let i = 0; i <= j; i++) expect(Object.is(h2[j * P + i], h1[j * P + i])).toBe(true);
-      const h3 = new Float64Array(P * P);
-      wasm!.alwaysRedo(true);
-      hessianF(JT, JwT, rows, P, reg, h3, wasm);
-      wasm!.alwaysRedo(false);
-      for (let j = 0; j < P; j++) for (let i = 0; i <= j; i++) expect(Object.is(h3[j * P + i], h1[j * P + i])).toBe(true);
-      // and it is the product it claims to be
-      let s = 0;
-      for (let r = 0; r < rows; r++) s += JT[r] * JwT[(P - 1) * rows + r];
-      expect(h1[(P - 1) * P]).toBeCloseTo(s, 4);
-    }
-  });
-
-  it('give the TypeScript Sigma inverses bit for bit (OpenCV\'s float Cholesky, n = 9 to 121)', () => {
-    const random = rng(9);
-    for (const n of [9, 25, 49, 81, 121]) {
-      // SPD: 2 (a I + coupling between neighbours), float values
-      const q = new Float64Array(n * n);
-      for (let i = 0; i < n; i++) {
-        q[i * n + i] = fr(2 * (3 + random()));
-        if (i + 1 < n) q[i * n + i + 1] = q[(i + 1) * n + i] = fr(-0.4 * random());
-      }
-      const js = invertCholeskyF32(q, n)!, wa = wasm!.invertCholesky(q, n)!;
-      expect(sameBits(wa, js)).toBe(true);
-    }
-  });
-
-  it('give the TypeScript Sigma inverses bit for bit on dense random SPD matrices (n = 2 to 121)', () => {
-    const random = rng(21);
-    for (const n of [2, 3, 9, 16, 25, 49, 64, 81, 100, 121]) {
-      // M Mᵀ / n + a I in float: dense, well conditioned, every entry non-zero
-      const m = Float64Array.from({ length: n * n }, () => random() - 0.5);
-      const q = new Float64Array(n * n);
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j <= i; j++) {
-          let s = 0;
-          for (let k = 0; k < n; k++) s += m[i * n + k] * m[j * n + k];
-          q[i * n + j] = q[j * n + i] = fr(s / n + (i === j ? 0.5 + random() : 0));
+    it('give the TypeScript CCNF responses bit for bit (7 and 5 neurons, patches 11 and 9, windows 3 to 11)', () => {
+      const random = rng(11);
+      for (const [patch, count] of [[11, 7], [9, 5]] as const) {
+        const neurons = Array.from({ length: count }, (_, k) => ({
+          neuronType: 0, normWeights: 5 + k, bias: -2 + k / 3, alpha: k === 2 ? 1e-5 : 0.3 + k / 10, width: patch, height: patch,
+          weights: Float32Array.from({ length: patch * patch }, () => random() - 0.5),
+        }));
+        const comps = (w: number): Float32Array[] => [Float32Array.from({ length: w ** 4 }, (_, e) => (e % (w * w + 1) === 0 ? 1 : Math.abs(Math.floor(e / (w * w)) - (e % (w * w))) === 1 ? -0.2 : 0))];
+        const expert = new CcnfExpertRuntime({ width: patch, height: patch, neurons, betas: Float64Array.of(0.7), confidence: 1 });
+        for (const win of [3, 5, 7, 9, 11]) {
+          const aw = win + patch - 1;
+          const area = Float64Array.from({ length: aw * aw }, () => Math.round(random() * 255 * 1024) / 1024);
+          const components = comps(win);
+          const js = new Float32Array(win * win), wa = new Float32Array(win * win);
+          expert.response(area, aw, aw, expert.sigma(win, components), js, new Float64Array(expert.scratchSize(win)));
+          expect(expert.responseWasm(wasm!, area, aw, aw, win, components, wa)).toBe(true);
+          expect(sameBits(wa, js)).toBe(true);
+          // the exact redo path of the emulated build's SIMD blocks (taken where a step lands on a float midpoint)
+          if (kind === 'fused') continue;
+          wasm!.alwaysRedo(true);
+          const redone = new Float32Array(win * win);
+          expect(expert.responseWasm(wasm!, area, aw, aw, win, components, redone)).toBe(true);
+          wasm!.alwaysRedo(false);
+          expect(sameBits(redone, js)).toBe(true);
         }
       }
-      const js = invertCholeskyF32(q, n)!, wa = wasm!.invertCholesky(q, n)!;
-      expect(sameBits(wa, js)).toBe(true);
-    }
-    // a pivot below FLT_EPSILON: both refuse
-    const singular = Float64Array.of(1, 1, 1, 1);
-    expect(invertCholeskyF32(singular, 2)).toBeNull();
-    expect(wasm!.invertCholesky(singular, 2)).toBeNull();
+    });
+
+    it('give the TypeScript Hessians bit for bit (lower triangle; rigid and full, with and without regularisation)', () => {
+      const random = rng(5);
+      for (const [P, rows] of [[6, 136], [40, 136], [38, 102], [16, 12], [40, 12], [45, 57]]) {
+        const JT = Float64Array.from({ length: P * rows }, () => fr(random() - 0.5));
+        const JwT = Float64Array.from(JT, (v, i) => fr(v * (1 + (i % 3) / 7)));
+        const reg = P > 6 ? Float64Array.from({ length: P - 6 }, () => fr(random() * 3)) : null;
+        const h1 = new Float64Array(P * P), h2 = new Float64Array(P * P);
+        hessianF(JT, JwT, rows, P, reg, h1, null);
+        hessianF(JT, JwT, rows, P, reg, h2, wasm);
+        for (let j = 0; j < P; j++) for (let i = 0; i <= j; i++) expect(Object.is(h2[j * P + i], h1[j * P + i])).toBe(true);
+        if (kind === 'emulated') {
+          const h3 = new Float64Array(P * P);
+          wasm!.alwaysRedo(true);
+          hessianF(JT, JwT, rows, P, reg, h3, wasm);
+          wasm!.alwaysRedo(false);
+          for (let j = 0; j < P; j++) for (let i = 0; i <= j; i++) expect(Object.is(h3[j * P + i], h1[j * P + i])).toBe(true);
+        }
+        // and it is the product it claims to be
+        let s = 0;
+        for (let r = 0; r < rows; r++) s += JT[r] * JwT[(P - 1) * rows + r];
+        expect(h1[(P - 1) * P]).toBeCloseTo(s, 4);
+      }
+    });
+
+    it('give the TypeScript Sigma inverses bit for bit (OpenCV\'s float Cholesky, n = 9 to 121)', () => {
+      const random = rng(9);
+      for (const n of [9, 25, 49, 81, 121]) {
+        // SPD: 2 (a I + coupling between neighbours), float values
+        const q = new Float64Array(n * n);
+        for (let i = 0; i < n; i++) {
+          q[i * n + i] = fr(2 * (3 + random()));
+          if (i + 1 < n) q[i * n + i + 1] = q[(i + 1) * n + i] = fr(-0.4 * random());
+        }
+        const js = invertCholeskyF32(q, n)!, wa = wasm!.invertCholesky(q, n)!;
+        expect(sameBits(wa, js)).toBe(true);
+      }
+    });
+
+    it('give the TypeScript Sigma inverses bit for bit on dense random SPD matrices (n = 2 to 121)', () => {
+      const random = rng(21);
+      for (const n of [2, 3, 9, 16, 25, 49, 64, 81, 100, 121]) {
+        // M Mᵀ / n + a I in float: dense, well conditioned, every entry non-zero
+        const m = Float64Array.from({ length: n * n }, () => random() - 0.5);
+        const q = new Float64Array(n * n);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j <= i; j++) {
+            let s = 0;
+            for (let k = 0; k < n; k++) s += m[i * n + k] * m[j * n + k];
+            q[i * n + j] = q[j * n + i] = fr(s / n + (i === j ? 0.5 + random() : 0));
+          }
+        }
+        const js = invertCholeskyF32(q, n)!, wa = wasm!.invertCholesky(q, n)!;
+        expect(sameBits(wa, js)).toBe(true);
+      }
+      // a pivot below FLT_EPSILON: both refuse
+      const singular = Float64Array.of(1, 1, 1, 1);
+      expect(invertCholeskyF32(singular, 2)).toBeNull();
+      expect(wasm!.invertCholesky(singular, 2)).toBeNull();
+    });
   });
-});
+}

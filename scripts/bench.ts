@@ -8,7 +8,8 @@
  * skips with its reason when Chromium is missing; --no-browser leaves it out.
  *
  *   npm run bench            npm run bench -- --json            npm run bench -- --no-browser
- *   npm run bench -- --long  (adds the page's memory over a 9-minute video, about 5 minutes more)
+ *   npm run bench -- --long  (adds memory over a 9- and a 30-minute video, CLI and page: hours with the own tracker)
+ *   npm run bench -- --long --long-landmarks=replay  (the CLI's long runs replay OpenFace's landmarks of the looped clip)
  */
 import { cpus, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +18,9 @@ import v8 from 'node:v8';
 import { processVideo } from '../src/cli/processVideo.ts';
 import { DEFAULT_EXECUTION_PROVIDER } from '../src/models/node.ts';
 import { runBrowserBench, type BrowserOutcome } from './bench/browserBench.ts';
+import { measureCliMemory, type CliMemoryFigures } from './bench/cliMemory.ts';
+import { cliMemoryLines } from './bench/cliMemoryReport.ts';
+import { longVideos } from './bench/longVideos.ts';
 import { BROWSER_TITLE, browserLines } from './bench/browserReport.ts';
 import { OPENFACE_MODELS, SHARED, hasSharedData, openFaceFps, referenceCsv } from './sharedData.ts';
 
@@ -74,6 +78,21 @@ for (const run of RUNS) {
 rmSync(out, { recursive: true, force: true });
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 
+// Memory over long videos, each run in a child process of its own (scripts/bench/cliMemory.ts).
+const cliLong: (CliMemoryFigures & { label: string })[] = [];
+const cliLongSkipped: string[] = [];
+if (long) {
+  const mode = process.argv.includes('--long-landmarks=replay') ? 'replay' : 'own';
+  for (const video of longVideos(join(SHARED, 'videos', 'lab_640x480_h264.mp4'))) {
+    if ('skipped' in video) {
+      cliLongSkipped.push(video.skipped);
+      continue;
+    }
+    if (!json) process.stderr.write(`CLI memory: ${video.label} video (${video.frames} frames, landmarks: ${mode})\n`);
+    cliLong.push({ label: video.label, ...(await measureCliMemory(video.path, mode, referenceCsv('lab_640x480_h264'))) });
+  }
+}
+
 // After the CLI runs, never beside them: on two cores they would slow each other down.
 type BrowserSection = BrowserOutcome | { readonly error: string };
 async function browserSection(): Promise<BrowserSection> {
@@ -95,7 +114,8 @@ async function browserSection(): Promise<BrowserSection> {
 
 if (json) {
   const browserFigures = await browserSection();
-  console.log(JSON.stringify({ hardware, execution_provider: EXECUTION_PROVIDER_LABEL, peak_rss_mb: peakRssMb, results, browser: browserFigures }, null, 2));
+  const cliMemoryLong = long ? { cli_memory_long: cliLong, ...(cliLongSkipped.length ? { cli_memory_long_skipped: cliLongSkipped } : {}) } : {};
+  console.log(JSON.stringify({ hardware, execution_provider: EXECUTION_PROVIDER_LABEL, peak_rss_mb: peakRssMb, results, ...cliMemoryLong, browser: browserFigures }, null, 2));
 } else {
   console.log(`${hardware}, ${EXECUTION_PROVIDER_LABEL}; ms per frame by stage (whole run, model loading included in fps)`);
   console.log(`| video | landmarks | size | frames | fps | OpenFace 2.2 fps | ${STAGE_ORDER.join(' | ')} |`);
@@ -106,6 +126,10 @@ if (json) {
   }
   console.log(`peak RSS ${peakRssMb} MB`);
   console.log('');
+  if (long) {
+    for (const line of [...cliMemoryLines(cliLong), ...cliLongSkipped.map((why) => `CLI memory: skipped, ${why}`)]) console.log(line);
+    console.log('');
+  }
   const browserFigures = await browserSection();
   console.log('error' in browserFigures ? `${BROWSER_TITLE}: failed, ${browserFigures.error}` : browserLines(browserFigures).join('\n'));
 }

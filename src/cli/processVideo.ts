@@ -31,6 +31,14 @@ export interface ProcessOptions {
   allFaces: boolean;
   /** onnxruntime-node execution provider for the detector and landmark nets */
   executionProvider?: ExecutionProvider;
+  /**
+   * told when the models are loaded and the first frame is about to be read
+   * ('frames'), when the last frame was analysed ('postprocess'), and when the
+   * CSV's last byte is written ('written'): the benchmark's memory marks
+   */
+  onStage?: (stage: 'frames' | 'postprocess' | 'written') => void;
+  /** landmarks from this source instead of --landmarks-from or the own tracker (the benchmark's replayed landmarks) */
+  faceSource?: FaceSource;
 }
 
 /** What one `process` run did, for the CLI's summary and the benchmarks. */
@@ -77,11 +85,13 @@ function writeAlignedPng(dir: string, index: number, face: BgrImage): void {
 export async function processVideo(options: ProcessOptions): Promise<ProcessSummary> {
   if (!existsSync(options.video)) throw new VideoInputError(`${options.video}: no such file or folder`);
   const folder = await loadModelFolder(options.models);
-  if (!options.landmarksFrom) {
+  if (!options.landmarksFrom && !options.faceSource) {
     const starts = options.allFaces ? ' With --all-faces, BlazeFace and face-api start each face\'s track instead.' : '';
     console.error(`splitface: ${folder.landmarkModel.summary}${starts}`);
   }
-  const source: FaceSource = options.landmarksFrom
+  const source: FaceSource = options.faceSource
+    ? options.faceSource
+    : options.landmarksFrom
     ? csvFaceSource(options.landmarksFrom)
     : await trackerFaceSource(folder, { allFaces: options.allFaces }, options.executionProvider, (message) => console.error(`splitface: ${message}`));
   try {
@@ -119,6 +129,7 @@ async function analyseAndWrite(
   let decodeMs = 0;
   const onInterrupt = () => (stoppedBy = 'interrupted (Ctrl-C)');
   process.once('SIGINT', onInterrupt);
+  options.onStage?.('frames');
   try {
     for (;;) {
       const decodeStart = performance.now();
@@ -145,6 +156,7 @@ async function analyseAndWrite(
     // ffmpeg decodes what it can of a cut-off file and still exits 0.
     stoppedBy = `only ${frameCount} of the ${info.frameCountHint} frames the file announces could be decoded (is it truncated or damaged?)`;
   }
+  options.onStage?.('postprocess');
   const output = analysis.finish();
   const stageMs: Record<string, number> = { decode: decodeMs, ...source.timings(), ...analysis.timings() };
   const out = stoppedBy ? options.out.replace(/(\.csv)?$/i, '.partial.csv') : options.out;
@@ -157,6 +169,7 @@ async function analyseAndWrite(
     }
   }
   writeCsv(out, formatAuCsvChunks(counted(), output.auColumns, options.precision ?? 'stock'));
+  options.onStage?.('written');
   const provenance = {
     tool: 'splitface',
     version: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string,

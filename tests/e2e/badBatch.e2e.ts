@@ -295,19 +295,23 @@ describe.skipIf(skip !== null)(suiteTitle('bad input in the app: a clear message
       const last = window.__splitface?.jobs().at(-1);
       return last?.name === 'lab_640x480_h264.mp4' && last.state === 'processing' && last.framesDone >= 10;
     }, undefined, { timeout: 60_000 });
+    // the app asks before leaving while a video runs (tests/e2e/persistence.e2e.ts): leave
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.reload();
     await waitForModels(page);
 
     const models = await page.evaluate(() => window.__splitface!.models());
     expect(models.openface).toEqual(before);
     expect(models.error).toBe('');
-    expect(await page.evaluate(() => window.__splitface!.jobs())).toEqual([]);
+    // finished results come back after a reload (issue #15.2); the interrupted run does not
+    const restored = await page.evaluate(() => window.__splitface!.jobs());
+    expect(restored.filter((j) => !['done', 'failed', 'cancelled'].includes(j.state))).toEqual([]);
     const state = await openFaceDbState(page);
     expect(openFaceDbProblem(state)).toBeNull();
     expect(state.current).toBe(stateBefore.current);
 
     await addVideos(page, [goodCopy('good-after-reload.mp4')]);
-    const [job] = await waitForJobs(page, 1, 120_000);
+    const job = (await waitForJobs(page, restored.length + 1, 120_000)).find((j) => j.name === 'good-after-reload.mp4');
     expect(job?.state, job?.message ?? '').toBe('done');
     expect(job?.result?.tracked).toBe(GOOD_FRAMES);
     expect(auColumns(parseCsv(await jobCsv(page, 'good-after-reload.mp4')).header)).toHaveLength(35);
@@ -327,8 +331,9 @@ describe.skipIf(skip !== null)(suiteTitle('bad input in the app: a clear message
     expect(openFaceDbProblem(state)).toBeNull();
     expect(state.current).not.toBeNull();
 
+    const restored = (await page.evaluate(() => window.__splitface!.jobs())).length; // finished results kept across the reload
     await addVideos(page, [goodCopy('good-after-import-reload.mp4')]);
-    const [job] = await waitForJobs(page, 1, 120_000);
+    const job = (await waitForJobs(page, restored + 1, 120_000)).find((j) => j.name === 'good-after-import-reload.mp4');
     expect(job?.state, job?.message ?? '').toBe('done');
     expect(auColumns(parseCsv(await jobCsv(page, 'good-after-import-reload.mp4')).header)).toHaveLength(35);
     expect(recorded.consoleErrors).toEqual([]);

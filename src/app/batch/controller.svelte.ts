@@ -16,6 +16,7 @@ import { csvFileName, sidecarFileName } from './naming.ts';
 import { ProgressRate } from './rate.ts';
 import { buildZip, sidecarJson, zipEntries } from './zip.ts';
 import { asSentence } from '../formatting.ts';
+import type { PersistenceState, ResultsStore, SavedJob } from '../storage/resultsStore.ts';
 
 /** What the controller needs from the outside world (real: services.ts; tests: fakes). */
 export interface BatchDeps {
@@ -25,6 +26,8 @@ export interface BatchDeps {
   runner(): Promise<AnalysisRunner>;
   /** monotonic milliseconds (performance.now) */
   now?(): number;
+  /** where finished results are kept across reloads (null: nowhere, they live as long as the page) */
+  results?(): Promise<ResultsStore | null>;
 }
 
 /** How often the live view may change, at most. */
@@ -36,7 +39,7 @@ const ACTIVE: ReadonlySet<JobState> = new Set(['queued', 'decoding', 'processing
 export class Job implements JobView {
   readonly id: number;
   readonly name: string;
-  readonly sizeBytes: number;
+  sizeBytes: number;
   /** what the downloads are named after: the video's name without extension, or the folder's name */
   readonly stem: string;
   readonly kind: 'video' | 'images';
@@ -54,6 +57,9 @@ export class Job implements JobView {
   message: string | null = $state(null);
   result: AnalysisResult | null = $state.raw(null);
   csvName: string | null = $state(null);
+
+  /** the id of its saved copy (src/app/storage/resultsStore.ts), or null while not saved */
+  savedId: string | null = null;
 
   /** @internal */
   readonly files: readonly File[];
@@ -75,6 +81,28 @@ export class Job implements JobView {
 
   get active(): boolean {
     return ACTIVE.has(this.state);
+  }
+
+  /** A job finished in an earlier session, read back from the results store. */
+  static restored(id: number, saved: SavedJob): Job {
+    // the video itself is not kept: an empty stand-in (its size and duration come from the provenance)
+    const standIn: InputFile<File> = { file: new File([], saved.name), path: saved.name, type: '' };
+    const job = new Job(id, { kind: 'video', name: saved.name, stem: saved.stem, files: [standIn] }, { allFaces: false, precision: 'stock' });
+    const video = saved.result.provenance['video'];
+    if (typeof video === 'object' && video !== null) {
+      const { sizeBytes, durationSeconds } = video as Record<string, unknown>;
+      if (typeof sizeBytes === 'number') job.sizeBytes = sizeBytes;
+      if (typeof durationSeconds === 'number') job.durationSeconds = durationSeconds;
+    }
+    job.setResult(saved.result);
+    job.savedId = saved.id;
+    job.state = saved.state;
+    job.framesDone = saved.result.frames;
+    job.framesTotal = saved.result.frames;
+    const when = new Date(saved.savedAt);
+    const kept = `Kept from an earlier session (${Number.isNaN(when.getTime()) ? saved.savedAt : when.toLocaleString()}).`;
+    job.message = saved.message ? `${saved.message} ${kept}` : kept;
+    return job;
   }
 
   /** the sidecar JSON's file name, next to `csvName` */
@@ -187,8 +215,13 @@ export class BatchController {
   fullPrecision = $state(false);
   /** what happened to the last files added that did not become jobs ('' when nothing to say) */
   notice = $state('');
+  /** whether the browser agreed to keep saved results under storage pressure; null until asked, or with no results store */
+  persistence: PersistenceState | null = $state(null);
+  /** whether finished results are kept across reloads (a results store opened) */
+  keepsResults = $state(false);
 
   #nextId = 1;
+  #store: Promise<ResultsStore | null> | null = null;
   #running = 0;
   #pumping = false;
   #lastPreviewMs = -Infinity;
@@ -250,8 +283,23 @@ export class BatchController {
     for (const job of this.jobs) this.cancel(job.id);
   }
 
-  /** Removes finished rows (done, failed, cancelled) from the list. */
+  /**
+   * Reads back the results kept from earlier sessions (as finished rows, at
+   * the top) and asks the browser to keep them (navigator.storage.persist).
+   */
+  async restore(): Promise<void> {
+    const store = await this.#results();
+    if (!store) return;
+    this.keepsResults = true;
+    const saved = await store.list().catch(() => []);
+    if (saved.length > 0) this.jobs = [...saved.map((s) => Job.restored(this.#nextId++, s)), ...this.jobs];
+    this.persistence = await store.requestPersistence();
+  }
+
+  /** Removes finished rows (done, failed, cancelled) from the list, and their saved copies. */
   clearFinished(): void {
+    const saved = this.jobs.filter((j) => !j.active && j.savedId !== null).map((j) => j.savedId!);
+    if (saved.length > 0) void this.#results().then((store) => Promise.all(saved.map((id) => store?.remove(id))));
     this.jobs = this.jobs.filter((j) => j.active);
     if (this.selectedId !== null && !this.job(this.selectedId)) this.selectedId = null;
     if (this.preview && !this.job(this.preview.jobId)) this.preview = null;
@@ -387,6 +435,22 @@ export class BatchController {
     };
   }
 
+  #results(): Promise<ResultsStore | null> {
+    return (this.#store ??= (this.deps.results?.() ?? Promise.resolve(null)).catch(() => null));
+  }
+
+  /** Saves a finished job's result for later sessions (quietly: a full disk only means it is not kept). */
+  async #keep(job: Job): Promise<void> {
+    const result = job.result;
+    if (!result || (job.state !== 'done' && job.state !== 'failed' && job.state !== 'cancelled')) return;
+    const store = await this.#results();
+    if (!store) return;
+    const id = await store.save({ name: job.name, stem: job.stem, state: job.state, message: job.message, result }).catch(() => null);
+    // cleared meanwhile: the copy goes too
+    if (id !== null && !this.jobs.includes(job)) await store.remove(id);
+    else job.savedId = id;
+  }
+
   #finishDone(job: Job, result: AnalysisResult): void {
     job.setResult(result);
     job.framesDone = result.frames;
@@ -394,6 +458,7 @@ export class BatchController {
     job.state = 'done';
     job.message = result.note;
     if (this.selectedId === null || !this.selected?.result) this.selectedId = job.id;
+    void this.#keep(job);
   }
 
   #finishFailedPartial(job: Job, result: AnalysisResult): void {
@@ -403,6 +468,7 @@ export class BatchController {
     const why = asSentence(result.stoppedBy ?? 'The video could not be read to the end');
     job.message = `${why} The ${plural(result.frames, 'frame')} before it are kept as a partial result.`;
     if (this.selectedId === null) this.selectedId = job.id;
+    void this.#keep(job);
   }
 
   #finishCancelled(job: Job, result: AnalysisResult | null): void {
@@ -411,6 +477,7 @@ export class BatchController {
       job.setResult(result);
       job.framesDone = result.frames;
       job.message = `Cancelled after ${plural(result.frames, 'frame')}; they are kept as a partial result.`;
+      void this.#keep(job);
     } else {
       job.message = 'Cancelled before any frame was analysed.';
     }

@@ -76,6 +76,20 @@ function bicubicWeight(d: bigint): bigint {
  * single tap).
  */
 export function swsBicubicFilter(srcSize: number, dstSize: number, srcSite: number, dstSite: number, one: number, align: number): SwsFilter {
+  // Frames of one video share their filters: build each once (BigInt arithmetic is slow).
+  const key = `${srcSize}/${dstSize}/${srcSite}/${dstSite}/${one}/${align}`;
+  let filter = filterCache.get(key);
+  if (!filter) {
+    filter = buildBicubicFilter(srcSize, dstSize, srcSite, dstSite, one, align);
+    if (filterCache.size >= 32) filterCache.delete(filterCache.keys().next().value as string);
+    filterCache.set(key, filter);
+  }
+  return filter;
+}
+
+const filterCache = new Map<string, SwsFilter>();
+
+function buildBicubicFilter(srcSize: number, dstSize: number, srcSite: number, dstSite: number, one: number, align: number): SwsFilter {
   const xInc = swsIncrement(srcSize, dstSize);
   const fone = 1n << BigInt(54 - Math.min(log2Floor(Math.trunc(srcSize / dstSize)), 8));
   let size: number;

@@ -105,7 +105,7 @@ function cTablesFor(matrix: YuvMatrix, fullRange: boolean): CTables {
 
 const wrap16 = (x: number): number => (x << 16) >> 16;
 const pmulhw = (a: number, b: number): number => (a * b) >> 16;
-const sat8 = (x: number): number => (x < 0 ? 0 : x > 255 ? 255 : x);
+
 const clip8 = (x: number): number => (x < 0 ? 0 : x > 255 ? 255 : x);
 const MASK30 = (1 << 30) - 1;
 const clip30 = (x: number): number => (x & ~MASK30 ? (~x >> 31) & MASK30 : x);
@@ -174,6 +174,8 @@ export function swsScaledYuvToBgr(frame: PlanarYuvFrame, out?: Uint8Array): BgrI
   const k = swsYuv2RgbCoefficients(matrix, fullRange);
 
   const vs = vChr.size;
+  let mmx: MmxScratch | null = null;
+  const fullYOffset = swsRoundToInt16(swsColorConstants(matrix, fullRange).oy * 512);
   for (let row = 0; row < H; row++) {
     const p0 = vChr.pos[row] * chrDstW;
     const cRow = row * vs;
@@ -191,9 +193,10 @@ export function swsScaledYuvToBgr(frame: PlanarYuvFrame, out?: Uint8Array): BgrI
     const yRow = row * yStride;
     let o = row * W * 3;
     if (full) {
-      o = fullChromaRow(dst, o, W, ySrc, yRow, yUp, u15, v15, p0, chrDstW, vChr.coeff, cRow, vs, oneTap, alpha, k, swsRoundToInt16(swsColorConstants(matrix, fullRange).oy * 512));
+      o = fullChromaRow(dst, o, W, ySrc, yRow, yUp, u15, v15, p0, chrDstW, vChr.coeff, cRow, vs, oneTap, alpha, k, fullYOffset);
     } else if (row < H - 2) {
-      mmxHalfChromaRow(dst, o, W, ySrc, yRow, yUp, u15, v15, p0, chrDstW, vChr.coeff, cRow, vs, oneTap, alpha, k);
+      mmx ??= mmxScratch(chrDstW, depth, k);
+      mmxHalfChromaRow(dst, o, W, ySrc, yRow, u15, v15, p0, chrDstW, vChr.coeff, cRow, vs, oneTap, alpha, k, mmx);
     } else {
       cHalfChromaRow(dst, o, W, ySrc, yRow, yUp, u15, v15, p0, chrDstW, vChr.coeff, cRow, vs, oneTap, alpha, cTablesFor(matrix, fullRange));
     }
@@ -203,56 +206,91 @@ export function swsScaledYuvToBgr(frame: PlanarYuvFrame, out?: Uint8Array): BgrI
 
 type Coefficients = ReturnType<typeof swsYuv2RgbCoefficients>;
 
+/** Per-row scratch for the MMX rows: the three chroma terms of each chroma sample. */
+interface MmxScratch {
+  readonly ub: Int32Array;
+  readonly g: Int32Array;
+  readonly vr: Int32Array;
+  /** luma term pmulhw(Y - yOffset, yCoeff) by raw sample value, for the one-tap and the general routine */
+  readonly lumaOneTap: Int32Array;
+  readonly lumaGeneral: Int32Array;
+}
+
+function mmxScratch(chromaWidth: number, depth: number, k: Coefficients): MmxScratch {
+  const levels = 1 << depth;
+  const lumaOneTap = new Int32Array(levels);
+  const lumaGeneral = new Int32Array(levels);
+  const up = 15 - depth;
+  for (let s = 0; s < levels; s++) {
+    const l = s << up;
+    // one tap: psraw 4; general: the rounder 4 plus pmulhw by the single weight 4096
+    lumaOneTap[s] = pmulhw(wrap16((l >> 4) - k.yOffset), k.yCoeff);
+    lumaGeneral[s] = pmulhw(wrap16(wrap16(4 + pmulhw(l, 4096)) - k.yOffset), k.yCoeff);
+  }
+  return { ub: new Int32Array(chromaWidth), g: new Int32Array(chromaWidth), vr: new Int32Array(chromaWidth), lumaOneTap, lumaGeneral };
+}
+
 /** x86 MMX output (yuv2bgr24_1 / yuv2bgr24_X): 16-bit lanes, pmulhw arithmetic. */
 function mmxHalfChromaRow(
   dst: Uint8Array, o: number, W: number,
-  ySrc: Uint8Array | Uint16Array, yRow: number, yUp: number,
+  ySrc: Uint8Array | Uint16Array, yRow: number,
   u15: Int16Array, v15: Int16Array, p0: number, cw: number,
-  vCoeff: Int16Array, cRow: number, vs: number, oneTap: boolean, alpha: number, k: Coefficients,
+  vCoeff: Int16Array, cRow: number, vs: number, oneTap: boolean, alpha: number, k: Coefficients, t: MmxScratch,
 ): void {
   const pairs = W >> 1;
+  const { ub, g, vr } = t;
+  const ubC = k.ubCoeff;
+  const ugC = k.ugCoeff;
+  const vgC = k.vgCoeff;
+  const vrC = k.vrCoeff;
+  // Chroma terms of the row, one per pixel pair.
   for (let i = 0; i < pairs; i++) {
     let u: number;
     let v: number;
-    let y0: number;
-    let y1: number;
-    const l0 = (ySrc[yRow + 2 * i] << yUp) << 16 >> 16;
-    const l1 = (ySrc[yRow + 2 * i + 1] << yUp) << 16 >> 16;
     if (oneTap) {
       if (alpha < 2048) {
-        u = wrap16((u15[p0 + i] >> 4) - 1024);
-        v = wrap16((v15[p0 + i] >> 4) - 1024);
+        u = (((u15[p0 + i] >> 4) - 1024) << 16) >> 16;
+        v = (((v15[p0 + i] >> 4) - 1024) << 16) >> 16;
       } else {
         // psrlw 5 on the 16-bit sum of the two rows
-        u = wrap16((((u15[p0 + i] + u15[p0 + cw + i]) & 0xffff) >>> 5) - 1024);
-        v = wrap16((((v15[p0 + i] + v15[p0 + cw + i]) & 0xffff) >>> 5) - 1024);
+        u = (((((u15[p0 + i] + u15[p0 + cw + i]) & 0xffff) >>> 5) - 1024) << 16) >> 16;
+        v = (((((v15[p0 + i] + v15[p0 + cw + i]) & 0xffff) >>> 5) - 1024) << 16) >> 16;
       }
-      y0 = l0 >> 4;
-      y1 = l1 >> 4;
     } else {
       let ua = 4;
       let va = 4;
-      for (let j = 0; j < vs; j++) {
+      for (let j = 0, at = p0 + i; j < vs; j++, at += cw) {
         const c = vCoeff[cRow + j];
-        ua = wrap16(ua + pmulhw(u15[p0 + j * cw + i], c));
-        va = wrap16(va + pmulhw(v15[p0 + j * cw + i], c));
+        ua = ((ua + ((u15[at] * c) >> 16)) << 16) >> 16;
+        va = ((va + ((v15[at] * c) >> 16)) << 16) >> 16;
       }
-      u = wrap16(ua - 1024);
-      v = wrap16(va - 1024);
-      y0 = wrap16(4 + pmulhw(l0, 4096));
-      y1 = wrap16(4 + pmulhw(l1, 4096));
+      u = ((ua - 1024) << 16) >> 16;
+      v = ((va - 1024) << 16) >> 16;
     }
-    const ub = pmulhw(u, k.ubCoeff);
-    const g = wrap16(pmulhw(u, k.ugCoeff) + pmulhw(v, k.vgCoeff));
-    const vr = pmulhw(v, k.vrCoeff);
-    const ya = pmulhw(wrap16(y0 - k.yOffset), k.yCoeff);
-    const yb = pmulhw(wrap16(y1 - k.yOffset), k.yCoeff);
-    dst[o] = sat8(wrap16(ya + ub));
-    dst[o + 1] = sat8(wrap16(ya + g));
-    dst[o + 2] = sat8(wrap16(ya + vr));
-    dst[o + 3] = sat8(wrap16(yb + ub));
-    dst[o + 4] = sat8(wrap16(yb + g));
-    dst[o + 5] = sat8(wrap16(yb + vr));
+    ub[i] = (u * ubC) >> 16;
+    g[i] = ((((u * ugC) >> 16) + ((v * vgC) >> 16)) << 16) >> 16;
+    vr[i] = (v * vrC) >> 16;
+  }
+  // Luma: one table load per pixel, then the three sums, saturated to bytes (packuswb).
+  const luma = oneTap ? t.lumaOneTap : t.lumaGeneral;
+  for (let i = 0, yi = yRow; i < pairs; i++, yi += 2) {
+    const b = ub[i];
+    const gg = g[i];
+    const r = vr[i];
+    const ya = luma[ySrc[yi]];
+    const yb = luma[ySrc[yi + 1]];
+    let x = ya + b;
+    dst[o] = x < 0 ? 0 : x > 255 ? 255 : x;
+    x = ya + gg;
+    dst[o + 1] = x < 0 ? 0 : x > 255 ? 255 : x;
+    x = ya + r;
+    dst[o + 2] = x < 0 ? 0 : x > 255 ? 255 : x;
+    x = yb + b;
+    dst[o + 3] = x < 0 ? 0 : x > 255 ? 255 : x;
+    x = yb + gg;
+    dst[o + 4] = x < 0 ? 0 : x > 255 ? 255 : x;
+    x = yb + r;
+    dst[o + 5] = x < 0 ? 0 : x > 255 ? 255 : x;
     o += 6;
   }
 }

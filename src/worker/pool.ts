@@ -2,9 +2,10 @@
  * A pool of analysis workers. Each video runs in one worker from start to
  * end (the tracker and the running median need its frames in order), so the
  * CSV is the same for any pool size; several videos run at once, one per
- * worker. Frames go to the worker as transferables through a bounded queue:
- * decoding waits when the worker falls behind, so memory does not grow with
- * the length of the video.
+ * worker. Frames go to the worker as transferables (moved, not copied)
+ * through a queue bounded in frames and in bytes: decoding waits when the
+ * worker falls behind, so memory does not grow with the length of the video,
+ * and 4K frames do not pile up.
  */
 import * as Comlink from 'comlink';
 import { SplitFaceError, VideoInputError } from '../core/errors.ts';
@@ -12,6 +13,18 @@ import type { AnalysisJob, AnalysisModels, AnalysisResult, AnalysisRunner, Analy
 
 /** frames in flight per worker (decoded, not yet analysed) */
 export const QUEUE_DEPTH = 10;
+/**
+ * and at most about this many bytes of them: ten 4K frames would be 120 MB
+ * (I420) to 330 MB (RGBA) waiting, so large frames queue fewer, never below
+ * two (one analysed while the next is on its way)
+ */
+export const QUEUE_BYTES = 48 * 2 ** 20;
+
+/** How many decoded frames of `frameBytes` bytes may wait for one worker. */
+export function framesInFlightLimit(frameBytes: number): number {
+  if (!(frameBytes > 0)) return QUEUE_DEPTH;
+  return Math.max(2, Math.min(QUEUE_DEPTH, Math.floor(QUEUE_BYTES / frameBytes)));
+}
 
 export const CANCELLED_BY_USER = 'cancelled by the user';
 
@@ -53,9 +66,11 @@ async function runOnWorker(pw: PoolWorker, job: AnalysisJob): Promise<AnalysisRe
   try {
     for await (const frame of job.source.frames(job.signal)) {
       if (job.signal.aborted) break;
+      // (read before the transfer detaches the buffer)
+      const limit = framesInFlightLimit(frame.data.byteLength);
       inFlight.push(pw.api.pushFrame(Comlink.transfer(frame, [frame.data])));
       decoded++;
-      if (inFlight.length >= QUEUE_DEPTH) await settleOldest();
+      while (inFlight.length >= limit) await settleOldest();
     }
     while (inFlight.length > 0) await settleOldest();
   } catch (error) {

@@ -29,6 +29,20 @@ async function download(page: Page, name: string, testid: 'download-csv' | 'down
   return { file: event.suggestedFilename(), text: readFileSync(path, 'utf8') };
 }
 
+/** The files of one OPFS folder of the app, with their sizes. */
+async function opfsFiles(page: Page, folder: string): Promise<{ name: string; size: number }[]> {
+  return page.evaluate(async (name) => {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle(name).catch(() => null);
+    const files: { name: string; size: number }[] = [];
+    if (!dir) return files;
+    for await (const handle of (dir as FileSystemDirectoryHandle & { values(): AsyncIterable<FileSystemHandle> }).values()) {
+      if (handle.kind === 'file') files.push({ name: handle.name, size: (await (handle as FileSystemFileHandle).getFile()).size });
+    }
+    return files;
+  }, folder);
+}
+
 /** Waits for the app after a (re)load: the engine up and the saved results read back. */
 async function waitForApp(page: Page): Promise<void> {
   await page.waitForFunction(() => {
@@ -55,6 +69,21 @@ describe.skipIf(skip !== null)(suiteTitle('results survive a reload; leaving mid
     const [job] = await waitForJobs(recorded.page, 1, 180_000);
     expect(job?.state, job?.message ?? '').toBe('done');
     csvBefore = await jobCsv(recorded.page, 'short.mp4');
+  });
+
+  it('keeps a finished video on disk (OPFS), not in the page: its CSV, description and series; no rows left spilled', async () => {
+    const page = recorded.page;
+    await page.waitForFunction(() => document.querySelector('[data-testid="persistence"]') !== null, undefined, { timeout: 30_000 });
+    const results = await opfsFiles(page, 'splitface-results');
+    const csv = results.find((f) => f.name.endsWith('.csv'));
+    expect(csv?.size).toBe(new TextEncoder().encode(csvBefore).length);
+    const id = csv!.name.slice(0, -'.csv'.length);
+    await page.waitForFunction(async (key) => {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('splitface-results');
+      return dir.getFileHandle(`${key}.json`).then(() => true, () => false);
+    }, id, { timeout: 10_000 });
+    expect((await opfsFiles(page, 'splitface-results')).map((f) => f.name).sort()).toEqual([`${id}.csv`, `${id}.json`, `${id}.series`]);
+    expect(await opfsFiles(page, 'splitface-spill')).toEqual([]);
   });
 
   afterAll(async () => {
@@ -88,6 +117,10 @@ describe.skipIf(skip !== null)(suiteTitle('results survive a reload; leaving mid
       await page.waitForFunction(() => window.__splitface!.jobs().some((j) => j.name === 'lab_640x480_h264.mp4' && j.state === 'processing' && j.framesDone >= 5), undefined, {
         timeout: 120_000,
       });
+      // the running video's rows wait on disk, not in the worker's memory
+      const spilled = await opfsFiles(page, 'splitface-spill');
+      expect(spilled).toHaveLength(1);
+      expect(spilled[0]!.size).toBeGreaterThan(0);
       await page.reload();
       expect(dialogs).toEqual(['beforeunload']);
       await waitForApp(page);

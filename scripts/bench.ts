@@ -23,6 +23,7 @@ import { cliMemoryLines } from './bench/cliMemoryReport.ts';
 import { longVideos } from './bench/longVideos.ts';
 import { BROWSER_TITLE, browserLines } from './bench/browserReport.ts';
 import { OPENFACE_MODELS, SHARED, hasSharedData, openFaceFps, referenceCsv } from './sharedData.ts';
+import { mirrorBenchLines, runMirrorBench } from './bench/mirrorBench.ts';
 
 // as the CLI does (src/cli/main.ts): relaxed SIMD for the CLNF's fused-FMA kernels
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -77,6 +78,8 @@ for (const run of RUNS) {
 }
 rmSync(out, { recursive: true, force: true });
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+// Face Mirror's whole CLI run (scripts/bench/mirrorBench.ts), after the process runs
+const faceMirror = await runMirrorBench(SHARED, OPENFACE_MODELS);
 
 // Memory over long videos, each run in a child process of its own (scripts/bench/cliMemory.ts).
 const cliLong: (CliMemoryFigures & { label: string })[] = [];
@@ -115,7 +118,7 @@ async function browserSection(): Promise<BrowserSection> {
 if (json) {
   const browserFigures = await browserSection();
   const cliMemoryLong = long ? { cli_memory_long: cliLong, ...(cliLongSkipped.length ? { cli_memory_long_skipped: cliLongSkipped } : {}) } : {};
-  console.log(JSON.stringify({ hardware, execution_provider: EXECUTION_PROVIDER_LABEL, peak_rss_mb: peakRssMb, results, ...cliMemoryLong, browser: browserFigures }, null, 2));
+  console.log(JSON.stringify({ hardware, execution_provider: EXECUTION_PROVIDER_LABEL, peak_rss_mb: peakRssMb, results, face_mirror: faceMirror, ...cliMemoryLong, browser: browserFigures }, null, 2));
 } else {
   console.log(`${hardware}, ${EXECUTION_PROVIDER_LABEL}; ms per frame by stage (whole run, model loading included in fps)`);
   console.log(`| video | landmarks | size | frames | fps | OpenFace 2.2 fps | ${STAGE_ORDER.join(' | ')} |`);
@@ -125,6 +128,8 @@ if (json) {
     console.log(`| ${r.video} | ${r.landmarks} | ${r.size} | ${r.frames} | ${r.fps} | ${r.openface_2_2_fps ?? '–'} | ${cells.join(' | ')} |`);
   }
   console.log(`peak RSS ${peakRssMb} MB`);
+  console.log('');
+  for (const line of mirrorBenchLines(faceMirror)) console.log(line);
   console.log('');
   if (long) {
     for (const line of [...cliMemoryLines(cliLong), ...cliLongSkipped.map((why) => `CLI memory: skipped, ${why}`)]) console.log(line);

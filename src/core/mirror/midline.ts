@@ -43,6 +43,8 @@ const TUKEY_C = 4.685;
 /** MAD to sigma for Gaussian noise */
 const MAD_TO_SIGMA = 1.4826;
 const IRLS_ITERATIONS = 20;
+/** floor of the robust sigma, 2 % of the points' extent (about 3 px on a 150 px face): landmark jitter below it is not treated as outliers, so the fit averages the good points instead of switching between subsets (a bad point 10 % of the face away is still weighed out) */
+const MIN_SPREAD_FRACTION = 0.02;
 
 /** The points that vote for the midline, as x then y arrays. */
 export function midlinePoints(landmarks: ArrayLike<number>): { xs: Float64Array; ys: Float64Array } {
@@ -62,17 +64,17 @@ export function midlinePoints(landmarks: ArrayLike<number>): { xs: Float64Array;
 }
 
 /** Fits the midline to one frame's 68 landmarks (x_0..x_67, y_0..y_67); null if they are degenerate. */
-export function fitMidline(landmarks: ArrayLike<number>): MidlineFit | null {
+export function fitMidline(landmarks: ArrayLike<number>, minSpread = MIN_SPREAD_FRACTION): MidlineFit | null {
   if (landmarks.length < 2 * LANDMARK_COUNT) return null;
   const { xs, ys } = midlinePoints(landmarks);
-  return fitRobustLine(xs, ys, [lx(landmarks, 27), ly(landmarks, 27)], [lx(landmarks, 8), ly(landmarks, 8)]);
+  return fitRobustLine(xs, ys, [lx(landmarks, 27), ly(landmarks, 27)], [lx(landmarks, 8), ly(landmarks, 8)], minSpread);
 }
 
 /**
  * The robust line through points (xs, ys), directed from `from` towards `to`
  * (the ends are those two points projected onto it). Exposed for tests.
  */
-export function fitRobustLine(xs: Float64Array, ys: Float64Array, from: readonly [number, number], to: readonly [number, number]): MidlineFit | null {
+export function fitRobustLine(xs: Float64Array, ys: Float64Array, from: readonly [number, number], to: readonly [number, number], minSpread = MIN_SPREAD_FRACTION): MidlineFit | null {
   const n = xs.length;
   for (let i = 0; i < n; i++) if (!Number.isFinite(xs[i]) || !Number.isFinite(ys[i])) return null;
   const start = leastMedianLine(xs, ys);
@@ -85,7 +87,7 @@ export function fitRobustLine(xs: Float64Array, ys: Float64Array, from: readonly
     orthogonalResiduals(line, xs, ys, residuals);
     const sigma = MAD_TO_SIGMA * median(residuals.map(Math.abs));
     // a floor so that points already on the line do not make every other point an outlier
-    spread = Math.max(sigma, 1e-3 * lineScale(xs, ys));
+    spread = Math.max(sigma, minSpread * lineScale(xs, ys));
     const cutoff = TUKEY_C * spread;
     for (let i = 0; i < n; i++) {
       const t = residuals[i] / cutoff;

@@ -31,17 +31,21 @@ export function mirrorFace(source: BgrImage, line: Midline, side: FaceSide, out:
   const half = Math.max(seamPixels / 2, 1e-6);
   const maxX = width - 1, maxY = height - 1;
   for (let y = 0; y < height; y++) {
-    // u and the reflected coordinates are linear along the row
-    let u = (0 - line.x) * nx + (y - line.y) * ny;
+    // u and the reflected coordinates are linear along the row: the kept part
+    // (u <= -half) is one run at one end of the row, copied as a block
+    const u0 = (0 - line.x) * nx + (y - line.y) * ny;
     const rowBase = y * width * 3;
-    for (let x = 0; x < width; x++, u += nx) {
+    let first = 0, last = width - 1; // the pixels that need the reflection
+    if (nx > 1e-12) first = Math.max(0, Math.min(width, Math.floor((-half - u0) / nx) + 1));
+    else if (nx < -1e-12) last = Math.min(width - 1, Math.max(-1, Math.ceil((-half - u0) / nx) - 1));
+    else if (u0 <= -half) first = width;
+    while (first <= last && u0 + first * nx <= -half) first++;
+    while (last >= first && u0 + last * nx <= -half) last--;
+    if (first > 0) dst.set(src.subarray(rowBase, rowBase + Math.min(first, width) * 3), rowBase);
+    if (last < width - 1) dst.set(src.subarray(rowBase + (last + 1) * 3, rowBase + width * 3), rowBase + (last + 1) * 3);
+    for (let x = first; x <= last; x++) {
+      const u = u0 + x * nx;
       const o = rowBase + x * 3;
-      if (u <= -half) {
-        dst[o] = src[o];
-        dst[o + 1] = src[o + 1];
-        dst[o + 2] = src[o + 2];
-        continue;
-      }
       // weight of the reflection: 0 at u = -half, 1 at u = +half (smoothstep)
       let w = 1;
       if (u < half) {
@@ -52,16 +56,18 @@ export function mirrorFace(source: BgrImage, line: Midline, side: FaceSide, out:
       let ry = y - 2 * u * ny;
       rx = rx < 0 ? 0 : rx > maxX ? maxX : rx;
       ry = ry < 0 ? 0 : ry > maxY ? maxY : ry;
-      const x0 = Math.floor(rx), y0 = Math.floor(ry);
+      const x0 = rx | 0, y0 = ry | 0;
       const x1 = x0 < maxX ? x0 + 1 : x0, y1 = y0 < maxY ? y0 + 1 : y0;
       const fx = rx - x0, fy = ry - y0;
       const a = (y0 * width + x0) * 3, b = (y0 * width + x1) * 3, c = (y1 * width + x0) * 3, d = (y1 * width + x1) * 3;
       const wa = (1 - fx) * (1 - fy), wb = fx * (1 - fy), wc = (1 - fx) * fy, wd = fx * fy;
-      for (let ch = 0; ch < 3; ch++) {
-        const reflected = wa * src[a + ch] + wb * src[b + ch] + wc * src[c + ch] + wd * src[d + ch];
-        const v = (1 - w) * src[o + ch] + w * reflected + 0.5;
-        dst[o + ch] = v >= 255 ? 255 : v | 0;
-      }
+      const keep = 1 - w;
+      const v0 = keep * src[o] + w * (wa * src[a] + wb * src[b] + wc * src[c] + wd * src[d]) + 0.5;
+      const v1 = keep * src[o + 1] + w * (wa * src[a + 1] + wb * src[b + 1] + wc * src[c + 1] + wd * src[d + 1]) + 0.5;
+      const v2 = keep * src[o + 2] + w * (wa * src[a + 2] + wb * src[b + 2] + wc * src[c + 2] + wd * src[d + 2]) + 0.5;
+      dst[o] = v0 >= 255 ? 255 : v0 | 0;
+      dst[o + 1] = v1 >= 255 ? 255 : v1 | 0;
+      dst[o + 2] = v2 >= 255 ? 255 : v2 | 0;
     }
   }
 }

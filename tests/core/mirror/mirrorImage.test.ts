@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { mirrorFace } from '../../../src/core/mirror/mirrorImage.ts';
+import { lineThrough } from '../../../src/core/mirror/midline.ts';
+import { createBgrImage, type BgrImage } from '../../../src/core/image.ts';
+
+function randomImage(width: number, height: number, seed = 3): BgrImage {
+  const image = createBgrImage(width, height);
+  for (let i = 0; i < image.data.length; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    image.data[i] = seed >> 23;
+  }
+  return image;
+}
+
+const at = (image: BgrImage, x: number, y: number, ch: number) => image.data[(y * image.width + x) * 3 + ch];
+
+describe('mirrorFace', () => {
+  const width = 41, height = 30;
+  const source = randomImage(width, height);
+  // vertical line through x = 20 (a pixel centre): reflections land on pixel centres
+  const line = lineThrough(20, 0, 20, 29)!;
+
+  it('right: keeps the image-left half, the other half is its exact reflection beyond the seam', () => {
+    const out = createBgrImage(width, height);
+    mirrorFace(source, line, 'right', out, 6);
+    for (let y = 0; y < height; y++) {
+      for (let ch = 0; ch < 3; ch++) {
+        for (let x = 0; x <= 16; x++) expect(at(out, x, y, ch)).toBe(at(source, x, y, ch));
+        for (let x = 24; x < width; x++) expect(at(out, x, y, ch)).toBe(at(source, 40 - x, y, ch));
+      }
+    }
+  });
+
+  it('left: keeps the image-right half', () => {
+    const out = createBgrImage(width, height);
+    mirrorFace(source, line, 'left', out, 6);
+    for (let y = 0; y < height; y++) for (let x = 24; x < width; x++) expect(at(out, x, y, 1)).toBe(at(source, x, y, 1));
+    for (let y = 0; y < height; y++) for (let x = 0; x <= 16; x++) expect(at(out, x, y, 1)).toBe(at(source, 40 - x, y, 1));
+  });
+
+  it('is symmetric across the line through the seam band too (within rounding)', () => {
+    const out = createBgrImage(width, height);
+    mirrorFace(source, line, 'right', out, 6);
+    for (let y = 0; y < height; y++) for (let x = 17; x <= 23; x++) for (let ch = 0; ch < 3; ch++) expect(Math.abs(at(out, x, y, ch) - at(out, 40 - x, y, ch))).toBeLessThanOrEqual(1);
+  });
+
+  it('a tilted line: pixel pairs reflected across it match (bilinear, within a few levels on a smooth image)', () => {
+    const smooth = createBgrImage(80, 60);
+    for (let y = 0; y < 60; y++) for (let x = 0; x < 80; x++) for (let ch = 0; ch < 3; ch++) smooth.data[(y * 80 + x) * 3 + ch] = (x * 2 + y * 3 + ch * 20) & 255;
+    const tilted = lineThrough(38, 0, 44, 59)!;
+    const out = createBgrImage(80, 60);
+    mirrorFace(smooth, tilted, 'left', out, 6);
+    // reflect (30, 30) across the line and compare
+    const px = 20, py = 30;
+    const u = (px - tilted.x) * tilted.dy - (py - tilted.y) * tilted.dx;
+    const rx = px - 2 * u * tilted.dy, ry = py + 2 * u * tilted.dx;
+    expect(Math.abs(at(out, px, py, 0) - at(smooth, Math.round(rx), Math.round(ry), 0))).toBeLessThanOrEqual(4);
+  });
+});

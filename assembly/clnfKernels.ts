@@ -1012,6 +1012,14 @@ function hessianEmulated(J: usize, JwT: usize, rows: i32, P: i32, reg: usize, ha
   }
 }
 
+/** dst f32 [cols][rows] = src f32 [rows][cols] transposed (the Hessian's Jacobian, laid out by parameter) */
+export function transposeFloats(src: usize, rows: i32, cols: i32, dst: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const from = src + <usize>(r * cols) * 4;
+    for (let c = 0; c < cols; c++) store<f32>(dst + <usize>(c * rows + r) * 4, load<f32>(from + <usize>c * 4));
+  }
+}
+
 // tests: redo every block with the exact fmaf (checks the redo paths, which real data rarely takes)
 let alwaysRedo = false;
 

@@ -18,7 +18,7 @@
  */
 import type { GrayImage } from '../image.ts';
 import type { Pdm } from '../pdm/pdm.ts';
-import { choleskySolve, FLT_EPSILON, gemvDot } from '../pdm/linalg.ts';
+import { choleskySolveF32, gemvDot } from '../pdm/linalg.ts';
 import * as pm from '../math/portableMath.ts';
 import { warpAreaOfInterest } from './areaOfInterest.ts';
 import { CcnfExpertRuntime } from './ccnfResponse.ts';
@@ -318,7 +318,7 @@ export class ClnfFitter {
       for (let j = 0; j < reg.length; j++) g[6 + j] = fr(g[6 + j] - reg[j] * loc[j]);
       hessianF(JT, JwT, rows, P, rigid ? null : reg, H, this.wasm);
       // cv::solve leaves a zero update when the Cholesky factorisation fails
-      if (!choleskySolve(H, g, P, fr, FLT_EPSILON)) g.fill(0);
+      if (!choleskySolveF32(H, g, P)) g.fill(0);
       updateParamsF(g, loc, glob, rigid ? 0 : m);
       clampF(pdm, loc);
     }

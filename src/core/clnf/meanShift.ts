@@ -14,43 +14,55 @@ import * as pm from '../math/portableMath.ts';
 const fr = Math.fround;
 const STEP = fr(0.1);
 
-/** The precomputed kernel table for one window size and kernel factor a = -0.5/σ². */
+/**
+ * The precomputed kernel table for one window size and kernel factor
+ * a = -0.5/σ². Its rows are computed on first use (kdeRow): OpenFace fills
+ * the whole grid up front (1.5 M exponentials for window 11), but a track
+ * visits few grid points.
+ */
 export interface KdeTable {
   readonly window: number;
   /** grid points per axis (window / 0.1) */
   readonly steps: number;
+  /** the factor a, as a float */
+  readonly a: number;
   /** (steps * steps) rows of window² kernel values; row = xIndex * steps + yIndex */
   readonly values: Float32Array;
+  /** 1 where a row of `values` is computed */
+  readonly filled: Uint8Array;
 }
 
-/**
- * Builds the table: for grid offsets dx = x·0.1, dy = y·0.1 (x, y < window/0.1),
- * value[ii * window + jj] = exp(a ((dy - ii)² + (dx - jj)²)).
- */
+/** An empty table for grid offsets dx = x·0.1, dy = y·0.1 (x, y < window/0.1). */
 export function buildKdeTable(window: number, a: number): KdeTable {
-  const af = fr(a);
   const limit = fr(window / STEP); // a float compare, as in OpenFace's loop bound
   let steps = 0;
   while (steps < limit) steps++;
-  const w2 = window * window;
-  const values = new Float32Array(steps * steps * w2);
-  let o = 0;
-  for (let x = 0; x < steps; x++) {
-    const dx = fr(x * STEP);
-    for (let y = 0; y < steps; y++) {
-      const dy = fr(y * STEP);
-      for (let ii = 0; ii < window; ii++) {
-        const ty = fr(dy - ii);
-        const vx = fr(ty * ty);
-        for (let jj = 0; jj < window; jj++) {
-          const tx = fr(dx - jj);
-          const vy = fr(tx * tx);
-          values[o++] = pm.exp(fr(af * fr(vx + vy)));
-        }
-      }
+  return { window, steps, a: fr(a), values: new Float32Array(steps * steps * window * window), filled: new Uint8Array(steps * steps) };
+}
+
+/**
+ * Where row `row` (grid point x = row / steps, y = row % steps) starts in
+ * table.values, computed first if needed: value[ii * window + jj] =
+ * exp(a ((dy - ii)² + (dx - jj)²)).
+ */
+export function kdeRow(table: KdeTable, row: number): number {
+  const window = table.window;
+  let o = row * window * window;
+  if (table.filled[row]) return o;
+  const start = o;
+  const dx = fr(Math.trunc(row / table.steps) * STEP), dy = fr((row % table.steps) * STEP);
+  const af = table.a, values = table.values;
+  for (let ii = 0; ii < window; ii++) {
+    const ty = fr(dy - ii);
+    const vx = fr(ty * ty);
+    for (let jj = 0; jj < window; jj++) {
+      const tx = fr(dx - jj);
+      const vy = fr(tx * tx);
+      values[o++] = pm.exp(fr(af * fr(vx + vy)));
     }
   }
-  return { window, steps, values };
+  table.filled[row] = 1;
+  return start;
 }
 
 const tables = new Map<string, KdeTable>();
@@ -82,7 +94,6 @@ export function meanShifts(
 ): void {
   const n = dxs.length;
   const win = table.window;
-  const w2 = win * win;
   const kde = table.values;
   const maxPos = fr(win - STEP);
   const rowLength = Math.trunc(fr(win / STEP) + 0.5);
@@ -99,7 +110,7 @@ export function meanShifts(
     if (dy > maxPos) dy = maxPos;
     const col = Math.trunc(fr(dy / STEP) + 0.5);
     const row = Math.trunc(fr(dx / STEP) + 0.5);
-    const ko = (row * rowLength + col) * w2;
+    const ko = kdeRow(table, row * rowLength + col);
     const resp = responses[i];
     let mx = 0, my = 0, sum = 0;
     let p = 0;

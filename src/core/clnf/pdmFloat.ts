@@ -11,7 +11,7 @@
  */
 import { euler2RotationMatrixF32, mat3MulF32, rotationMatrix2EulerF32 } from '../pdm/rotationFloat32.ts';
 import type { Pdm } from '../pdm/pdm.ts';
-import { choleskySolve, FLT_EPSILON, gemvDot } from '../pdm/linalg.ts';
+import { choleskySolveF32, gemvDot } from '../pdm/linalg.ts';
 import { axisAngle2RotationMatrix } from '../pdm/rotation.ts';
 import type { Box } from '../pdm/shape.ts';
 import * as pm from '../math/portableMath.ts';
@@ -413,7 +413,7 @@ export function calcParamsF(pdm: Pdm, landmarks: ArrayLike<number>, rotation: Ar
     jacobianTimesF(JT, resid, rows, P, g);
     for (let j = 0; j < m; j++) g[6 + j] = fr(g[6 + j] - reg[j] * loc[j]);
     hessianF(JT, JT, rows, P, reg, H, wasm);
-    if (!choleskySolve(H, g, P, fr, FLT_EPSILON)) g.fill(0);
+    if (!choleskySolveF32(H, g, P)) g.fill(0);
     for (let p = 0; p < P; p++) g[p] = fr(0.75 * g[p]);
     updateParamsF(g, loc, glob, m);
     R = euler2RotationMatrixF32(glob[1], glob[2], glob[3], R);

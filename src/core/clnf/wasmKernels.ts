@@ -40,6 +40,7 @@ interface KernelExports {
   hessian(J: number, JwT: number, rows: number, P: number, reg: number, hasReg: number, split: number, H: number): void;
   invertCholesky(a: number, n: number, b: number, row: number, lt: number): number;
   transposeWeights(weights: number, K: number, used: number, usedCount: number, weightsT: number): void;
+  transposeFloats(src: number, rows: number, cols: number, dst: number): void;
   setAlwaysRedo(on: number): void;
   fusedProbe(a: number, c: number): number;
 }
@@ -238,21 +239,18 @@ export class WasmKernels {
 
   /** Whether `hessian` takes a P-parameter fit over `rows` rows. */
   fitsHessian(P: number, rows: number): boolean {
-    return 3 * P * rows * 4 + P * 8 + P * P * 8 + 8 <= IO_BYTES;
+    return 4 * P * rows * 4 + P * 8 + P * P * 8 + 8 <= IO_BYTES;
   }
 
   /** pdmFloat.ts hessianF in WebAssembly: JT and JwT are P x rows (transposed Jacobians), H is P x P. */
   hessian(JT: Float64Array, JwT: Float64Array, rows: number, P: number, reg: ArrayLike<number> | null, split: Uint8Array, H: Float64Array): void {
     const maskAt = this.mask(split);
-    // J: f32 [rows][P] (small enough to stay in the first-level cache), then JwT: f32 [P][rows], reg, H
-    const J = this.io, Jw = J + P * rows * 4, regAt = (Jw + P * rows * 4 + 7) & ~7, Hat = regAt + P * 8;
+    // J: f32 [rows][P] (small enough to stay in the first-level cache; transposed from JT in the module), then JwT: f32 [P][rows], reg, H, JT
+    const J = this.io, Jw = J + P * rows * 4, regAt = (Jw + P * rows * 4 + 7) & ~7, Hat = regAt + P * 8, JTat = Hat + P * P * 8;
     const f32 = this.f32;
-    const jb = J >> 2, wb = Jw >> 2;
-    for (let p = 0; p < P; p++) {
-      const o = p * rows;
-      for (let r = 0; r < rows; r++) f32[jb + r * P + p] = JT[o + r];
-    }
-    f32.set(JwT.subarray(0, P * rows), wb);
+    f32.set(JT.subarray(0, P * rows), JTat >> 2);
+    this.x.transposeFloats(JTat, P, rows, J);
+    f32.set(JwT.subarray(0, P * rows), Jw >> 2);
     if (reg) this.f64.set(reg, regAt >> 3);
     this.x.hessian(J, Jw, rows, P, regAt, reg ? 1 : 0, maskAt, Hat);
     H.set(this.f64.subarray(Hat >> 3, (Hat >> 3) + P * P));

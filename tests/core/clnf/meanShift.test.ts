@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildKdeTable, meanShifts } from '../../../src/core/clnf/meanShift.ts';
+import { buildKdeTable, kdeRow, meanShifts } from '../../../src/core/clnf/meanShift.ts';
 
 describe('regularised landmark mean-shift (precomputed Gaussian kernel)', () => {
   const win = 9;
@@ -11,6 +11,7 @@ describe('regularised landmark mean-shift (precomputed Gaussian kernel)', () => 
     expect(table.values.length).toBe(90 * 90 * 81);
     // grid point dx = 2.3 (x index 23), dy = 4.0 (y index 40), response pixel (ii, jj) = (5, 1)
     const row = 23 * 90 + 40;
+    expect(kdeRow(table, row)).toBe(row * 81);
     const v = table.values[row * 81 + 5 * 9 + 1];
     expect(v).toBeCloseTo(Math.exp(a * ((4.0 - 5) ** 2 + (2.3 - 1) ** 2)), 6);
   });

@@ -135,11 +135,12 @@ export async function mirrorVideo(options: MirrorOptions): Promise<MirrorSummary
     const facesFound = track.frames - flags['face-lost'];
     const notes: string[] = [];
     if (facesFound === 0) notes.push('no face was found in any frame: the mirrored videos are copies of the source, and there are no measures');
-    else if (flags.yaw > flags.ok) notes.push(`the face is turned away from the camera (|yaw| > 5 deg) in ${flags.yaw} of the ${facesFound} frames with a face: mirroring assumes a frontal face, so these frames are flagged and left out of the summaries`);
-    if (flags.ok === 0 && facesFound > 0) {
+    else if (flags.ok === 0) {
       // nothing is frontal: summarise what there is rather than nothing, and say so
       for (let f = 0; f < track.frames; f++) usable[f] = track.quality(f).flag === 'yaw' ? 1 : 0;
-      notes.push('no frame is frontal enough (|yaw| <= 5 deg): the summaries use the turned frames and are unreliable');
+      notes.push(`the face is turned away from the camera (|yaw| > 5 deg) in all ${facesFound} frames with a face (a profile?): mirroring assumes a frontal face, so every frame is flagged and the summaries, made from these frames, are unreliable`);
+    } else if (flags.yaw > flags.ok) {
+      notes.push(`the face is turned away from the camera (|yaw| > 5 deg) in ${flags.yaw} of the ${facesFound} frames with a face: mirroring assumes a frontal face, so these frames are flagged and left out of the summaries`);
     }
     if (flags['face-lost'] > 0 && facesFound > 0) notes.push(`${flags['face-lost']} frames without a face pass through unmirrored (flag face-lost)`);
     if (!sources.sides) notes.push('no OpenFace model folder: geometric measures only (no AU CSVs, no head pose; the yaw flag needs the folder)');

@@ -92,8 +92,10 @@ export function drawQaOverlay(image: BgrImage, landmarks: ArrayLike<number> | nu
       fillRect(image, x - scale, y - scale, 2 * scale + 1, 2 * scale + 1, LANDMARK_COLOUR);
     }
   }
-  const bannerHeight = 11 * scale;
-  fillRect(image, 0, 0, image.width, bannerHeight, GRADE_COLOURS[quality.grade]);
   const pose = quality.grade === 'lost' ? '' : Number.isNaN(quality.yaw) ? '  NO POSE' : `  YAW ${signed(quality.yaw)} PITCH ${signed(quality.pitch)} ROLL ${signed(quality.roll)}`;
-  drawText(image, `${GRADE_TEXT[quality.grade]}${pose}  SCORE ${quality.score.toFixed(2)}`, 2 * scale, 2 * scale, scale, WHITE);
+  const text = `${GRADE_TEXT[quality.grade]}${pose}  SCORE ${quality.score.toFixed(2)}`;
+  // the banner's text fits the frame's width (a narrow portrait frame gets smaller letters)
+  const textScale = Math.max(1, Math.min(scale, Math.floor((image.width - 4) / (6 * text.length))));
+  fillRect(image, 0, 0, image.width, 11 * textScale, GRADE_COLOURS[quality.grade]);
+  drawText(image, text, 2 * textScale, 2 * textScale, textScale, WHITE);
 }

@@ -1,4 +1,7 @@
 /// <reference types="vitest/config" />
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
@@ -38,8 +41,47 @@ function cspMeta(): Plugin {
   };
 }
 
+/** Files the service worker does not store ahead: source maps, other pages (the e2e harness's), text, itself. */
+const NOT_PRECACHED = /\.map$|\.md$|^sw\.js$|^precache-manifest\.json$|(^|\/)(?!index\.html$)[^/]*\.html$|asyncify/;
+
+function filesUnder(dir: string, root = dir): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path, root) : [relative(root, path).split('\\').join('/')];
+  });
+}
+
+/**
+ * Writes precache-manifest.json next to the build: every file the offline
+ * app needs (the bundle's chunks and assets, including the WebAssembly, and
+ * public/, including the detection models) and a version that changes when
+ * any of them does. public/sw.js stores them at install (see there).
+ */
+function precacheManifest(): Plugin {
+  let publicDir = '';
+  return {
+    name: 'splitface-precache-manifest',
+    apply: 'build',
+    // after vite's own plugins, so the pages (index.html) are in the bundle
+    enforce: 'post',
+    configResolved(config) {
+      publicDir = config.publicDir;
+    },
+    generateBundle(_options, bundle) {
+      const hash = createHash('sha256');
+      const fromBundle = Object.keys(bundle).filter((file) => !NOT_PRECACHED.test(file));
+      for (const file of fromBundle) hash.update(file); // bundle names carry their content hash
+      const fromPublic = publicDir ? filesUnder(publicDir).filter((file) => !NOT_PRECACHED.test(file)) : [];
+      for (const file of fromPublic) hash.update(file).update(readFileSync(join(publicDir, file)));
+      const files = [...fromBundle, ...fromPublic].sort();
+      const version = hash.digest('hex').slice(0, 16);
+      this.emitFile({ type: 'asset', fileName: 'precache-manifest.json', source: JSON.stringify({ version, files }, null, 1) });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [svelte(), cspMeta()],
+  plugins: [svelte(), cspMeta(), precacheManifest()],
   server: { headers },
   preview: { headers },
   // ES module workers: the ffmpeg.wasm worker imports @ffmpeg/core (an ES module) at run time.

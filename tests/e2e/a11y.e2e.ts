@@ -77,7 +77,7 @@ describe.skipIf(skip !== null)(suiteTitle('accessibility: axe-core audits and th
 
   test('the empty page has no serious or critical violation', async () => {
     const page = recorded.page;
-    await page.waitForFunction(() => window.__splitface?.models().computePath !== null, undefined, { timeout: 120_000 });
+    await page.waitForFunction(() => (window.__splitface?.models().computePath ?? null) !== null, undefined, { timeout: 120_000 });
     const violations = await audit(page);
     console.log(`empty page: ${violations.length} axe violation(s) in all: ${violations.map((v) => `${v.id} (${v.impact})`).join(', ') || 'none'}`);
     expect(serious(violations)).toEqual([]);

@@ -31,9 +31,10 @@ export async function launchBrowser(baseUrl: string): Promise<E2EBrowser> {
     args: [...chromiumArgs],
   });
   const recorders = new Map<Page, string[]>();
-  // Context-wide, so requests from dedicated workers (ffmpeg.wasm's core) are seen too.
+  // Context-wide, so requests from dedicated workers (ffmpeg.wasm's core) and the service worker are seen too.
   context.on('request', (request) => {
-    const page = request.frame()?.page() ?? null;
+    // a service worker's requests have no frame (frame() throws): they count for every page
+    const page = request.serviceWorker() ? null : (request.frame()?.page() ?? null);
     const target = page ? recorders.get(page) : undefined;
     if (target) target.push(request.url());
     else for (const list of recorders.values()) list.push(request.url());

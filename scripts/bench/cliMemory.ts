@@ -2,7 +2,8 @@
  * The CLI's memory over a long video, for `npm run bench -- --long`: one
  * `process` run in a child process of its own (so nothing of the bench is
  * counted), measured by the kernel. Idle is the resident memory once the
- * models are loaded and the first frame is about to be read; the peak is
+ * models are loaded and the first frame is about to be read (after a full
+ * garbage collection); the peak is
  * the kernel's high-water mark (VmHWM, reset at idle through
  * /proc/self/clear_refs, so no sampling can miss it) read right after the
  * CSV's last byte was written. The CSV's rows are then counted from disk.
@@ -99,6 +100,8 @@ async function measureHere(video: string, mode: LandmarkMode, referenceCsv: stri
       executionProvider: DEFAULT_EXECUTION_PROVIDER,
       onStage(stage) {
         if (stage === 'frames') {
+          // a collection first, so idle does not depend on when V8 last collected after loading the models
+          (globalThis as { gc?: () => void }).gc?.();
           idleKb = statusKb('VmRSS');
           // from here on, VmHWM is the peak of this run
           writeFileSync('/proc/self/clear_refs', '5');
@@ -129,7 +132,8 @@ async function measureHere(video: string, mode: LandmarkMode, referenceCsv: stri
 /** Runs the measurement in a child process (this file as its entry); resolves with its figures. */
 export function measureCliMemory(video: string, mode: LandmarkMode, referenceCsv: string): Promise<CliMemoryFigures> {
   const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
-  const child = spawn(tsx, [fileURLToPath(import.meta.url), video, mode, referenceCsv], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc`.trim() };
+  const child = spawn(tsx, [fileURLToPath(import.meta.url), video, mode, referenceCsv], { stdio: ['ignore', 'pipe', 'inherit'], env });
   let stdout = '';
   child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
   return new Promise((resolve, reject) => {

@@ -40,6 +40,7 @@ import { readModelFile } from '../models/nodeModelStore.ts';
 import { MODEL_FILES } from '../models/manifest.ts';
 import { ProgressLine } from './progress.ts';
 import { MirrorVideoWriter } from './mirrorEncoder.ts';
+import { fileRecordStore } from './fileRecordStore.ts';
 
 export interface MirrorOptions {
   video: string;
@@ -146,146 +147,152 @@ export async function mirrorVideo(options: MirrorOptions): Promise<MirrorSummary
     if (!sources.sides) notes.push('no OpenFace model folder: geometric measures only (no AU CSVs, no head pose; the yaw flag needs the folder)');
 
     // pass 2: mirror, track and measure each side, encode
-    const analyses = sources.models ? { right: new VideoAnalysis(sources.models.au), left: new VideoAnalysis(sources.models.au) } : null;
-    const ext = options.lossless ? '.mkv' : '.mp4';
-    const codec = options.lossless ? 'ffv1' : 'h264';
-    const writers = {
-      right: new MirrorVideoWriter(out(`_right_mirrored${ext}`), codec, info.width, info.height),
-      left: new MirrorVideoWriter(out(`_left_mirrored${ext}`), codec, info.width, info.height),
-      qa: options.qaVideo ? new MirrorVideoWriter(out(`_debug${ext}`), codec, info.width, info.height) : null,
-    };
-    const progress2 = options.quiet ? null : new ProgressLine(`${basename(options.video)} (2/2 mirror)`, track.frames);
-    let frames = 0;
+    // each side's rows wait in a temporary file until the end of the video (flat memory), as in `process`
+    const analyses = sources.models ? { right: new VideoAnalysis(sources.models.au, fileRecordStore), left: new VideoAnalysis(sources.models.au, fileRecordStore) } : null;
     try {
-      t = performance.now();
-      for await (const frame of decodeVideo(options.video, info)) {
-        stageMs.decode = (stageMs.decode ?? 0) + performance.now() - t;
-        const f = frame.index;
-        const line = f < track.frames ? track.midline(f) : null;
-        const quality = track.quality(Math.min(f, track.frames - 1));
-        for (const side of SIDES) {
-          let start = performance.now();
-          let mirrored: BgrImage = frame.image;
-          if (line) {
-            mirrored = createBgrImage(info.width, info.height);
-            mirrorFace(frame.image, line, side, mirrored, DEFAULT_SEAM_PIXELS);
-          }
-          stageMs.mirror = (stageMs.mirror ?? 0) + performance.now() - start;
-          if (analyses && sources.sides) {
-            const faces = await sources.sides[side].facesIn({ index: f, timestamp: frame.timestamp, image: mirrored });
-            analyses[side].addFrame(mirrored, faces);
-          }
-          start = performance.now();
-          await writers[side].write(mirrored, frame.timestamp);
-          stageMs.encode = (stageMs.encode ?? 0) + performance.now() - start;
-        }
-        if (writers.qa) {
-          const start = performance.now();
-          const qa: BgrImage = { width: info.width, height: info.height, data: frame.image.data.slice() };
-          drawQaOverlay(qa, f < track.frames ? track.landmarksAt(f) : null, line, quality);
-          await writers.qa.write(qa, frame.timestamp);
-          stageMs.qa = (stageMs.qa ?? 0) + performance.now() - start;
-        }
-        frames++;
-        progress2?.update(frames);
+      const ext = options.lossless ? '.mkv' : '.mp4';
+      const codec = options.lossless ? 'ffv1' : 'h264';
+      const writers = {
+        right: new MirrorVideoWriter(out(`_right_mirrored${ext}`), codec, info.width, info.height),
+        left: new MirrorVideoWriter(out(`_left_mirrored${ext}`), codec, info.width, info.height),
+        qa: options.qaVideo ? new MirrorVideoWriter(out(`_debug${ext}`), codec, info.width, info.height) : null,
+      };
+      const progress2 = options.quiet ? null : new ProgressLine(`${basename(options.video)} (2/2 mirror)`, track.frames);
+      let frames = 0;
+      try {
         t = performance.now();
+        for await (const frame of decodeVideo(options.video, info)) {
+          stageMs.decode = (stageMs.decode ?? 0) + performance.now() - t;
+          const f = frame.index;
+          const line = f < track.frames ? track.midline(f) : null;
+          const quality = track.quality(Math.min(f, track.frames - 1));
+          for (const side of SIDES) {
+            let start = performance.now();
+            let mirrored: BgrImage = frame.image;
+            if (line) {
+              mirrored = createBgrImage(info.width, info.height);
+              mirrorFace(frame.image, line, side, mirrored, DEFAULT_SEAM_PIXELS);
+            }
+            stageMs.mirror = (stageMs.mirror ?? 0) + performance.now() - start;
+            if (analyses && sources.sides) {
+              const faces = await sources.sides[side].facesIn({ index: f, timestamp: frame.timestamp, image: mirrored });
+              analyses[side].addFrame(mirrored, faces);
+            }
+            start = performance.now();
+            await writers[side].write(mirrored, frame.timestamp);
+            stageMs.encode = (stageMs.encode ?? 0) + performance.now() - start;
+          }
+          if (writers.qa) {
+            const start = performance.now();
+            const qa: BgrImage = { width: info.width, height: info.height, data: frame.image.data.slice() };
+            drawQaOverlay(qa, f < track.frames ? track.landmarksAt(f) : null, line, quality);
+            await writers.qa.write(qa, frame.timestamp);
+            stageMs.qa = (stageMs.qa ?? 0) + performance.now() - start;
+          }
+          frames++;
+          progress2?.update(frames);
+          t = performance.now();
+        }
+      } catch (error) {
+        for (const writer of [writers.right, writers.left, writers.qa]) writer?.abort();
+        throw error;
+      } finally {
+        progress2?.end();
       }
-    } catch (error) {
-      for (const writer of [writers.right, writers.left, writers.qa]) writer?.abort();
-      throw error;
+      if (frames !== track.frames) notes.push(`the second decoding gave ${frames} frames, the first ${track.frames}: the outputs follow the first`);
+      let start = performance.now();
+      for (const writer of [writers.right, writers.left, writers.qa]) await writer?.close();
+      stageMs.encode = (stageMs.encode ?? 0) + performance.now() - start;
+      if (sources.sides) for (const side of SIDES) addTimings(stageMs, `${side}_`, sources.sides[side].timings());
+      if (analyses) for (const side of SIDES) addTimings(stageMs, `${side}_`, analyses[side].timings());
+
+      // outputs
+      start = performance.now();
+      const outputs: string[] = [writers.right.path, writers.left.path, ...(writers.qa ? [writers.qa.path] : [])];
+      let auSummary: AuAsymmetrySummary | null = null;
+      let auNames: readonly string[] | null = null;
+      const precision = options.precision ?? 'stock';
+      const sideOutputs = analyses ? { right: analyses.right.finish(), left: analyses.left.finish() } : null;
+      if (sideOutputs) {
+        for (const side of SIDES) {
+          const path = out(`_${side}_mirrored.csv`);
+          writeLines(path, formatAuCsvChunks(sideOutputs[side].rows(), sideOutputs[side].auColumns, precision));
+          outputs.push(path);
+        }
+        auNames = sideOutputs.right.auColumns?.intensityNames ?? null;
+      }
+      const accumulator = auNames ? new AuAsymmetryAccumulator(auNames) : null;
+      const rest = restPosition(records, usable);
+      const csvPath = out('_mirror.csv');
+      writeLines(csvPath, mirrorCsvLines());
+      outputs.push(csvPath);
+      auSummary = accumulator?.summary() ?? null;
+
+      function* mirrorCsvLines(): Generator<string> {
+        yield mirrorCsvHeader(auNames) + '\n';
+        const right = sideOutputs ? sideOutputs.right.rows() : null;
+        const left = sideOutputs ? sideOutputs.left.rows() : null;
+        const difference = new Float64Array(auNames?.length ?? 0);
+        let lines: string[] = [];
+        for (let f = 0; f < track.frames; f++) {
+          const r: FrameResult | undefined = right?.next().value ?? undefined;
+          const l: FrameResult | undefined = left?.next().value ?? undefined;
+          let hasDifference = false;
+          if (r?.success && l?.success && r.auIntensity && l.auIntensity) {
+            for (let i = 0; i < difference.length; i++) difference[i] = r.auIntensity[i] - l.auIntensity[i];
+            hasDifference = true;
+            if (usable[f]) accumulator?.add(r.auIntensity, l.auIntensity);
+          }
+          const ends = track.midlineEnds(f);
+          const line = track.midline(f);
+          lines.push(mirrorCsvRow({
+            index: f, timestamp: track.timestamp(f), ends, angle: line ? midlineAngleDegrees(line) : Number.NaN, quality: track.quality(f),
+            records, rest, auDifference: hasDifference ? difference : null, auCount: difference.length,
+          }));
+          if (lines.length >= 1000) {
+            yield lines.join('\n') + '\n';
+            lines = [];
+          }
+        }
+        if (lines.length) yield lines.join('\n') + '\n';
+      }
+
+      const summaryPath = out('_mirror.json');
+      const flagged = flags.yaw + flags['face-lost'];
+      const summary = {
+        tool: 'splitface mirror',
+        version: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string,
+        video: resolve(options.video),
+        video_info: info,
+        frames: track.frames,
+        frames_with_face: facesFound,
+        flags,
+        flagged_frames: flagged,
+        frames_in_summaries: usable.reduce((n, u) => n + u, 0),
+        notes,
+        sides: 'anatomical: right = the patient\'s right = the image\'s left in an unmirrored frontal video',
+        midline: {
+          fit: 'per frame: least median of squares then Tukey-biweight IRLS (orthogonal distances) through landmarks 27-30, 33, 51, 57, 62, 66, 8 and the midpoints of 15 symmetric pairs (brows, eyes, nose wings, mouth corners)',
+          smoothing: `centred Gaussian over the frames with a face, sigma ${OFFLINE_SIGMA_FRAMES} frames (two decoding passes: the track first, then the mirrored frames)`,
+          seam_blend_pixels: DEFAULT_SEAM_PIXELS,
+        },
+        geometry: summariseGeometry(records, usable),
+        aus: auSummary,
+        outputs: outputs.map((p) => basename(p)),
+        videos: options.lossless ? 'FFV1 (lossless RGB) in MKV' : 'H.264 (libx264, CRF 18) in MP4',
+        landmarks: sources.source.provenance,
+        openface_models: options.models ? resolve(options.models) : null,
+        csv_precision: precision,
+        written: new Date().toISOString(),
+      };
+      writeFileSync(summaryPath, JSON.stringify(summary, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+      outputs.push(summaryPath);
+      stageMs.outputs = performance.now() - start;
+      return { frames: track.frames, facesFound, flagged, outputs, notes, seconds: (performance.now() - started) / 1000, stageMs, summaryPath };
     } finally {
-      progress2?.end();
+      analyses?.right.dispose();
+      analyses?.left.dispose();
     }
-    if (frames !== track.frames) notes.push(`the second decoding gave ${frames} frames, the first ${track.frames}: the outputs follow the first`);
-    let start = performance.now();
-    for (const writer of [writers.right, writers.left, writers.qa]) await writer?.close();
-    stageMs.encode = (stageMs.encode ?? 0) + performance.now() - start;
-    if (sources.sides) for (const side of SIDES) addTimings(stageMs, `${side}_`, sources.sides[side].timings());
-    if (analyses) for (const side of SIDES) addTimings(stageMs, `${side}_`, analyses[side].timings());
-
-    // outputs
-    start = performance.now();
-    const outputs: string[] = [writers.right.path, writers.left.path, ...(writers.qa ? [writers.qa.path] : [])];
-    let auSummary: AuAsymmetrySummary | null = null;
-    let auNames: readonly string[] | null = null;
-    const precision = options.precision ?? 'stock';
-    const sideOutputs = analyses ? { right: analyses.right.finish(), left: analyses.left.finish() } : null;
-    if (sideOutputs) {
-      for (const side of SIDES) {
-        const path = out(`_${side}_mirrored.csv`);
-        writeLines(path, formatAuCsvChunks(sideOutputs[side].rows(), sideOutputs[side].auColumns, precision));
-        outputs.push(path);
-      }
-      auNames = sideOutputs.right.auColumns?.intensityNames ?? null;
-    }
-    const accumulator = auNames ? new AuAsymmetryAccumulator(auNames) : null;
-    const rest = restPosition(records, usable);
-    const csvPath = out('_mirror.csv');
-    writeLines(csvPath, mirrorCsvLines());
-    outputs.push(csvPath);
-    auSummary = accumulator?.summary() ?? null;
-
-    function* mirrorCsvLines(): Generator<string> {
-      yield mirrorCsvHeader(auNames) + '\n';
-      const right = sideOutputs ? sideOutputs.right.rows() : null;
-      const left = sideOutputs ? sideOutputs.left.rows() : null;
-      const difference = new Float64Array(auNames?.length ?? 0);
-      let lines: string[] = [];
-      for (let f = 0; f < track.frames; f++) {
-        const r: FrameResult | undefined = right?.next().value ?? undefined;
-        const l: FrameResult | undefined = left?.next().value ?? undefined;
-        let hasDifference = false;
-        if (r?.success && l?.success && r.auIntensity && l.auIntensity) {
-          for (let i = 0; i < difference.length; i++) difference[i] = r.auIntensity[i] - l.auIntensity[i];
-          hasDifference = true;
-          if (usable[f]) accumulator?.add(r.auIntensity, l.auIntensity);
-        }
-        const ends = track.midlineEnds(f);
-        const line = track.midline(f);
-        lines.push(mirrorCsvRow({
-          index: f, timestamp: track.timestamp(f), ends, angle: line ? midlineAngleDegrees(line) : Number.NaN, quality: track.quality(f),
-          records, rest, auDifference: hasDifference ? difference : null, auCount: difference.length,
-        }));
-        if (lines.length >= 1000) {
-          yield lines.join('\n') + '\n';
-          lines = [];
-        }
-      }
-      if (lines.length) yield lines.join('\n') + '\n';
-    }
-
-    const summaryPath = out('_mirror.json');
-    const flagged = flags.yaw + flags['face-lost'];
-    const summary = {
-      tool: 'splitface mirror',
-      version: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string,
-      video: resolve(options.video),
-      video_info: info,
-      frames: track.frames,
-      frames_with_face: facesFound,
-      flags,
-      flagged_frames: flagged,
-      frames_in_summaries: usable.reduce((n, u) => n + u, 0),
-      notes,
-      sides: 'anatomical: right = the patient\'s right = the image\'s left in an unmirrored frontal video',
-      midline: {
-        fit: 'per frame: least median of squares then Tukey-biweight IRLS (orthogonal distances) through landmarks 27-30, 33, 51, 57, 62, 66, 8 and the midpoints of 15 symmetric pairs (brows, eyes, nose wings, mouth corners)',
-        smoothing: `centred Gaussian over the frames with a face, sigma ${OFFLINE_SIGMA_FRAMES} frames (two decoding passes: the track first, then the mirrored frames)`,
-        seam_blend_pixels: DEFAULT_SEAM_PIXELS,
-      },
-      geometry: summariseGeometry(records, usable),
-      aus: auSummary,
-      outputs: outputs.map((p) => basename(p)),
-      videos: options.lossless ? 'FFV1 (lossless RGB) in MKV' : 'H.264 (libx264, CRF 18) in MP4',
-      landmarks: sources.source.provenance,
-      openface_models: options.models ? resolve(options.models) : null,
-      csv_precision: precision,
-      written: new Date().toISOString(),
-    };
-    writeFileSync(summaryPath, JSON.stringify(summary, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
-    outputs.push(summaryPath);
-    stageMs.outputs = performance.now() - start;
-    return { frames: track.frames, facesFound, flagged, outputs, notes, seconds: (performance.now() - started) / 1000, stageMs, summaryPath };
   } finally {
     await sources.release();
   }

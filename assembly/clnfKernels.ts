@@ -106,6 +106,60 @@ function ccnfExp(x: f64): f64 {
   return p * pow2(<i64>k);
 }
 
+// --- area of interest (src/core/clnf/areaOfInterest.ts) ----------------------
+
+/** OpenCV's cvRound: nearest, ties to even; out of the int range (or NaN) INT_MIN, as x86's conversion gives */
+@inline function cvRound(v: f64): i32 {
+  const r = nearest(v);
+  return r >= -2147483648.0 && r <= 2147483647.0 ? <i32>r : i32.MIN_VALUE;
+}
+
+/** saturate_cast<short>(int) */
+@inline function toShort(v: i32): i32 {
+  return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+}
+
+/**
+ * warpAreaOfInterest (see there: OpenCV's fixed-point warpAffine, bilinear
+ * with 1/32-pixel weights, border 0): src u8 [srcHeight][srcWidth], out f32
+ * [height][width] (exact: each value is an integer / 1024).
+ */
+export function warpArea(src: usize, srcWidth: i32, srcHeight: i32, m00: f64, m01: f64, tx: f64, m10: f64, m11: f64, ty: f64, out: usize, width: i32, height: i32): void {
+  const w1 = srcWidth - 1, h1 = srcHeight - 1;
+  let o = out;
+  for (let y = 0; y < height; y++) {
+    const X0 = cvRound((m01 * <f64>y + tx) * 1024) + 16;
+    const Y0 = cvRound((m11 * <f64>y + ty) * 1024) + 16;
+    for (let x = 0; x < width; x++, o += 4) {
+      const X = (X0 + cvRound(m00 * <f64>x * 1024)) >> 5;
+      const Y = (Y0 + cvRound(m10 * <f64>x * 1024)) >> 5;
+      const ix = toShort(X >> 5), iy = toShort(Y >> 5);
+      const fx = X & 31, fy = Y & 31;
+      const w00 = (32 - fx) * (32 - fy), w01 = fx * (32 - fy), w10 = (32 - fx) * fy, w11 = fx * fy;
+      if (ix >= 0 && iy >= 0 && ix < w1 && iy < h1) {
+        const p = src + <usize>(iy * srcWidth + ix);
+        const s = <i32>load<u8>(p) * w00 + <i32>load<u8>(p + 1) * w01 + <i32>load<u8>(p + <usize>srcWidth) * w10 + <i32>load<u8>(p + <usize>srcWidth + 1) * w11;
+        store<f32>(o, <f32>(<f64>s / 1024));
+        continue;
+      }
+      // border: each neighbour outside the image is the constant 0
+      let s = 0;
+      const inX0 = ix >= 0 && ix <= w1, inX1 = ix + 1 >= 0 && ix + 1 <= w1;
+      if (iy >= 0 && iy <= h1) {
+        const row = src + <usize>(iy * srcWidth);
+        if (inX0) s += <i32>load<u8>(row + <usize>ix) * w00;
+        if (inX1) s += <i32>load<u8>(row + <usize>(ix + 1)) * w01;
+      }
+      if (iy + 1 >= 0 && iy + 1 <= h1) {
+        const row = src + <usize>((iy + 1) * srcWidth);
+        if (inX0) s += <i32>load<u8>(row + <usize>ix) * w10;
+        if (inX1) s += <i32>load<u8>(row + <usize>(ix + 1)) * w11;
+      }
+      store<f32>(o, <f32>(<f64>s / 1024));
+    }
+  }
+}
+
 // --- CCNF response (src/core/clnf/ccnfResponse.ts) -------------------------
 
 /** stores two float results */

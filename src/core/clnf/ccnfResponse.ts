@@ -123,8 +123,9 @@ export class CcnfExpertRuntime {
   /**
    * `response` computed by the WebAssembly kernels (the same bits), or false
    * when they cannot take this area (the caller then uses `response`).
+   * `aoi` null: the area wasm.warpArea left in the module.
    */
-  responseWasm(wasm: WasmKernels, aoi: ArrayLike<number>, aoiWidth: number, aoiHeight: number, window: number, components: readonly Float32Array[], out: Float32Array | Float64Array): boolean {
+  responseWasm(wasm: WasmKernels, aoi: ArrayLike<number> | null, aoiWidth: number, aoiHeight: number, window: number, components: readonly Float32Array[], out: Float32Array | Float64Array): boolean {
     if (!wasm.fitsResponse(aoiWidth, aoiHeight, this.width, this.height)) return false;
     if (!this.resident || this.resident.wasm !== wasm) {
       this.resident = { wasm, expert: wasm.storeExpert(this.weights, this.numNeurons, this.used, this.twoAlpha), sigmas: new Map() };

@@ -212,8 +212,12 @@ export class ClnfFitter {
       const ax = fr(fr(a1 * half) / 2), bx = fr(fr(b1 * half) / 2);
       const tx = fr(fr(ws.landmarks[i] - ax) + bx);
       const ty = fr(fr(ws.landmarks[i + n] - ax) - bx);
-      warpAreaOfInterest(image.data, image.width, image.height, a1, -b1, tx, b1, a1, ty, this.aoi, aw, ah);
-      if (!this.wasm || !expert.responseWasm(this.wasm, this.aoi, aw, ah, window, components, this.responses[i])) {
+      const wasm = this.wasm;
+      if (wasm && wasm.fitsResponse(aw, ah, expert.width, expert.height)) {
+        wasm.warpArea(image, a1, -b1, tx, b1, a1, ty, aw, ah);
+        expert.responseWasm(wasm, null, aw, ah, window, components, this.responses[i]);
+      } else {
+        warpAreaOfInterest(image.data, image.width, image.height, a1, -b1, tx, b1, a1, ty, this.aoi, aw, ah);
         expert.response(this.aoi, aw, ah, expert.sigma(window, components), this.responses[i], this.scratch);
       }
     }

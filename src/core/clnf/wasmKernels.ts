@@ -19,6 +19,7 @@
  */
 import { CLNF_KERNELS_WASM } from './generated/clnfKernelsWasm.ts';
 import { CLNF_KERNELS_FUSED_WASM } from './generated/clnfKernelsFusedWasm.ts';
+import type { GrayImage } from '../image.ts';
 
 /** How the kernels compute OpenBLAS's float FMAs: one relaxed-SIMD instruction, or emulated in double. */
 export type FmaKind = 'fused' | 'emulated';
@@ -41,6 +42,7 @@ interface KernelExports {
   invertCholesky(a: number, n: number, b: number, row: number, lt: number): number;
   transposeWeights(weights: number, K: number, used: number, usedCount: number, weightsT: number): void;
   transposeFloats(src: number, rows: number, cols: number, dst: number): void;
+  warpArea(src: number, srcWidth: number, srcHeight: number, m00: number, m01: number, tx: number, m10: number, m11: number, ty: number, out: number, width: number, height: number): void;
   setAlwaysRedo(on: number): void;
   fusedProbe(a: number, c: number): number;
 }
@@ -109,6 +111,10 @@ export class WasmKernels {
   private readonly masks = new Map<Uint8Array, number>();
   /** Sigma matrices already stored, by array (experts share them) */
   private readonly sigmas = new WeakMap<ArrayLike<number>, number>();
+  /** the image `warpArea` reads, copied in once per image object */
+  private image: GrayImage | null = null;
+  private imageAt = 0;
+  private imageBytes = 0;
 
   private constructor(exports: KernelExports, readonly fma: FmaKind) {
     this.x = exports;
@@ -204,12 +210,39 @@ export class WasmKernels {
     return K * M * 8 + M * 12 + aoiWidth * aoiHeight * 4 + 16 <= SCRATCH_BYTES && aoiWidth * aoiHeight * 4 + M * 4 <= IO_BYTES;
   }
 
-  /** CcnfExpertRuntime.response in WebAssembly (see there); `sigmaT` from storeSigma. */
-  response(expert: ResidentExpert, pw: number, ph: number, aoi: ArrayLike<number>, aoiWidth: number, aoiHeight: number, sigmaT: number, split: Uint8Array, out: Float32Array | Float64Array): void {
+  /**
+   * areaOfInterest.ts warpAreaOfInterest in WebAssembly (the same values),
+   * into the place where `response` finds its area when given none. The
+   * image is copied into the module once per image object (the tracker
+   * makes one per frame; its pixels must not change while it is in use).
+   */
+  warpArea(image: GrayImage, m00: number, m01: number, tx: number, m10: number, m11: number, ty: number, width: number, height: number): void {
+    if (image !== this.image) {
+      const bytes = image.width * image.height;
+      if (bytes > this.imageBytes) {
+        this.imageAt = this.reserve(bytes);
+        this.imageBytes = bytes;
+      }
+      this.u8.set(image.data.subarray(0, bytes), this.imageAt);
+      this.image = image;
+    }
+    this.x.warpArea(this.imageAt, image.width, image.height, m00, m01, tx, m10, m11, ty, this.io, width, height);
+  }
+
+  /** A copy of the area `warpArea` left (tests). */
+  warpedArea(width: number, height: number): Float32Array {
+    return this.f32.slice(this.io >> 2, (this.io >> 2) + width * height);
+  }
+
+  /**
+   * CcnfExpertRuntime.response in WebAssembly (see there); `sigmaT` from
+   * storeSigma; `aoi` null: the area `warpArea` left.
+   */
+  response(expert: ResidentExpert, pw: number, ph: number, aoi: ArrayLike<number> | null, aoiWidth: number, aoiHeight: number, sigmaT: number, split: Uint8Array, out: Float32Array | Float64Array): void {
     const M = (aoiWidth - pw + 1) * (aoiHeight - ph + 1);
     const maskAt = this.mask(split);
     const aoiAt = this.io, outAt = this.io + aoiWidth * aoiHeight * 4;
-    this.f32.set(aoi, aoiAt >> 2);
+    if (aoi) this.f32.set(aoi, aoiAt >> 2);
     this.x.ccnfResponse(aoiAt, aoiWidth, aoiHeight, pw, ph, expert.weights, expert.weightsT, expert.numNeurons, expert.used, expert.twoAlpha, expert.usedCount, sigmaT, maskAt, outAt, this.scratch);
     const o = outAt >> 2;
     for (let r = 0; r < M; r++) out[r] = this.f32[o + r];

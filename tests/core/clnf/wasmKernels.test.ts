@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CcnfExpertRuntime } from '../../../src/core/clnf/ccnfResponse.ts';
 import { hessianF } from '../../../src/core/clnf/pdmFloat.ts';
 import { invertCholeskyF32 } from '../../../src/core/clnf/smallLinalg.ts';
+import { warpAreaOfInterest } from '../../../src/core/clnf/areaOfInterest.ts';
 import { FMA_KIND_LABELS, WasmKernels, type FmaKind } from '../../../src/core/clnf/wasmKernels.ts';
 import { rng } from './synthetic.ts';
 
@@ -78,6 +79,25 @@ for (const kind of ['fused', 'emulated'] as const satisfies readonly FmaKind[]) 
         let s = 0;
         for (let r = 0; r < rows; r++) s += JT[r] * JwT[(P - 1) * rows + r];
         expect(h1[(P - 1) * P]).toBeCloseTo(s, 4);
+      }
+    });
+
+    it('cut the TypeScript areas of interest (inside, across the border, outside, rotated and scaled)', () => {
+      const random = rng(3);
+      const fr2 = Math.fround;
+      for (const [w, h] of [[37, 29], [64, 48]]) {
+        const data = Uint8Array.from({ length: w * h }, () => Math.floor(random() * 256));
+        const image = { width: w, height: h, data };
+        for (let t = 0; t < 40; t++) {
+          const angle = (random() - 0.5) * 1.2, scale = 0.6 + random();
+          const a = fr2(scale * Math.cos(angle)), b = fr2(scale * Math.sin(angle));
+          const tx = fr2((random() - 0.3) * w * 1.4), ty = fr2((random() - 0.3) * h * 1.4);
+          const aw = 9 + (t % 11), ah = 9 + ((t * 7) % 11);
+          const js = new Float64Array(aw * ah);
+          warpAreaOfInterest(data, w, h, a, -b, tx, b, a, ty, js, aw, ah);
+          wasm!.warpArea(image, a, -b, tx, b, a, ty, aw, ah);
+          expect(Array.from(wasm!.warpedArea(aw, ah))).toEqual(Array.from(js));
+        }
       }
     });
 

@@ -73,7 +73,7 @@ const SETTLE_STEP_MS = 1000;
 const SETTLE_WINDOW_MS = 5000;
 const SETTLE_TIMEOUT_MS = 30_000;
 /** how long a closed page's renderer may take to exit before the next page opens */
-const RENDERER_EXIT_TIMEOUT_MS = 15_000;
+const RENDERER_EXIT_TIMEOUT_MS = 60_000;
 
 /** What the app said about one finished video. */
 export interface RunFigures {
@@ -320,7 +320,7 @@ async function newestCsvRows(page: Page): Promise<number | null> {
   });
 }
 
-async function measureMemory(browser: E2EBrowser, path: string, log: (line: string) => void, timeoutMs = 600_000): Promise<MemoryFigures> {
+export async function measureMemory(browser: E2EBrowser, path: string, log: (line: string) => void, timeoutMs = 600_000): Promise<MemoryFigures> {
   const video = basename(path);
   const { page } = await browser.open('/');
   await waitForEngine(page);

@@ -77,8 +77,13 @@ export function auCsvHeader(aus: AuColumns | null): string[] {
   return [...LEADING_NAMES, ...blocks.flatMap((b) => b.names)];
 }
 
-/** rows formatted per piece: the cells of a whole long video at once are millions of short strings */
-const ROWS_PER_CHUNK = 1000;
+/**
+ * rows formatted per piece (about 450 kB of text): the cells of a whole long
+ * video at once are millions of short strings, and a piece's strings should
+ * die young (collected by the cheap young-generation passes) rather than
+ * pile up in the old generation until a full collection
+ */
+const ROWS_PER_CHUNK = 100;
 
 type NumberWriter = (value: number, stockDecimals: number) => string;
 

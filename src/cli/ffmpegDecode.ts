@@ -80,7 +80,7 @@ export function probeVideo(path: string): VideoInfo {
  * OpenCV ignores a stream's colour tags: it converts with BT.601 and treats
  * only the decoders' "yuvj" formats as full range. The ffmpeg command line
  * would honour a BT.709 tag (most phone videos carry one), so the matrix and
- * range are pinned to what OpenCV uses.
+ * range are pinned to what OpenCV uses, and so are the scaler's flags.
  * ffmpeg applies the display rotation, so frames arrive upright. `showinfo`
  * reports each frame's presentation time on stderr; `-fps_mode passthrough`
  * keeps exactly one output frame per decoded frame (no duplicates or drops for
@@ -90,7 +90,9 @@ export async function* decodeVideo(path: string, info: VideoInfo = probeVideo(pa
   requireTool('ffmpeg');
   const frameBytes = info.width * info.height * 3;
   const range = info.pixelFormat.startsWith('yuvj') ? 'pc' : 'tv';
-  const filters = `showinfo,scale=in_color_matrix=bt601:in_range=${range}`;
+  // flags=bicubic: OpenCV's SWS_BICUBIC, pinned rather than left to the ffmpeg build's default
+  // (it decides the chroma filters of 10-bit, 4:4:4 and odd-size conversions).
+  const filters = `showinfo,scale=in_color_matrix=bt601:in_range=${range}:flags=bicubic`;
   const child = spawn('ffmpeg', ['-v', 'info', '-nostdin', '-i', path, '-map', '0:v:0', '-vf', filters, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -24,10 +24,13 @@ export interface FrameContext {
  */
 export async function copyVideoFrame(frame: VideoFrame, index: number, timestamp: number, context: FrameContext): Promise<RawVideoFrame> {
   try {
-    const format = webCodecsPixelFormat(frame.format);
+    // An RGB-coded stream (H.264/HEVC 4:4:4 with the identity matrix, ffmpeg's gbrp) comes out of
+    // WebCodecs in a YUV layout; reading it as Y'CbCr would give wrong colours, so it is refused.
+    const rgbCoded = frame.colorSpace.matrix === 'rgb';
+    const format = rgbCoded ? null : webCodecsPixelFormat(frame.format);
     const rect = frame.visibleRect;
     if (!rect) throw new VideoInputError(`${context.name}: frame ${index + 1} has no visible area`);
-    assertConvertible(context.name, format, frame.format ?? 'unknown', { width: rect.width, height: rect.height, rotation: context.rotation });
+    assertConvertible(context.name, format, rgbCoded ? 'gbrp (RGB-coded)' : (frame.format ?? 'unknown'), { width: rect.width, height: rect.height, rotation: context.rotation });
     if (!format) throw new Error('unreachable: assertConvertible accepts only known formats');
     const data = new ArrayBuffer(frame.allocationSize());
     // The default layout is tight (stride = plane width) and covers visibleRect only, crop included.

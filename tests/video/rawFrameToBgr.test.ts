@@ -163,3 +163,47 @@ describe.skipIf(!hasFfmpeg)(suiteTitle('rawFrameToBgr against ffmpeg (autorotati
     expect(Buffer.from(rawFrameToBgr(raw).data).equals(Buffer.from(ffmpegBgr('yuv420p', width, height, i420, filter)))).toBe(true);
   });
 });
+
+describe(suiteTitle('rawFrameToBgr on 10-bit and 4:4:4 frames, turned and mirrored, against ffmpeg', hasFfmpeg ? null : SKIP_NO_FFMPEG), () => {
+  /** A packed frame of random samples in ffmpeg's rawvideo layout, and those bytes for ffmpeg. */
+  function packedFrame(format: YuvPixelFormat, width: number, height: number, seed: number, orientation: Pick<RawVideoFrame, 'rotation' | 'mirrored'>): { frame: RawVideoFrame; raw: Uint8Array } {
+    const layout = packedLayout(format, width, height);
+    const next = rng(seed);
+    const wide = format.includes('P1');
+    const max = format.endsWith('P10') ? 1023 : format.endsWith('P12') ? 4095 : 255;
+    const data = new ArrayBuffer(layout.byteLength);
+    const samples = wide ? new Uint16Array(data) : new Uint8Array(data);
+    for (let i = 0; i < samples.length; i++) samples[i] = Math.floor(next() * (max + 1));
+    return { frame: { index: 0, timestamp: 0, format, width, height, data, planes: layout.planes, color: COLOR, ...orientation }, raw: new Uint8Array(data) };
+  }
+
+  /** ffmpeg's own turn and flip filters (what its autorotation inserts), then the project's conversion. */
+  function ffmpegUpright(raw: Uint8Array, pixFmt: string, width: number, height: number, filters: string, uprightBytes: number): Uint8Array {
+    const vf = `${filters ? `${filters},` : ''}scale=in_color_matrix=bt601:in_range=tv:flags=bicubic`;
+    const run = spawnSync('ffmpeg', ['-v', 'error', '-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${width}x${height}`, '-i', '-', '-vf', vf, '-pix_fmt', 'bgr24', '-f', 'rawvideo', '-'], { input: raw, maxBuffer: 1 << 26 });
+    expect(run.status, run.stderr.toString()).toBe(0);
+    expect(run.stdout.length).toBe(uprightBytes);
+    return new Uint8Array(run.stdout);
+  }
+
+  const CASES: readonly [YuvPixelFormat, string, RawVideoFrame['rotation'], boolean, string][] = [
+    ['I420P10', 'yuv420p10le', 90, false, 'transpose=clock'],
+    ['I420P10', 'yuv420p10le', 90, true, 'transpose=cclock_flip'],
+    ['I420P10', 'yuv420p10le', 0, true, 'hflip'],
+    ['I420P10', 'yuv420p10le', 180, true, 'vflip'],
+    ['I444P12', 'yuv444p12le', 270, true, 'transpose=clock_flip'],
+    ['I444', 'yuv444p', 270, false, 'transpose=cclock'],
+    ['I422P10', 'yuv422p10le', 180, false, 'hflip,vflip'],
+  ];
+  for (const [format, pixFmt, rotation, mirrored, filters] of CASES) {
+    it.skipIf(!hasFfmpeg)(`${format} turned ${rotation}${mirrored ? ', mirrored' : ''} (ffmpeg: ${filters})`, () => {
+      const [width, height] = format === 'I444' ? [37, 23] : [36, 22];
+      const { frame: f, raw } = packedFrame(format, width, height, 11 + rotation, { rotation, mirrored });
+      const ours = rawFrameToBgr(f);
+      const theirs = ffmpegUpright(raw, pixFmt, width, height, filters, width * height * 3);
+      const turned = rotation === 90 || rotation === 270;
+      expect({ width: ours.width, height: ours.height }).toEqual({ width: turned ? height : width, height: turned ? width : height });
+      expect(Buffer.from(ours.data).equals(Buffer.from(theirs))).toBe(true);
+    });
+  }
+});

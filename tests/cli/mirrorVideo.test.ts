@@ -204,3 +204,21 @@ describe.skipIf(skip !== null)(suiteTitle('Face Mirror on real frames', skip), (
     expect(worst).toBeLessThanOrEqual(1e-4);
   });
 });
+
+describe.skipIf(skip !== null)(suiteTitle('Face Mirror on a video without a face', skip), () => {
+  it('finishes with a clear note, every frame flagged face-lost, the mirrored video the source unchanged', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'splitface-mirror-noface-'));
+    const clip = join(tmp, 'noface.mkv');
+    const made = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-frames:v', '8', '-c:v', 'ffv1', '-pix_fmt', 'bgr0', '-y', clip]);
+    expect(made.status).toBe(0);
+    const result = await mirrorVideo({ video: clip, models: openfaceModelsPath(), outDir: tmp, lossless: true, qaVideo: true, quiet: true });
+    expect(result.frames).toBe(8);
+    expect(result.facesFound).toBe(0);
+    expect(result.flagged).toBe(8);
+    expect(result.notes.join(' ')).toMatch(/no face was found/);
+    const flags = column(readCsv(join(tmp, 'noface_mirror.csv')), 'face_found');
+    expect(flags.every((f) => f === 0)).toBe(true);
+    const bytes = (path: string) => spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-'], { maxBuffer: 1 << 26 }).stdout;
+    expect(Buffer.compare(bytes(join(tmp, 'noface_right_mirrored.mkv')), bytes(clip))).toBe(0);
+  }, 300_000);
+});

@@ -259,10 +259,11 @@ function mmxHalfChromaRow(
     } else {
       let ua = 4;
       let va = 4;
+      // paddw cannot wrap here: |sum of pmulhw| <= 32767 * sum|c| / 65536, far inside 16 bits.
       for (let j = 0, at = p0 + i; j < vs; j++, at += cw) {
         const c = vCoeff[cRow + j];
-        ua = ((ua + ((u15[at] * c) >> 16)) << 16) >> 16;
-        va = ((va + ((v15[at] * c) >> 16)) << 16) >> 16;
+        ua += (u15[at] * c) >> 16;
+        va += (v15[at] * c) >> 16;
       }
       u = ((ua - 1024) << 16) >> 16;
       v = ((va - 1024) << 16) >> 16;

@@ -873,6 +873,33 @@ function sigmaProductFused(map: usize, sigmaT: usize, M: i32, out: usize): void 
   for (; r < M; r++) store<f32>(out + <usize>r * 4, <f32>sigmaRowExact(map, sigmaT, M, r));
 }
 
+// --- 3D shape (src/core/clnf/pdmFloat.ts shape3dF) --------------------------
+
+/**
+ * PDM::CalcShape3D as shape3dF: out[r] = float(sgemm chain Σ_k loc[k]·V[r][k]
+ * + mean[r]) for r < rows. VT: f32 [m][R] the principal components
+ * transposed, R = rows rounded up to 4 (zeros beyond rows); mean f32 [R];
+ * loc f32 [m]; out f32 [R]. Fused build: four rows per vector.
+ */
+export function shape3d(VT: usize, mean: usize, rows: i32, m: i32, loc: usize, out: usize): void {
+  const R = (rows + 3) & ~3;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const step = <usize>R * 4;
+    for (let r = 0; r < R; r += 4) {
+      let c = f32x4.splat(0);
+      let v = VT + <usize>r * 4;
+      for (let k = 0; k < m; k++, v += step) c = madd4(splatF(loc + <usize>k * 4), v128.load(v), c);
+      v128.store(out + <usize>r * 4, f32x4.add(c, v128.load(mean + <usize>r * 4)));
+    }
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    let acc: f64 = 0;
+    for (let k = 0; k < m; k++) acc = fmaf(<f64>load<f32>(loc + <usize>k * 4), <f64>load<f32>(VT + <usize>(k * R + r) * 4), acc);
+    store<f32>(out + <usize>r * 4, <f32>(acc + <f64>load<f32>(mean + <usize>r * 4)));
+  }
+}
+
 // --- Hessian (src/core/clnf/pdmFloat.ts hessianF) ---------------------------
 
 @inline function storeH2(H: usize, j: i32, P: i32, i: i32, v: v128, reg: usize, hasReg: i32): void {

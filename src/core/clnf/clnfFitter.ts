@@ -234,7 +234,8 @@ export class ClnfFitter {
     let same = ws.s3Fresh;
     for (let k = 0; same && k < m; k++) same = ws.s3Loc[k] === loc[k];
     if (!same) {
-      shape3dF(this.pdm, loc, ws.s3);
+      if (this.wasm) this.wasm.shape3d(this.pdm, loc, ws.s3);
+      else shape3dF(this.pdm, loc, ws.s3);
       ws.s3Loc.set(loc);
       ws.s3Fresh = true;
     }

@@ -20,6 +20,7 @@
 import { CLNF_KERNELS_WASM } from './generated/clnfKernelsWasm.ts';
 import { CLNF_KERNELS_FUSED_WASM } from './generated/clnfKernelsFusedWasm.ts';
 import type { GrayImage } from '../image.ts';
+import type { Pdm } from '../pdm/pdm.ts';
 
 /** How the kernels compute OpenBLAS's float FMAs: one relaxed-SIMD instruction, or emulated in double. */
 export type FmaKind = 'fused' | 'emulated';
@@ -42,6 +43,7 @@ interface KernelExports {
   invertCholesky(a: number, n: number, b: number, row: number, lt: number): number;
   transposeWeights(weights: number, K: number, used: number, usedCount: number, weightsT: number): void;
   transposeFloats(src: number, rows: number, cols: number, dst: number): void;
+  shape3d(VT: number, mean: number, rows: number, m: number, loc: number, out: number): void;
   warpArea(src: number, srcWidth: number, srcHeight: number, m00: number, m01: number, tx: number, m10: number, m11: number, ty: number, out: number, width: number, height: number): void;
   setAlwaysRedo(on: number): void;
   fusedProbe(a: number, c: number): number;
@@ -111,6 +113,8 @@ export class WasmKernels {
   private readonly masks = new Map<Uint8Array, number>();
   /** Sigma matrices already stored, by array (experts share them) */
   private readonly sigmas = new WeakMap<ArrayLike<number>, number>();
+  /** PDMs stored for shape3d: [VT, mean] addresses */
+  private readonly pdms = new WeakMap<Pdm, readonly [number, number]>();
   /** the image `warpArea` reads, copied in once per image object */
   private image: GrayImage | null = null;
   private imageAt = 0;
@@ -246,6 +250,33 @@ export class WasmKernels {
     this.x.ccnfResponse(aoiAt, aoiWidth, aoiHeight, pw, ph, expert.weights, expert.weightsT, expert.numNeurons, expert.used, expert.twoAlpha, expert.usedCount, sigmaT, maskAt, outAt, this.scratch);
     const o = outAt >> 2;
     for (let r = 0; r < M; r++) out[r] = this.f32[o + r];
+  }
+
+  /**
+   * pdmFloat.ts shape3dF in WebAssembly (the same bits) for a float PDM
+   * (floatPdm), whose components are copied in on first use.
+   */
+  shape3d(pdm: Pdm, loc: ArrayLike<number>, out: Float64Array): Float64Array {
+    const rows = 3 * pdm.numPoints, m = pdm.numModes, R = (rows + 3) & ~3;
+    let stored = this.pdms.get(pdm);
+    if (!stored) {
+      const VT = this.reserve(m * R * 4), mean = this.reserve(R * 4);
+      const f32 = this.f32;
+      f32.fill(0, VT >> 2, (VT >> 2) + m * R);
+      f32.fill(0, mean >> 2, (mean >> 2) + R);
+      for (let r = 0; r < rows; r++) {
+        for (let k = 0; k < m; k++) f32[(VT >> 2) + k * R + r] = pdm.princComp[r * m + k];
+        f32[(mean >> 2) + r] = pdm.meanShape[r];
+      }
+      stored = [VT, mean];
+      this.pdms.set(pdm, stored);
+    }
+    const locAt = this.io, outAt = this.io + ((m * 4 + 15) & ~15);
+    for (let k = 0; k < m; k++) this.f32[(locAt >> 2) + k] = loc[k];
+    this.x.shape3d(stored[0], stored[1], rows, m, locAt, outAt);
+    const o = outAt >> 2;
+    for (let r = 0; r < rows; r++) out[r] = this.f32[o + r];
+    return out;
   }
 
   /**

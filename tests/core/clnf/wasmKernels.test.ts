@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CcnfExpertRuntime } from '../../../src/core/clnf/ccnfResponse.ts';
-import { hessianF } from '../../../src/core/clnf/pdmFloat.ts';
+import { floatPdm, hessianF, shape3dF } from '../../../src/core/clnf/pdmFloat.ts';
 import { invertCholeskyF32 } from '../../../src/core/clnf/smallLinalg.ts';
 import { warpAreaOfInterest } from '../../../src/core/clnf/areaOfInterest.ts';
 import { FMA_KIND_LABELS, WasmKernels, type FmaKind } from '../../../src/core/clnf/wasmKernels.ts';
@@ -79,6 +79,23 @@ for (const kind of ['fused', 'emulated'] as const satisfies readonly FmaKind[]) 
         let s = 0;
         for (let r = 0; r < rows; r++) s += JT[r] * JwT[(P - 1) * rows + r];
         expect(h1[(P - 1) * P]).toBeCloseTo(s, 4);
+      }
+    });
+
+    it('give the TypeScript 3D shapes bit for bit (68 points, 34 modes; 28 points, 10 modes)', () => {
+      const random = rng(17);
+      for (const [n, m] of [[68, 34], [28, 10]]) {
+        const pdm = floatPdm({
+          numPoints: n, numModes: m,
+          meanShape: Float64Array.from({ length: 3 * n }, () => (random() - 0.5) * 100),
+          princComp: Float64Array.from({ length: 3 * n * m }, () => random() - 0.5),
+          eigenValues: Float64Array.from({ length: m }, () => 1 + random() * 50),
+        });
+        for (let t = 0; t < 5; t++) {
+          const loc = Float64Array.from({ length: m }, () => fr((random() - 0.5) * 20));
+          const js = shape3dF(pdm, loc), wa = wasm!.shape3d(pdm, loc, new Float64Array(3 * n));
+          for (let r = 0; r < 3 * n; r++) expect(Object.is(wa[r], js[r])).toBe(true);
+        }
       }
     });
 

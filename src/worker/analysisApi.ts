@@ -6,6 +6,7 @@
  */
 import type { RawVideoFrame, VideoInfo, VideoSource } from '../video/types.ts';
 import type { AuColumns } from '../core/result.ts';
+import type { TrackingQuality } from '../core/quality/trackingQuality.ts';
 import type { CsvPrecision } from '../core/csv/auCsv.ts';
 import type { AuSeries, AuSummaryRow } from '../core/analysis/auSummary.ts';
 
@@ -60,6 +61,8 @@ export interface AnalysisResult {
   readonly stoppedBy: string | null;
   /** something the user should know (frames without a face, no AU models...), or null */
   readonly note: string | null;
+  /** how far the tracking can be trusted (src/core/quality); absent on results kept from before it existed */
+  readonly quality?: TrackingQuality;
   readonly auColumns: AuColumns | null;
   readonly auSummary: readonly AuSummaryRow[];
   /** face 0's AU intensities over time, for the chart: timestamps and one series per intensity AU */

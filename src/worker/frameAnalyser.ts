@@ -18,6 +18,7 @@ import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../c
 import { VideoAnalysis } from '../core/analysis/videoAnalysis.ts';
 import { ROW_RECORD_BYTES } from '../core/analysis/rowRecord.ts';
 import { AuSummaryAccumulator } from '../core/analysis/auSummary.ts';
+import { TrackingQualityAccumulator } from '../core/quality/trackingQuality.ts';
 import { formatAuCsvChunks } from '../core/csv/auCsv.ts';
 import { memoryRecordStore, type RecordStore } from '../core/analysis/recordStore.ts';
 import type { FrameResult } from '../core/result.ts';
@@ -144,17 +145,20 @@ export class FrameAnalyser {
     const output = run.analysis.finish();
     const auColumns = output.auColumns;
     const accumulator = auColumns ? new AuSummaryAccumulator(auColumns) : null;
+    const quality = new TrackingQualityAccumulator();
     let tracked = 0;
     function* observed(): Generator<FrameResult> {
       for (const row of output.rows()) {
         if (row.success) tracked++;
         accumulator?.add(row);
+        quality.add(row);
         yield row;
       }
     }
     const pieces = formatAuCsvChunks(observed(), auColumns, run.options.precision);
     const results = await opfsFolder(RESULTS_DIR);
     const { csv, storedAs } = results ? await csvToOpfs(results, pieces) : { csv: csvBlob(pieces), storedAs: null };
+    const trackingQuality = quality.result();
     const provenance: Record<string, unknown> = {
       tool: 'splitface (browser)',
       video: run.video,
@@ -164,6 +168,7 @@ export class FrameAnalyser {
       rows_tracked: tracked,
       faces: run.analysis.faces,
       landmarks: run.source.provenance,
+      tracking_quality: trackingQuality,
       openface_models: this.openface ? { folder: OPENFACE_FOLDER_LABEL, files: this.openface.au.files } : null,
       au_models: this.openface ? 'AU_all_best.txt (dynamic models with person-specific running median, offline postprocessing)' : 'none (no OpenFace model folder imported)',
       partial: stoppedBy !== null,
@@ -180,6 +185,7 @@ export class FrameAnalyser {
       partial: stoppedBy !== null,
       stoppedBy,
       note: run.source.note(),
+      quality: trackingQuality,
       auColumns,
       auSummary: accumulator ? accumulator.summary() : [],
       series: accumulator ? accumulator.series() : { timestamps: new Float64Array(0), intensities: [] },

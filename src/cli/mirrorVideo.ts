@@ -21,19 +21,18 @@ import { VideoInputError } from '../core/errors.ts';
 import { formatAuCsvChunks, type CsvPrecision } from '../core/csv/auCsv.ts';
 import { VideoAnalysis } from '../core/analysis/videoAnalysis.ts';
 import { createBgrImage, type BgrImage } from '../core/image.ts';
-import type { FrameResult } from '../core/result.ts';
 import { createDetectionStages, createFaceTracker } from '../core/analysis/ownTracker.ts';
 import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
 import { describeLandmarkModel } from '../core/model/landmarkModel.ts';
 import { MirrorTrack } from '../core/mirror/mirrorTrack.ts';
 import { mirrorFace, DEFAULT_SEAM_PIXELS, type FaceSide } from '../core/mirror/mirrorImage.ts';
 import { drawQaOverlay } from '../core/mirror/qaOverlay.ts';
-import { FRAME_RECORD_LENGTH, measureFrame, restPosition, summariseGeometry } from '../core/mirror/faceGeometry.ts';
-import { midlineAngleDegrees, OFFLINE_SIGMA_FRAMES } from '../core/mirror/midlineSmoothing.ts';
-import { mirrorCsvHeader, mirrorCsvRow } from '../core/mirror/mirrorCsv.ts';
-import { AuAsymmetryAccumulator, type AuAsymmetrySummary } from '../core/mirror/auAsymmetry.ts';
-import type { MirrorFlag } from '../core/mirror/mirrorQuality.ts';
-import { decodeVideo, probeVideo } from './ffmpegDecode.ts';
+import { summariseGeometry } from '../core/mirror/faceGeometry.ts';
+import { assessTrack, type TrackAssessment } from '../core/mirror/trackAssessment.ts';
+import { OFFLINE_SIGMA_FRAMES } from '../core/mirror/midlineSmoothing.ts';
+import { mirrorCsvChunks } from '../core/mirror/mirrorCsv.ts';
+import { AuAsymmetryAccumulator } from '../core/mirror/auAsymmetry.ts';
+import { decodeVideo, probeVideo, type VideoInfo } from './ffmpegDecode.ts';
 import { loadModelFolder, type ModelFolder } from './modelFolder.ts';
 import { createNodeBackend, DEFAULT_EXECUTION_PROVIDER, type ExecutionProvider } from '../models/node.ts';
 import { readModelFile } from '../models/nodeModelStore.ts';
@@ -99,201 +98,174 @@ function addTimings(into: Record<string, number>, prefix: string, timings: Recor
   for (const [stage, ms] of Object.entries(timings)) into[`${prefix}${stage}`] = (into[`${prefix}${stage}`] ?? 0) + ms;
 }
 
+interface RunContext {
+  readonly options: MirrorOptions;
+  readonly info: VideoInfo;
+  readonly sources: Sources;
+  readonly stageMs: Record<string, number>;
+  /** NAME + suffix in the output folder */
+  out(suffix: string): string;
+}
+
+/** Pass 1: the source face of every frame, and the centred-smoothed midlines. */
+async function trackSource(run: RunContext): Promise<MirrorTrack> {
+  const { options, info, sources, stageMs } = run;
+  const track = new MirrorTrack();
+  const progress = options.quiet ? null : new ProgressLine(`${basename(options.video)} (1/2 source)`, info.frameCountHint);
+  let t = performance.now();
+  for await (const frame of decodeVideo(options.video, info)) {
+    stageMs.decode = (stageMs.decode ?? 0) + performance.now() - t;
+    track.add((await sources.source.facesIn(frame))[0]);
+    progress?.update(track.frames);
+    t = performance.now();
+  }
+  progress?.end();
+  addTimings(stageMs, 'source_', sources.source.timings());
+  track.smooth();
+  return track;
+}
+
+type SideAnalyses = Record<FaceSide, VideoAnalysis> | null;
+
+/**
+ * Pass 2: each frame mirrored both ways with the smoothed midline; each
+ * synthetic face tracked and fed to its side's AU engine, and encoded; the
+ * QA frame drawn and encoded. Returns the videos written and the frames seen.
+ */
+async function mirrorFrames(run: RunContext, track: MirrorTrack, analyses: SideAnalyses): Promise<{ videos: string[]; frames: number }> {
+  const { options, info, sources, stageMs } = run;
+  const ext = options.lossless ? '.mkv' : '.mp4';
+  const codec = options.lossless ? 'ffv1' : 'h264';
+  const writers = {
+    right: new MirrorVideoWriter(run.out(`_right_mirrored${ext}`), codec, info.width, info.height),
+    left: new MirrorVideoWriter(run.out(`_left_mirrored${ext}`), codec, info.width, info.height),
+    qa: options.qaVideo ? new MirrorVideoWriter(run.out(`_debug${ext}`), codec, info.width, info.height) : null,
+  };
+  const all = [writers.right, writers.left, ...(writers.qa ? [writers.qa] : [])];
+  const progress = options.quiet ? null : new ProgressLine(`${basename(options.video)} (2/2 mirror)`, track.frames);
+  const time = (stage: string, since: number) => (stageMs[stage] = (stageMs[stage] ?? 0) + performance.now() - since);
+  let frames = 0;
+  try {
+    let t = performance.now();
+    for await (const frame of decodeVideo(options.video, info)) {
+      time('decode', t);
+      const f = frame.index;
+      const known = f < track.frames;
+      const line = known ? track.midline(f) : null;
+      for (const side of SIDES) {
+        let start = performance.now();
+        let mirrored: BgrImage = frame.image;
+        if (line) {
+          mirrored = createBgrImage(info.width, info.height);
+          mirrorFace(frame.image, line, side, mirrored, DEFAULT_SEAM_PIXELS);
+        }
+        time('mirror', start);
+        if (analyses && sources.sides) analyses[side].addFrame(mirrored, await sources.sides[side].facesIn({ index: f, timestamp: frame.timestamp, image: mirrored }));
+        start = performance.now();
+        await writers[side].write(mirrored, frame.timestamp);
+        time('encode', start);
+      }
+      if (writers.qa) {
+        const start = performance.now();
+        const qa: BgrImage = { width: info.width, height: info.height, data: frame.image.data.slice() };
+        drawQaOverlay(qa, known ? track.landmarksAt(f) : null, line, track.quality(Math.min(f, track.frames - 1)));
+        await writers.qa.write(qa, frame.timestamp);
+        time('qa', start);
+      }
+      progress?.update(++frames);
+      t = performance.now();
+    }
+  } catch (error) {
+    for (const writer of all) writer.abort();
+    throw error;
+  } finally {
+    progress?.end();
+  }
+  const start = performance.now();
+  for (const writer of all) await writer.close();
+  time('encode', start);
+  return { videos: all.map((w) => w.path), frames };
+}
+
+/** The per-side CSVs, NAME_mirror.csv and NAME_mirror.json. Returns the files written and the summary's path. */
+function writeTables(run: RunContext, track: MirrorTrack, assessment: TrackAssessment, analyses: SideAnalyses, videos: string[]): { files: string[]; summaryPath: string } {
+  const { options, info, sources } = run;
+  const files = [...videos];
+  const precision = options.precision ?? 'stock';
+  const sideOutputs = analyses ? { right: analyses.right.finish(), left: analyses.left.finish() } : null;
+  if (sideOutputs) {
+    for (const side of SIDES) {
+      const path = run.out(`_${side}_mirrored.csv`);
+      writeLines(path, formatAuCsvChunks(sideOutputs[side].rows(), sideOutputs[side].auColumns, precision));
+      files.push(path);
+    }
+  }
+  const auNames = sideOutputs?.right.auColumns?.intensityNames ?? null;
+  const accumulator = auNames ? new AuAsymmetryAccumulator(auNames) : null;
+  const csvPath = run.out('_mirror.csv');
+  const rows = sideOutputs ? { right: sideOutputs.right.rows(), left: sideOutputs.left.rows() } : null;
+  writeLines(csvPath, mirrorCsvChunks(track, assessment, rows, auNames, accumulator));
+  files.push(csvPath);
+  const summaryPath = run.out('_mirror.json');
+  files.push(summaryPath);
+  const { flags, usable } = assessment;
+  const summary = {
+    tool: 'splitface mirror',
+    version: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string,
+    video: resolve(options.video),
+    video_info: info,
+    frames: track.frames,
+    frames_with_face: assessment.facesFound,
+    flags,
+    flagged_frames: flags.yaw + flags['face-lost'],
+    frames_in_summaries: usable.reduce((n, u) => n + u, 0),
+    notes: assessment.notes,
+    sides: 'anatomical: right = the patient\'s right = the image\'s left in an unmirrored frontal video',
+    midline: {
+      fit: 'per frame: least median of squares then Tukey-biweight IRLS (orthogonal distances) through landmarks 27-30, 33, 51, 57, 62, 66, 8 and the midpoints of 15 symmetric pairs (brows, eyes, nose wings, mouth corners)',
+      smoothing: `centred Gaussian over the frames with a face, sigma ${OFFLINE_SIGMA_FRAMES} frames (two decoding passes: the track first, then the mirrored frames)`,
+      seam_blend_pixels: DEFAULT_SEAM_PIXELS,
+    },
+    geometry: summariseGeometry(assessment.records, usable),
+    aus: accumulator?.summary() ?? null,
+    outputs: files.map((p) => basename(p)),
+    videos: options.lossless ? 'FFV1 (lossless RGB) in MKV' : 'H.264 (libx264, CRF 18) in MP4',
+    landmarks: sources.source.provenance,
+    openface_models: options.models ? resolve(options.models) : null,
+    csv_precision: precision,
+    written: new Date().toISOString(),
+  };
+  // NaN (a measure without frames) is written as null
+  writeFileSync(summaryPath, JSON.stringify(summary, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+  return { files, summaryPath };
+}
+
 /** Runs Face Mirror on one video; writes every output into options.outDir. */
 export async function mirrorVideo(options: MirrorOptions): Promise<MirrorSummary> {
   if (!existsSync(options.video)) throw new VideoInputError(`${options.video}: no such file`);
   const info = probeVideo(options.video);
   mkdirSync(options.outDir, { recursive: true });
   const stem = basename(options.video, extname(options.video));
-  const out = (suffix: string) => join(options.outDir, `${stem}${suffix}`);
   const started = performance.now();
-  const stageMs: Record<string, number> = {};
   const sources = await createSources(options);
+  const run: RunContext = { options, info, sources, stageMs: {}, out: (suffix) => join(options.outDir, `${stem}${suffix}`) };
+  // each side's rows wait in a temporary file until the end of the video (flat memory), as in `process`
+  const analyses: SideAnalyses = sources.models ? { right: new VideoAnalysis(sources.models.au, fileRecordStore), left: new VideoAnalysis(sources.models.au, fileRecordStore) } : null;
   try {
-    // pass 1: the source face of every frame
-    const track = new MirrorTrack();
-    const progress = options.quiet ? null : new ProgressLine(`${basename(options.video)} (1/2 source)`, info.frameCountHint);
-    let t = performance.now();
-    for await (const frame of decodeVideo(options.video, info)) {
-      stageMs.decode = (stageMs.decode ?? 0) + performance.now() - t;
-      const faces = await sources.source.facesIn(frame);
-      track.add(faces[0]);
-      progress?.update(track.frames);
-      t = performance.now();
-    }
-    progress?.end();
-    addTimings(stageMs, 'source_', sources.source.timings());
-    track.smooth();
-    const records = new Float64Array(track.frames * FRAME_RECORD_LENGTH);
-    const usable = new Uint8Array(track.frames);
-    const flags: Record<MirrorFlag, number> = { ok: 0, yaw: 0, 'face-lost': 0 };
-    for (let f = 0; f < track.frames; f++) {
-      measureFrame(track.landmarksAt(f), track.midline(f), records.subarray(f * FRAME_RECORD_LENGTH, (f + 1) * FRAME_RECORD_LENGTH));
-      const flag = track.quality(f).flag;
-      flags[flag]++;
-      usable[f] = flag === 'ok' ? 1 : 0;
-    }
-    const facesFound = track.frames - flags['face-lost'];
-    const notes: string[] = [];
-    if (facesFound === 0) notes.push('no face was found in any frame: the mirrored videos are copies of the source, and there are no measures');
-    else if (flags.ok === 0) {
-      // nothing is frontal: summarise what there is rather than nothing, and say so
-      for (let f = 0; f < track.frames; f++) usable[f] = track.quality(f).flag === 'yaw' ? 1 : 0;
-      notes.push(`the face is turned away from the camera (|yaw| > 5 deg) in all ${facesFound} frames with a face (a profile?): mirroring assumes a frontal face, so every frame is flagged and the summaries, made from these frames, are unreliable`);
-    } else if (flags.yaw > flags.ok) {
-      notes.push(`the face is turned away from the camera (|yaw| > 5 deg) in ${flags.yaw} of the ${facesFound} frames with a face: mirroring assumes a frontal face, so these frames are flagged and left out of the summaries`);
-    }
-    if (flags['face-lost'] > 0 && facesFound > 0) notes.push(`${flags['face-lost']} frames without a face pass through unmirrored (flag face-lost)`);
-    if (!sources.sides) notes.push('no OpenFace model folder: geometric measures only (no AU CSVs, no head pose; the yaw flag needs the folder)');
-
-    // pass 2: mirror, track and measure each side, encode
-    // each side's rows wait in a temporary file until the end of the video (flat memory), as in `process`
-    const analyses = sources.models ? { right: new VideoAnalysis(sources.models.au, fileRecordStore), left: new VideoAnalysis(sources.models.au, fileRecordStore) } : null;
-    try {
-      const ext = options.lossless ? '.mkv' : '.mp4';
-      const codec = options.lossless ? 'ffv1' : 'h264';
-      const writers = {
-        right: new MirrorVideoWriter(out(`_right_mirrored${ext}`), codec, info.width, info.height),
-        left: new MirrorVideoWriter(out(`_left_mirrored${ext}`), codec, info.width, info.height),
-        qa: options.qaVideo ? new MirrorVideoWriter(out(`_debug${ext}`), codec, info.width, info.height) : null,
-      };
-      const progress2 = options.quiet ? null : new ProgressLine(`${basename(options.video)} (2/2 mirror)`, track.frames);
-      let frames = 0;
-      try {
-        t = performance.now();
-        for await (const frame of decodeVideo(options.video, info)) {
-          stageMs.decode = (stageMs.decode ?? 0) + performance.now() - t;
-          const f = frame.index;
-          const line = f < track.frames ? track.midline(f) : null;
-          const quality = track.quality(Math.min(f, track.frames - 1));
-          for (const side of SIDES) {
-            let start = performance.now();
-            let mirrored: BgrImage = frame.image;
-            if (line) {
-              mirrored = createBgrImage(info.width, info.height);
-              mirrorFace(frame.image, line, side, mirrored, DEFAULT_SEAM_PIXELS);
-            }
-            stageMs.mirror = (stageMs.mirror ?? 0) + performance.now() - start;
-            if (analyses && sources.sides) {
-              const faces = await sources.sides[side].facesIn({ index: f, timestamp: frame.timestamp, image: mirrored });
-              analyses[side].addFrame(mirrored, faces);
-            }
-            start = performance.now();
-            await writers[side].write(mirrored, frame.timestamp);
-            stageMs.encode = (stageMs.encode ?? 0) + performance.now() - start;
-          }
-          if (writers.qa) {
-            const start = performance.now();
-            const qa: BgrImage = { width: info.width, height: info.height, data: frame.image.data.slice() };
-            drawQaOverlay(qa, f < track.frames ? track.landmarksAt(f) : null, line, quality);
-            await writers.qa.write(qa, frame.timestamp);
-            stageMs.qa = (stageMs.qa ?? 0) + performance.now() - start;
-          }
-          frames++;
-          progress2?.update(frames);
-          t = performance.now();
-        }
-      } catch (error) {
-        for (const writer of [writers.right, writers.left, writers.qa]) writer?.abort();
-        throw error;
-      } finally {
-        progress2?.end();
-      }
-      if (frames !== track.frames) notes.push(`the second decoding gave ${frames} frames, the first ${track.frames}: the outputs follow the first`);
-      let start = performance.now();
-      for (const writer of [writers.right, writers.left, writers.qa]) await writer?.close();
-      stageMs.encode = (stageMs.encode ?? 0) + performance.now() - start;
-      if (sources.sides) for (const side of SIDES) addTimings(stageMs, `${side}_`, sources.sides[side].timings());
-      if (analyses) for (const side of SIDES) addTimings(stageMs, `${side}_`, analyses[side].timings());
-
-      // outputs
-      start = performance.now();
-      const outputs: string[] = [writers.right.path, writers.left.path, ...(writers.qa ? [writers.qa.path] : [])];
-      let auSummary: AuAsymmetrySummary | null = null;
-      let auNames: readonly string[] | null = null;
-      const precision = options.precision ?? 'stock';
-      const sideOutputs = analyses ? { right: analyses.right.finish(), left: analyses.left.finish() } : null;
-      if (sideOutputs) {
-        for (const side of SIDES) {
-          const path = out(`_${side}_mirrored.csv`);
-          writeLines(path, formatAuCsvChunks(sideOutputs[side].rows(), sideOutputs[side].auColumns, precision));
-          outputs.push(path);
-        }
-        auNames = sideOutputs.right.auColumns?.intensityNames ?? null;
-      }
-      const accumulator = auNames ? new AuAsymmetryAccumulator(auNames) : null;
-      const rest = restPosition(records, usable);
-      const csvPath = out('_mirror.csv');
-      writeLines(csvPath, mirrorCsvLines());
-      outputs.push(csvPath);
-      auSummary = accumulator?.summary() ?? null;
-
-      function* mirrorCsvLines(): Generator<string> {
-        yield mirrorCsvHeader(auNames) + '\n';
-        const right = sideOutputs ? sideOutputs.right.rows() : null;
-        const left = sideOutputs ? sideOutputs.left.rows() : null;
-        const difference = new Float64Array(auNames?.length ?? 0);
-        let lines: string[] = [];
-        for (let f = 0; f < track.frames; f++) {
-          const r: FrameResult | undefined = right?.next().value ?? undefined;
-          const l: FrameResult | undefined = left?.next().value ?? undefined;
-          let hasDifference = false;
-          if (r?.success && l?.success && r.auIntensity && l.auIntensity) {
-            for (let i = 0; i < difference.length; i++) difference[i] = r.auIntensity[i] - l.auIntensity[i];
-            hasDifference = true;
-            if (usable[f]) accumulator?.add(r.auIntensity, l.auIntensity);
-          }
-          const ends = track.midlineEnds(f);
-          const line = track.midline(f);
-          lines.push(mirrorCsvRow({
-            index: f, timestamp: track.timestamp(f), ends, angle: line ? midlineAngleDegrees(line) : Number.NaN, quality: track.quality(f),
-            records, rest, auDifference: hasDifference ? difference : null, auCount: difference.length,
-          }));
-          if (lines.length >= 1000) {
-            yield lines.join('\n') + '\n';
-            lines = [];
-          }
-        }
-        if (lines.length) yield lines.join('\n') + '\n';
-      }
-
-      const summaryPath = out('_mirror.json');
-      const flagged = flags.yaw + flags['face-lost'];
-      const summary = {
-        tool: 'splitface mirror',
-        version: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string,
-        video: resolve(options.video),
-        video_info: info,
-        frames: track.frames,
-        frames_with_face: facesFound,
-        flags,
-        flagged_frames: flagged,
-        frames_in_summaries: usable.reduce((n, u) => n + u, 0),
-        notes,
-        sides: 'anatomical: right = the patient\'s right = the image\'s left in an unmirrored frontal video',
-        midline: {
-          fit: 'per frame: least median of squares then Tukey-biweight IRLS (orthogonal distances) through landmarks 27-30, 33, 51, 57, 62, 66, 8 and the midpoints of 15 symmetric pairs (brows, eyes, nose wings, mouth corners)',
-          smoothing: `centred Gaussian over the frames with a face, sigma ${OFFLINE_SIGMA_FRAMES} frames (two decoding passes: the track first, then the mirrored frames)`,
-          seam_blend_pixels: DEFAULT_SEAM_PIXELS,
-        },
-        geometry: summariseGeometry(records, usable),
-        aus: auSummary,
-        outputs: outputs.map((p) => basename(p)),
-        videos: options.lossless ? 'FFV1 (lossless RGB) in MKV' : 'H.264 (libx264, CRF 18) in MP4',
-        landmarks: sources.source.provenance,
-        openface_models: options.models ? resolve(options.models) : null,
-        csv_precision: precision,
-        written: new Date().toISOString(),
-      };
-      writeFileSync(summaryPath, JSON.stringify(summary, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
-      outputs.push(summaryPath);
-      stageMs.outputs = performance.now() - start;
-      return { frames: track.frames, facesFound, flagged, outputs, notes, seconds: (performance.now() - started) / 1000, stageMs, summaryPath };
-    } finally {
-      analyses?.right.dispose();
-      analyses?.left.dispose();
-    }
+    const track = await trackSource(run);
+    const assessment = assessTrack(track, sources.sides !== null);
+    const { videos, frames } = await mirrorFrames(run, track, analyses);
+    if (frames !== track.frames) assessment.notes.push(`the second decoding gave ${frames} frames, the first ${track.frames}: the outputs follow the first`);
+    if (sources.sides) for (const side of SIDES) addTimings(run.stageMs, `${side}_`, sources.sides[side].timings());
+    if (analyses) for (const side of SIDES) addTimings(run.stageMs, `${side}_`, analyses[side].timings());
+    const start = performance.now();
+    const { files, summaryPath } = writeTables(run, track, assessment, analyses, videos);
+    run.stageMs.outputs = performance.now() - start;
+    const { facesFound, flags, notes } = assessment;
+    return { frames: track.frames, facesFound, flagged: flags.yaw + flags['face-lost'], outputs: files, notes, seconds: (performance.now() - started) / 1000, stageMs: run.stageMs, summaryPath };
   } finally {
+    analyses?.right.dispose();
+    analyses?.left.dispose();
     await sources.release();
   }
 }

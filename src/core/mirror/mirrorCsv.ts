@@ -5,8 +5,13 @@
  * per AU the right-minus-left intensity of the two mirrored faces (empty
  * when either side had no face, or without AU models).
  */
-import { ALL_SIDE_MEASURES, FRAME_RECORD_LENGTH, sideValue, type RestPosition } from './faceGeometry.ts';
+import type { FrameResult } from '../result.ts';
+import { ALL_SIDE_MEASURES, FRAME_RECORD_LENGTH, restPosition, sideValue, type RestPosition } from './faceGeometry.ts';
 import type { MirrorQuality } from './mirrorQuality.ts';
+import type { MirrorTrack } from './mirrorTrack.ts';
+import type { TrackAssessment } from './trackAssessment.ts';
+import { midlineAngleDegrees } from './midlineSmoothing.ts';
+import type { AuAsymmetryAccumulator } from './auAsymmetry.ts';
 
 export function mirrorCsvHeader(auNames: readonly string[] | null): string {
   const cells = ['frame', 'timestamp', 'face_found', 'midline_x1', 'midline_y1', 'midline_x2', 'midline_y2', 'midline_angle', 'yaw', 'pitch', 'roll', 'flag', 'score', 'interocular_px'];
@@ -48,4 +53,46 @@ export function mirrorCsvRow(row: MirrorCsvFrame): string {
   }
   for (let i = 0; i < row.auCount; i++) cells.push(row.auDifference ? num(row.auDifference[i], 4) : '');
   return cells.join(',');
+}
+
+/** lines per piece of the file */
+const ROWS_PER_CHUNK = 1000;
+
+/**
+ * The whole file in pieces, one row per source frame. `sides`: each side's
+ * CSV rows (one per frame, in order), or null without AU models. Frames in
+ * the summaries where both sides have a face are added to `accumulator`.
+ */
+export function* mirrorCsvChunks(
+  track: MirrorTrack,
+  assessment: TrackAssessment,
+  sides: { right: Iterator<FrameResult>; left: Iterator<FrameResult> } | null,
+  auNames: readonly string[] | null,
+  accumulator: AuAsymmetryAccumulator | null,
+): Generator<string> {
+  yield mirrorCsvHeader(auNames) + '\n';
+  const { records, usable } = assessment;
+  const rest = restPosition(records, usable);
+  const difference = new Float64Array(auNames?.length ?? 0);
+  let lines: string[] = [];
+  for (let f = 0; f < track.frames; f++) {
+    const r = sides?.right.next().value as FrameResult | undefined;
+    const l = sides?.left.next().value as FrameResult | undefined;
+    let hasDifference = false;
+    if (r?.success && l?.success && r.auIntensity && l.auIntensity) {
+      for (let i = 0; i < difference.length; i++) difference[i] = r.auIntensity[i] - l.auIntensity[i];
+      hasDifference = true;
+      if (usable[f]) accumulator?.add(r.auIntensity, l.auIntensity);
+    }
+    const line = track.midline(f);
+    lines.push(mirrorCsvRow({
+      index: f, timestamp: track.timestamp(f), ends: track.midlineEnds(f), angle: line ? midlineAngleDegrees(line) : Number.NaN, quality: track.quality(f),
+      records, rest, auDifference: hasDifference ? difference : null, auCount: difference.length,
+    }));
+    if (lines.length >= ROWS_PER_CHUNK) {
+      yield lines.join('\n') + '\n';
+      lines = [];
+    }
+  }
+  if (lines.length) yield lines.join('\n') + '\n';
 }

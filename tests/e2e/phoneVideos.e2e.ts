@@ -11,7 +11,8 @@
  * per-frame presentation times.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
@@ -19,6 +20,10 @@ import { launchBrowser, type E2EBrowser } from './helpers/browser.ts';
 import { clipFolder, type ClipFolder } from './helpers/clips.ts';
 import { decodeInPage } from './helpers/decodePage.ts';
 import { cliFrames, sha256 } from './helpers/reference.ts';
+import { addVideos, importOpenFaceFolder, jobCsv, waitForJobs } from './helpers/appDriver.ts';
+import { runCli } from '../helpers/cli.ts';
+import { maxCsvDifference } from '../helpers/auCompare.ts';
+import { openfaceModelsPath } from '../helpers/shared.ts';
 
 const skip = sharedSkipReason(true);
 const baseUrl = inject('baseUrl');
@@ -159,6 +164,39 @@ describe.skipIf(skip)(suiteTitle('phone videos: the page reads them to the CLI\'
     expect(cliOff).toEqual([]);
   });
 
+  // OpenFace 2.2's own phone-like clips (../shared/videos, with 2.2's output in reference-2.2): the page
+  // reads them to the CLI's bytes, and the CLI reaches AU r = 1.000 on them given 2.2's landmarks
+  // (tests/cli), so the page's frames are OpenCV's. SPLITFACE_E2E_FULL=1 compares every frame.
+  test.each([
+    ['phone_hevc10_hlg_1080x1920_60.mp4', 90],
+    ['odd_321x239_h264.mp4', 300],
+  ])('%s (OpenFace 2.2 reference clip)', async (name, ciFrames) => {
+    const path = sharedPath(`videos/${name}`);
+    const frames = process.env.SPLITFACE_E2E_FULL ? undefined : ciFrames;
+    const [report, cli] = await Promise.all([decodeInPage(browser, baseUrl, [path], { maxFrames: frames }), cliFrames(path)]);
+    expect(report.error).toBeNull();
+    const compared = frames ?? cli.sha256.length;
+    let identical = 0;
+    for (let i = 0; i < compared; i++) if (report.frames[i]?.sha256 === cli.sha256[i]) identical++;
+    console.log(`${name}: ${report.info?.decoder} ${report.frames[0]?.format}, ${identical}/${compared} frames identical to the CLI (of ${cli.sha256.length}), ${(report.ms / 1000).toFixed(1)} s in the page`);
+    expect(report.frames.length).toBe(compared);
+    expect(identical).toBe(compared);
+  });
+
+  test('a cut-off HEVC 10-bit clip and an RGB-coded H.264 stream: one plain reason each, frames so far kept', async () => {
+    const lab = sharedPath('videos/lab_640x480_h264.mp4');
+    const whole = clips.encode('hevc10_faststart.mp4', lab, 30, ['-c:v', 'libx265', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p10le', ...HEVC_QUIET, '-tag:v', 'hvc1', '-movflags', '+faststart']);
+    const cut = await decodeInPage(browser, baseUrl, [clips.truncated('hevc10_cut.mp4', whole, 0.9)]);
+    console.log(`hevc10_cut.mp4: ${cut.frames.length} frames, then: ${cut.error?.message}`);
+    expect(cut.error?.message).toMatch(/hevc10_cut\.mp4: the file is truncated or damaged: \d+ of the 30 frames/);
+    expect(cut.error?.message.split('\n')).toHaveLength(1);
+    expect(cut.frames.length).toBeGreaterThan(0);
+    const rgb = clips.encode('rgb_h264.mkv', lab, 5, ['-c:v', 'libx264rgb', '-preset', 'ultrafast', '-pix_fmt', 'gbrp']);
+    const refused = await decodeInPage(browser, baseUrl, [rgb]);
+    console.log(`rgb_h264.mkv: ${refused.error?.message}`);
+    expect(refused.error?.message).toMatch(/rgb_h264\.mkv: pixel format gbrp is not supported in the browser.*use the command line/);
+  });
+
   test('the HDR clip says it is HDR (HLG, BT.2020); the mirrored clip says it is mirrored', async () => {
     const hdr = await decodeInPage(browser, baseUrl, [made.get('hevc10_hlg_portrait_rot90_60.mp4') ?? ''], { maxFrames: 1 });
     expect(hdr.info?.hdr).toEqual({ transfer: 'hlg', primaries: 'bt2020', toneMapping: 'none' });
@@ -167,4 +205,52 @@ describe.skipIf(skip)(suiteTitle('phone videos: the page reads them to the CLI\'
     expect(mirrored.info?.mirrored).toBe(true);
     expect(mirrored.info?.rotation).toBe(0);
   });
+});
+
+/** The clips the app runs end to end (bar 2): every layout family once, kept few for CI's time. */
+const PROCESSED = ['hevc10_hlg_portrait_rot90_60.mp4', 'vp9_10bit.webm', 'h264_422_10bit.mp4', 'odd_321x239.mp4', 'mirrored_portrait_h264.mp4', 'vfr_30_60.mp4'];
+
+describe.skipIf(skip)(suiteTitle('phone videos through the whole app: CSVs equal the CLI\'s within 1e-4', skip), () => {
+  let appBrowser: E2EBrowser;
+  let folder: ClipFolder;
+  const paths = new Map<string, string>();
+  const out = mkdtempSync(join(tmpdir(), 'splitface-e2e-phone-'));
+
+  beforeAll(async () => {
+    folder = clipFolder();
+    const lab = sharedPath('videos/lab_640x480_h264.mp4');
+    for (const [name, args] of CASES) {
+      if (!PROCESSED.includes(name)) continue;
+      const path = folder.encode(name, lab, FRAMES, args);
+      paths.set(name, name.includes('rot90') ? setTrackMatrix(path, path, [0, 1, -1, 0]) : path);
+    }
+    const plain = folder.encode('plain.mp4', lab, FRAMES, ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']);
+    paths.set('mirrored_portrait_h264.mp4', setTrackMatrix(plain, join(folder.dir, 'mirrored_portrait_h264.mp4'), [0, 1, 1, 0]));
+    appBrowser = await launchBrowser(baseUrl);
+  });
+  afterAll(async () => {
+    await appBrowser?.close();
+    folder?.remove();
+  });
+
+  test('every clip is done with one row per frame, and its CSV equals the CLI\'s', async () => {
+    const recorded = await appBrowser.open('/');
+    await importOpenFaceFolder(recorded.page, openfaceModelsPath());
+    await addVideos(recorded.page, PROCESSED.map((name) => paths.get(name) ?? ''));
+    const jobs = await waitForJobs(recorded.page, PROCESSED.length);
+    for (const name of PROCESSED) {
+      const job = jobs.find((j) => j.name === name);
+      expect(job?.state, `${name}: ${job?.message}`).toBe('done');
+      expect(job?.result?.frames).toBe(FRAMES);
+      const browserText = await jobCsv(recorded.page, name);
+      const cliCsv = join(out, `${name}.cli.csv`);
+      const cli = runCli(['process', paths.get(name) ?? '', '--openface-models', openfaceModelsPath(), '--out', cliCsv]);
+      expect(cli.status, cli.stderr).toBe(0);
+      const cliText = readFileSync(cliCsv, 'utf8');
+      const difference = maxCsvDifference(cliText, browserText);
+      console.log(`${name}: app CSV ${cliText === browserText ? 'byte-identical to the CLI\'s' : `max difference ${difference.max} at ${difference.where}`}`);
+      expect(difference.max, `largest difference at ${difference.where}`).toBeLessThanOrEqual(1e-4);
+    }
+    expect(recorded.consoleErrors).toEqual([]);
+  }, 900_000);
 });

@@ -21,7 +21,7 @@ interface MirrorCommandLine extends MirrorOptions {
   timings: boolean;
 }
 
-function parseMirrorCommandLine(argv: string[]): MirrorCommandLine {
+function parseMirrorCommandLine(argv: string[]): MirrorCommandLine | null {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -33,8 +33,10 @@ function parseMirrorCommandLine(argv: string[]): MirrorCommandLine {
       precision: { type: 'string' },
       ep: { type: 'string' },
       timings: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) return null;
   const [video, ...extra] = positionals;
   if (!video) throw new SplitFaceError('mirror needs a VIDEO file');
   if (extra.length) throw new SplitFaceError(`unexpected argument '${extra[0]}'`);
@@ -59,6 +61,10 @@ function parseMirrorCommandLine(argv: string[]): MirrorCommandLine {
 /** `splitface mirror ...` (argv after the word mirror); returns the exit code. */
 export async function runMirrorCommand(argv: string[]): Promise<number> {
   const options = parseMirrorCommandLine(argv);
+  if (!options) {
+    process.stdout.write(`Usage:\n${MIRROR_USAGE}`);
+    return 0;
+  }
   const summary = await mirrorVideo(options);
   const fps = summary.frames / summary.seconds;
   console.log(`${options.video}: ${summary.frames} frames (${summary.facesFound} with a face, ${summary.flagged} flagged) in ${summary.seconds.toFixed(1)} s, ${fps.toFixed(1)} fps`);

@@ -119,6 +119,9 @@ function ccnfExp(x: f64): f64 {
   return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
 }
 
+const MAX_WARP_WIDTH = 64;
+const warpDeltas = memory.data(MAX_WARP_WIDTH * 8, 16);
+
 /**
  * warpAreaOfInterest (see there: OpenCV's fixed-point warpAffine, bilinear
  * with 1/32-pixel weights, border 0): src u8 [srcHeight][srcWidth], out f32
@@ -126,13 +129,21 @@ function ccnfExp(x: f64): f64 {
  */
 export function warpArea(src: usize, srcWidth: i32, srcHeight: i32, m00: f64, m01: f64, tx: f64, m10: f64, m11: f64, ty: f64, out: usize, width: i32, height: i32): void {
   const w1 = srcWidth - 1, h1 = srcHeight - 1;
+  // the per-column steps, once (as OpenCV's adelta/bdelta)
+  const columns = min(width, MAX_WARP_WIDTH);
+  for (let x = 0; x < columns; x++) {
+    store<i32>(warpDeltas + <usize>x * 8, cvRound(m00 * <f64>x * 1024));
+    store<i32>(warpDeltas + <usize>x * 8 + 4, cvRound(m10 * <f64>x * 1024));
+  }
   let o = out;
   for (let y = 0; y < height; y++) {
     const X0 = cvRound((m01 * <f64>y + tx) * 1024) + 16;
     const Y0 = cvRound((m11 * <f64>y + ty) * 1024) + 16;
     for (let x = 0; x < width; x++, o += 4) {
-      const X = (X0 + cvRound(m00 * <f64>x * 1024)) >> 5;
-      const Y = (Y0 + cvRound(m10 * <f64>x * 1024)) >> 5;
+      const ax = x < MAX_WARP_WIDTH ? load<i32>(warpDeltas + <usize>x * 8) : cvRound(m00 * <f64>x * 1024);
+      const bx = x < MAX_WARP_WIDTH ? load<i32>(warpDeltas + <usize>x * 8 + 4) : cvRound(m10 * <f64>x * 1024);
+      const X = (X0 + ax) >> 5;
+      const Y = (Y0 + bx) >> 5;
       const ix = toShort(X >> 5), iy = toShort(Y >> 5);
       const fx = X & 31, fy = Y & 31;
       const w00 = (32 - fx) * (32 - fy), w01 = fx * (32 - fy), w10 = (32 - fx) * fy, w11 = fx * fy;
@@ -1112,6 +1123,62 @@ export function setAlwaysRedo(on: i32): void {
 /** Where the module's own static data ends: the TypeScript side lays out its buffers from here. */
 export function heapBase(): usize {
   return __heap_base;
+}
+
+// --- float Cholesky solve (src/core/pdm/linalg.ts choleskySolveF32) ----------
+
+/**
+ * choleskySolveF32 (OpenCV's CholImpl<float> for the NU-RLMS / CalcParams
+ * update): the same double sums with each product of two stored floats
+ * rounded to float, two off-diagonal entries of a row at a time. a: f64
+ * [n][n] (its lower triangle read, overwritten by the factor), b: f64 [n]
+ * overwritten by the solution. Returns 0 when a pivot is below FLT_EPSILON.
+ */
+export function choleskySolve(a: usize, b: usize, n: i32): i32 {
+  const FLT_EPS: f64 = 1.1920928955078125e-7;
+  const rowBytes = <usize>n * 8;
+  for (let i = 0; i < n; i++) {
+    const ri = a + <usize>i * rowBytes;
+    let j = 0;
+    for (; j + 1 < i; j += 2) {
+      const rj = a + <usize>j * rowBytes, rj1 = rj + rowBytes;
+      let s0 = load<f64>(ri + <usize>j * 8), s1 = load<f64>(ri + <usize>j * 8 + 8);
+      for (let k = 0; k < j; k++) {
+        const x = load<f64>(ri + <usize>k * 8);
+        s0 -= <f64>(<f32>(x * load<f64>(rj + <usize>k * 8)));
+        s1 -= <f64>(<f32>(x * load<f64>(rj1 + <usize>k * 8)));
+      }
+      const l0 = <f64>(<f32>(s0 * load<f64>(rj + <usize>j * 8)));
+      store<f64>(ri + <usize>j * 8, l0);
+      s1 -= <f64>(<f32>(l0 * load<f64>(rj1 + <usize>j * 8)));
+      store<f64>(ri + <usize>j * 8 + 8, <f64>(<f32>(s1 * load<f64>(rj1 + <usize>j * 8 + 8))));
+    }
+    for (; j < i; j++) {
+      const rj = a + <usize>j * rowBytes;
+      let s = load<f64>(ri + <usize>j * 8);
+      for (let k = 0; k < j; k++) s -= <f64>(<f32>(load<f64>(ri + <usize>k * 8) * load<f64>(rj + <usize>k * 8)));
+      store<f64>(ri + <usize>j * 8, <f64>(<f32>(s * load<f64>(rj + <usize>j * 8))));
+    }
+    let s = load<f64>(ri + <usize>i * 8);
+    for (let k = 0; k < i; k++) {
+      const t = load<f64>(ri + <usize>k * 8);
+      s -= t * t;
+    }
+    if (!(s >= FLT_EPS)) return 0;
+    store<f64>(ri + <usize>i * 8, <f64>(<f32>(1 / Math.sqrt(s))));
+  }
+  for (let i = 0; i < n; i++) {
+    const ri = a + <usize>i * rowBytes;
+    let s = load<f64>(b + <usize>i * 8);
+    for (let k = 0; k < i; k++) s -= <f64>(<f32>(load<f64>(ri + <usize>k * 8) * load<f64>(b + <usize>k * 8)));
+    store<f64>(b + <usize>i * 8, <f64>(<f32>(s * load<f64>(ri + <usize>i * 8))));
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = load<f64>(b + <usize>i * 8);
+    for (let k = n - 1; k > i; k--) s -= <f64>(<f32>(load<f64>(a + <usize>k * rowBytes + <usize>i * 8) * load<f64>(b + <usize>k * 8)));
+    store<f64>(b + <usize>i * 8, <f64>(<f32>(s * load<f64>(a + <usize>i * rowBytes + <usize>i * 8))));
+  }
+  return 1;
 }
 
 // --- Sigma inverse (src/core/clnf/smallLinalg.ts invertCholeskyF32) -----------

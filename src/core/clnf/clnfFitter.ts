@@ -323,7 +323,7 @@ export class ClnfFitter {
       for (let j = 0; j < reg.length; j++) g[6 + j] = fr(g[6 + j] - reg[j] * loc[j]);
       hessianF(JT, JwT, rows, P, rigid ? null : reg, H, this.wasm);
       // cv::solve leaves a zero update when the Cholesky factorisation fails
-      if (!choleskySolveF32(H, g, P)) g.fill(0);
+      if (!(this.wasm ? this.wasm.choleskySolve(H, g, P) : choleskySolveF32(H, g, P))) g.fill(0);
       updateParamsF(g, loc, glob, rigid ? 0 : m);
       clampF(pdm, loc);
     }

@@ -413,7 +413,7 @@ export function calcParamsF(pdm: Pdm, landmarks: ArrayLike<number>, rotation: Ar
     jacobianTimesF(JT, resid, rows, P, g);
     for (let j = 0; j < m; j++) g[6 + j] = fr(g[6 + j] - reg[j] * loc[j]);
     hessianF(JT, JT, rows, P, reg, H, wasm);
-    if (!choleskySolveF32(H, g, P)) g.fill(0);
+    if (!(wasm ? wasm.choleskySolve(H, g, P) : choleskySolveF32(H, g, P))) g.fill(0);
     for (let p = 0; p < P; p++) g[p] = fr(0.75 * g[p]);
     updateParamsF(g, loc, glob, m);
     R = euler2RotationMatrixF32(glob[1], glob[2], glob[3], R);

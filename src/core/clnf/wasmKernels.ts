@@ -21,6 +21,7 @@ import { CLNF_KERNELS_WASM } from './generated/clnfKernelsWasm.ts';
 import { CLNF_KERNELS_FUSED_WASM } from './generated/clnfKernelsFusedWasm.ts';
 import type { GrayImage } from '../image.ts';
 import type { Pdm } from '../pdm/pdm.ts';
+import { choleskySolveF32 } from '../pdm/linalg.ts';
 
 /** How the kernels compute OpenBLAS's float FMAs: one relaxed-SIMD instruction, or emulated in double. */
 export type FmaKind = 'fused' | 'emulated';
@@ -44,6 +45,7 @@ interface KernelExports {
   transposeWeights(weights: number, K: number, used: number, usedCount: number, weightsT: number): void;
   transposeFloats(src: number, rows: number, cols: number, dst: number): void;
   shape3d(VT: number, mean: number, rows: number, m: number, loc: number, out: number): void;
+  choleskySolve(a: number, b: number, n: number): number;
   warpArea(src: number, srcWidth: number, srcHeight: number, m00: number, m01: number, tx: number, m10: number, m11: number, ty: number, out: number, width: number, height: number): void;
   setAlwaysRedo(on: number): void;
   fusedProbe(a: number, c: number): number;
@@ -250,6 +252,23 @@ export class WasmKernels {
     this.x.ccnfResponse(aoiAt, aoiWidth, aoiHeight, pw, ph, expert.weights, expert.weightsT, expert.numNeurons, expert.used, expert.twoAlpha, expert.usedCount, sigmaT, maskAt, outAt, this.scratch);
     const o = outAt >> 2;
     for (let r = 0; r < M; r++) out[r] = this.f32[o + r];
+  }
+
+  /**
+   * pdm/linalg.ts choleskySolveF32 in WebAssembly (the same bits): solves
+   * a x = b for a float SPD matrix (lower triangle read; `a` receives the
+   * factor, `b` the solution), false when a pivot is below FLT_EPSILON.
+   */
+  choleskySolve(a: Float64Array, b: Float64Array, n: number): boolean {
+    const bytes = n * n * 8;
+    if (bytes + n * 8 > SCRATCH_BYTES) return choleskySolveF32(a, b, n);
+    const A = this.scratch, B = A + bytes;
+    this.f64.set(a.subarray(0, n * n), A >> 3);
+    this.f64.set(b.subarray(0, n), B >> 3);
+    const solved = this.x.choleskySolve(A, B, n) !== 0;
+    a.set(this.f64.subarray(A >> 3, (A >> 3) + n * n));
+    b.set(this.f64.subarray(B >> 3, (B >> 3) + n));
+    return solved;
   }
 
   /**

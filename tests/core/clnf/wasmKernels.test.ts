@@ -3,6 +3,7 @@ import { CcnfExpertRuntime } from '../../../src/core/clnf/ccnfResponse.ts';
 import { floatPdm, hessianF, shape3dF } from '../../../src/core/clnf/pdmFloat.ts';
 import { invertCholeskyF32 } from '../../../src/core/clnf/smallLinalg.ts';
 import { warpAreaOfInterest } from '../../../src/core/clnf/areaOfInterest.ts';
+import { choleskySolveF32 } from '../../../src/core/pdm/linalg.ts';
 import { FMA_KIND_LABELS, WasmKernels, type FmaKind } from '../../../src/core/clnf/wasmKernels.ts';
 import { rng } from './synthetic.ts';
 
@@ -97,6 +98,29 @@ for (const kind of ['fused', 'emulated'] as const satisfies readonly FmaKind[]) 
           for (let r = 0; r < 3 * n; r++) expect(Object.is(wa[r], js[r])).toBe(true);
         }
       }
+    });
+
+    it('solve as the TypeScript float Cholesky bit for bit (n = 6 to 40), and refuse the same pivots', () => {
+      const random = rng(23);
+      for (const n of [6, 7, 16, 38, 40]) {
+        const m = Float64Array.from({ length: n * n }, () => random() - 0.5);
+        const a = new Float64Array(n * n);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j <= i; j++) {
+            let s = 0;
+            for (let k = 0; k < n; k++) s += m[i * n + k] * m[j * n + k];
+            a[i * n + j] = fr(s + (i === j ? 0.1 + random() : 0));
+          }
+        }
+        const b = Float64Array.from({ length: n }, () => fr(random() * 4 - 2));
+        const a1 = a.slice(), b1 = b.slice(), a2 = a.slice(), b2 = b.slice();
+        expect(choleskySolveF32(a1, b1, n)).toBe(true);
+        expect(wasm!.choleskySolve(a2, b2, n)).toBe(true);
+        expect(sameBits(b2, b1)).toBe(true);
+        expect(sameBits(a2, a1)).toBe(true);
+      }
+      const singular = Float64Array.of(1, 0, 1, 1), rhs = Float64Array.of(1, 1);
+      expect(wasm!.choleskySolve(singular, rhs, 2)).toBe(choleskySolveF32(Float64Array.of(1, 0, 1, 1), Float64Array.of(1, 1), 2));
     });
 
     it('cut the TypeScript areas of interest (inside, across the border, outside, rotated and scaled)', () => {

@@ -42,6 +42,19 @@ export interface FrameUpdate {
 /** Per-AU summary for the results table (computed by the core). */
 export type { AuSummaryRow as AuSummary } from '../core/analysis/auSummary.ts';
 
+/** A flagged frame as the results view shows it. */
+export interface QualityFrame {
+  /** 1-based frame number */
+  readonly frame: number;
+  /** why it is shown: 'before a jump', 'after a jump', 'low confidence', 'start of the track' */
+  readonly label: string;
+  readonly width: number;
+  readonly height: number;
+  readonly rgba: Uint8ClampedArray;
+  /** 136 values x_0..x_67, y_0..y_67 in this picture's pixels, or null */
+  readonly landmarks: Float64Array | null;
+}
+
 /** One video's result. */
 export interface AnalysisResult {
   /** the OpenFace-format CSV; a Blob, so a long video's hundreds of MB never sit in one JS string */
@@ -63,6 +76,8 @@ export interface AnalysisResult {
   readonly note: string | null;
   /** how far the tracking can be trusted (src/core/quality); absent on results kept from before it existed */
   readonly quality?: TrackingQuality;
+  /** small pictures of the frames the verdict flags, with face 0's landmarks (absent like `quality`) */
+  readonly qualityFrames?: readonly QualityFrame[];
   readonly auColumns: AuColumns | null;
   readonly auSummary: readonly AuSummaryRow[];
   /** face 0's AU intensities over time, for the chart: timestamps and one series per intensity AU */

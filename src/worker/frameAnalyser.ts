@@ -4,7 +4,7 @@
  * detector alone without an OpenFace folder), the AU engine, and the CSV at
  * the end. Free of worker plumbing so that it can be driven directly.
  */
-import type { AnalysisModels, AnalysisOptions, AnalysisResult, FrameUpdate } from './analysisApi.ts';
+import type { AnalysisModels, AnalysisOptions, AnalysisResult, FrameUpdate, QualityFrame } from './analysisApi.ts';
 import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
 import { rawFrameToBgr } from '../video/rawFrameToBgr.ts';
 import { hdrNote } from '../video/ffprobeInfo.ts';
@@ -22,6 +22,7 @@ import { TrackingQualityAccumulator } from '../core/quality/trackingQuality.ts';
 import { formatAuCsvChunks } from '../core/csv/auCsv.ts';
 import { memoryRecordStore, type RecordStore } from '../core/analysis/recordStore.ts';
 import type { FrameResult } from '../core/result.ts';
+import type { FaceObservation } from '../core/pipeline.ts';
 import { OpfsRecordStore, OpfsTextWriter, RESULTS_DIR, SPILL_DIR, opfsFolder, uniqueName } from './opfsFiles.ts';
 import type { BgrImage } from '../core/image.ts';
 
@@ -67,6 +68,23 @@ interface Run {
   frames: number;
   convertMs: number;
   lastPreview: number;
+  /** the tracking-quality verdict, built frame by frame from face 0 */
+  readonly quality: TrackingQualityAccumulator;
+  /** pictures of frames the verdict flags (at most QUALITY_FRAMES), and of the previous and first tracked frame */
+  readonly qualityFrames: QualityFrame[];
+  previousThumb: QualityFrame | null;
+  trackStartThumb: QualityFrame | null;
+}
+
+/** How many flagged frames keep a picture, and how wide it is. */
+const QUALITY_FRAMES = 12;
+const QUALITY_FRAME_WIDTH = 160;
+
+/** A small picture of a frame with face 0's landmarks in its pixels, for the results view. */
+function qualityThumb(image: BgrImage, face: FaceObservation | undefined, label: string): QualityFrame {
+  const { width, height, rgba, scale } = previewRgba(image, QUALITY_FRAME_WIDTH);
+  const landmarks = face?.landmarks ? face.landmarks.map((v) => v * scale) : null;
+  return { frame: face?.frame ?? 0, label, width, height, rgba, landmarks };
 }
 
 export class FrameAnalyser {
@@ -105,7 +123,19 @@ export class FrameAnalyser {
     const spill = await opfsFolder(SPILL_DIR);
     const store: RecordStore | null = spill ? await OpfsRecordStore.create(spill, ROW_RECORD_BYTES).catch(() => null) : null;
     const analysis = new VideoAnalysis(this.openface?.au ?? null, store ? () => store : memoryRecordStore);
-    this.run = { video, options, source, analysis, frames: 0, convertMs: 0, lastPreview: -Infinity };
+    this.run = {
+      video,
+      options,
+      source,
+      analysis,
+      frames: 0,
+      convertMs: 0,
+      lastPreview: -Infinity,
+      quality: new TrackingQualityAccumulator(),
+      qualityFrames: [],
+      previousThumb: null,
+      trackStartThumb: null,
+    };
   }
 
   async pushFrame(frame: RawVideoFrame): Promise<FrameUpdate> {
@@ -116,6 +146,7 @@ export class FrameAnalyser {
     const faces = await run.source.facesIn({ index: frame.index, timestamp: frame.timestamp, image });
     run.analysis.addFrame(image, faces);
     run.frames++;
+    this.watchQuality(run, image, faces);
     start = performance.now();
     const preview = start - run.lastPreview >= PREVIEW_INTERVAL_MS ? previewRgba(image) : null;
     if (preview) run.lastPreview = start;
@@ -145,20 +176,18 @@ export class FrameAnalyser {
     const output = run.analysis.finish();
     const auColumns = output.auColumns;
     const accumulator = auColumns ? new AuSummaryAccumulator(auColumns) : null;
-    const quality = new TrackingQualityAccumulator();
     let tracked = 0;
     function* observed(): Generator<FrameResult> {
       for (const row of output.rows()) {
         if (row.success) tracked++;
         accumulator?.add(row);
-        quality.add(row);
         yield row;
       }
     }
     const pieces = formatAuCsvChunks(observed(), auColumns, run.options.precision);
     const results = await opfsFolder(RESULTS_DIR);
     const { csv, storedAs } = results ? await csvToOpfs(results, pieces) : { csv: csvBlob(pieces), storedAs: null };
-    const trackingQuality = quality.result();
+    const trackingQuality = run.quality.result();
     const provenance: Record<string, unknown> = {
       tool: 'splitface (browser)',
       video: run.video,
@@ -186,11 +215,37 @@ export class FrameAnalyser {
       stoppedBy,
       note: run.source.note(),
       quality: trackingQuality,
+      qualityFrames: run.qualityFrames,
       auColumns,
       auSummary: accumulator ? accumulator.summary() : [],
       series: accumulator ? accumulator.series() : { timestamps: new Float64Array(0), intensities: [] },
       stageMs: { convert: run.convertMs, ...run.source.timings(), ...run.analysis.timings() },
     };
+  }
+
+  /** Feeds face 0 to the verdict and keeps pictures of what it flags: a jump's before and after, a low-confidence frame, a suspect start. */
+  private watchQuality(run: Run, image: BgrImage, faces: readonly FaceObservation[]): void {
+    const face = faces.find((f) => f.faceId === 0);
+    const hadSuspect = run.quality.startSuspect !== null;
+    const reasons = face ? run.quality.add(face) : [];
+    const tracked = !!face?.success && !!face.landmarks;
+    if (!tracked) {
+      run.previousThumb = null;
+      run.trackStartThumb = null;
+      return;
+    }
+    // a picture of every tracked frame is cheap at 160 px; only flagged ones are kept
+    const thumb = qualityThumb(image, face, '');
+    run.trackStartThumb ??= { ...thumb, label: 'start of the track' };
+    const keep = (t: QualityFrame) => {
+      if (run.qualityFrames.length < QUALITY_FRAMES && !run.qualityFrames.some((q) => q.frame === t.frame)) run.qualityFrames.push(t);
+    };
+    if (reasons.includes('jump')) {
+      if (!hadSuspect && run.quality.startSuspect && run.trackStartThumb.frame !== run.previousThumb?.frame) keep(run.trackStartThumb);
+      if (run.previousThumb) keep({ ...run.previousThumb, label: 'before a jump' });
+      keep({ ...thumb, label: 'after a jump' });
+    } else if (reasons.includes('low-confidence')) keep({ ...thumb, label: 'low confidence' });
+    run.previousThumb = thumb;
   }
 
   private requireRun(): Run {

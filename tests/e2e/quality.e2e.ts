@@ -64,6 +64,11 @@ describe.skipIf(skip !== null)(suiteTitle('tracking quality verdict', skip), () 
     expect(text).toMatch(/Check frames 1–31/);
     expect(text).toMatch(/start of the track \(frames 1–30\)/);
     expect(text).toMatch(/cut those first seconds off/);
+    // the flagged frames as pictures with their landmarks: the track's start, and the frames either side of the jump
+    const labels = await page.getByTestId('quality-frames').locator('li').allInnerTexts();
+    expect(labels.map((l) => l.replace(/\s+/g, ' ').trim())).toEqual(['frame 1 start of the track', 'frame 30 before a jump', 'frame 31 after a jump']);
+    const drawn = await page.getByTestId('quality-frames').locator('canvas').first().evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
+    expect(drawn).toEqual([160, 120]);
     mkdirSync(SHOTS, { recursive: true });
     await shown.scrollIntoViewIfNeeded();
     await page.getByTestId('results').screenshot({ path: join(SHOTS, 'quality-warning.png') });

@@ -96,14 +96,18 @@ export class TrackingQualityAccumulator {
   #trackStart: number | null = null;
   #startSuspect: { first: number; last: number } | null = null;
 
-  /** face 0's rows count (OpenFace numbers faces from 0; with one face per video that is the face) */
-  add(row: FrameQualityInput): void {
-    if (row.faceId !== 0) return;
+  /**
+   * Adds a frame's row; face 0's rows count (OpenFace numbers faces from 0;
+   * with one face per video that is the face). Returns what this row was
+   * flagged for (empty when nothing), so a caller can keep a picture of it.
+   */
+  add(row: FrameQualityInput): readonly QualityReason[] {
+    if (row.faceId !== 0) return [];
     this.#frames++;
     if (!row.success || !row.landmarks) {
       this.#previous = null;
       this.#trackStart = null;
-      return;
+      return [];
     }
     this.#tracked++;
     this.#trackStart ??= row.frame;
@@ -124,6 +128,12 @@ export class TrackingQualityAccumulator {
       }
     }
     this.#previous = { frame: row.frame, landmarks: Float64Array.from(row.landmarks) };
+    return [...(this.#flags.get(row.frame) ?? [])];
+  }
+
+  /** the first frame of the current track, and whether an early jump just made it suspect */
+  get startSuspect(): { readonly first: number; readonly last: number } | null {
+    return this.#startSuspect;
   }
 
   #flag(frame: number, reason: QualityReason): void {

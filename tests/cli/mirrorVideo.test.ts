@@ -222,3 +222,24 @@ describe.skipIf(skip !== null)(suiteTitle('Face Mirror on a video without a face
     expect(Buffer.compare(bytes(join(tmp, 'noface_right_mirrored.mkv')), bytes(clip))).toBe(0);
   }, 300_000);
 });
+
+describe.skipIf(skip !== null)(suiteTitle('Face Mirror on the rotated portrait clip, without the OpenFace folder', skip), () => {
+  it('outputs are upright at the display size, one frame per source frame; geometric measures only, said so', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'splitface-mirror-portrait-'));
+    const clip = join(tmp, 'portrait.mov');
+    // the first 12 frames, stream copied: the rotation tag stays
+    const cut = spawnSync('ffmpeg', ['-v', 'error', '-i', sharedPath('videos/lab_portrait_rot90_h264.mov'), '-frames:v', '12', '-c:v', 'copy', '-y', clip]);
+    expect(cut.status).toBe(0);
+    const source = probeVideo(clip);
+    expect(source.rotation).not.toBe(0);
+    const result = await mirrorVideo({ video: clip, models: undefined, outDir: tmp, lossless: true, qaVideo: false, quiet: true });
+    expect(result.notes.join(' ')).toMatch(/geometric measures only/);
+    expect(result.facesFound).toBeGreaterThan(9);
+    const mirrored = probeVideo(join(tmp, 'portrait_right_mirrored.mkv'));
+    expect([mirrored.width, mirrored.height, mirrored.rotation]).toEqual([source.width, source.height, 0]);
+    const csv = readCsv(join(tmp, 'portrait_mirror.csv'));
+    expect(csv.rows.length).toBe(12);
+    // an upright face: the midline within 10 deg of the vertical
+    for (const angle of column(csv, 'midline_angle').filter(Number.isFinite)) expect(Math.abs(angle)).toBeLessThan(10);
+  }, 300_000);
+});

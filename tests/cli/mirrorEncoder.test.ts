@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MirrorVideoWriter } from '../../src/cli/mirrorEncoder.ts';
@@ -14,6 +14,9 @@ describe.skipIf(skip !== null)(suiteTitle('MirrorVideoWriter', skip), () => {
   const dir = skip ? '' : mkdtempSync(join(tmpdir(), 'splitface-mirror-encoder-'));
   // uneven gaps: a variable frame rate must survive
   const times = [0, 0.04, 0.1, 0.15, 0.5, 0.52];
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   for (const [width, height] of [[64, 48], [321, 239]]) {
     it(`${width}x${height}: FFV1 gives back every byte, and every timestamp to the millisecond`, async () => {

@@ -10,9 +10,9 @@
  * - self-consistency: `process` on the lossless right-mirrored video gives
  *   NAME_right_mirrored.csv again (1e-4).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeVideo, probeVideo } from '../../src/cli/ffmpegDecode.ts';
@@ -131,6 +131,10 @@ describe.skipIf(skip !== null)(suiteTitle('Face Mirror on real frames', skip), (
     warped = await runMirror(join(tmp, 'warped.mkv'), join(tmp, 'warped'));
   }, 900_000);
 
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
   it('every output has the clip\'s frame count', () => {
     for (const suffix of ['_right_mirrored.csv', '_left_mirrored.csv', '_mirror.csv']) expect(readCsv(join(original.dir, `clip${suffix}`)).rows.length).toBe(FRAMES);
     const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', join(original.dir, 'clip_right_mirrored.mkv')], { encoding: 'utf8' });
@@ -220,6 +224,7 @@ describe.skipIf(skip !== null)(suiteTitle('Face Mirror on a video without a face
     expect(flags.every((f) => f === 0)).toBe(true);
     const bytes = (path: string) => spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-'], { maxBuffer: 1 << 26 }).stdout;
     expect(Buffer.compare(bytes(join(tmp, 'noface_right_mirrored.mkv')), bytes(clip))).toBe(0);
+    rmSync(tmp, { recursive: true, force: true });
   }, 300_000);
 });
 
@@ -241,5 +246,6 @@ describe.skipIf(skip !== null)(suiteTitle('Face Mirror on the rotated portrait c
     expect(csv.rows.length).toBe(12);
     // an upright face: the midline within 10 deg of the vertical
     for (const angle of column(csv, 'midline_angle').filter(Number.isFinite)) expect(Math.abs(angle)).toBeLessThan(10);
+    rmSync(tmp, { recursive: true, force: true });
   }, 300_000);
 });

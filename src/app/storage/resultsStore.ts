@@ -41,8 +41,12 @@ export interface ResultsStore {
 /** files older than this without a description are left over from a closed tab */
 const ORPHAN_AGE_MS = 24 * 3600 * 1000;
 
-/** The description as JSON: the result without its CSV Blob and its typed-array series. */
-type StoredDescription = Omit<SavedJob, 'result'> & { readonly result: Omit<AnalysisResult, 'csv' | 'series'> };
+/**
+ * The description as JSON: the result without its CSV Blob, its typed-array
+ * series (kept as bytes beside it) and the quality verdict's pictures (pixels
+ * JSON cannot hold; a kept result shows the verdict without them).
+ */
+type StoredDescription = Omit<SavedJob, 'result'> & { readonly result: Omit<AnalysisResult, 'csv' | 'series' | 'qualityFrames'> };
 
 /** The series as bytes: count and series count (two uint32), timestamps (float64), each series (float32). */
 export function encodeSeries(series: AuSeries): Uint8Array<ArrayBuffer> {
@@ -113,7 +117,7 @@ export async function openResultsStore(): Promise<ResultsStore | null> {
       const storedAs = job.result.storedAs;
       if (!storedAs) return null;
       const id = storedAs.replace(/\.csv$/, '');
-      const { csv: _csv, series, ...rest } = job.result;
+      const { csv: _csv, series, qualityFrames: _pictures, ...rest } = job.result;
       const description: StoredDescription = { ...job, id, savedAt: new Date().toISOString(), result: rest };
       // the series first: a description is only written once everything it names is there
       await writeFile(results, `${id}.series`, encodeSeries(series));

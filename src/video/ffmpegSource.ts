@@ -135,7 +135,8 @@ export async function openWithFfmpeg(file: File): Promise<VideoSource> {
         const result = await decoded;
         if (result.type === 'failed') throw new VideoInputError(`${file.name}: ffmpeg.wasm failed (${result.message})`);
         if (result.type !== 'decoded') throw new Error(`ffmpeg worker: unexpected ${result.type}`);
-        const reason = result.logTail.at(-1) ?? `exit code ${result.exitCode}`;
+        // The last line that says something: ffmpeg's closing statistics ("video:17100kB audio:0kB ...") do not.
+        const reason = result.logTail.filter((line) => !/^(video:\d|frame=)/.test(line)).at(-1) ?? `exit code ${result.exitCode}`;
         if (result.exitCode !== 0) throw new VideoInputError(`${file.name}: the video could not be decoded to its end: ${index} frames, then ffmpeg stopped (${reason})`);
         if (index === 0) throw new VideoInputError(`${file.name}: the video has no decodable frames (${reason})`);
         // MP4/MOV sample tables list every frame, so fewer frames means lost data;

@@ -10,6 +10,7 @@ import { BlobSource, EncodedPacketSink, Input, MATROSKA, MP4, QTFF, WEBM, type I
 import { VideoInputError } from '../core/errors.ts';
 import { copyVideoFrame, type FrameContext } from './copyVideoFrame.ts';
 import { hdrFromTags } from './ffprobeInfo.ts';
+import { assertConvertible } from './frameSupport.ts';
 import { orientationForDisplayMatrix, type Orientation } from '../core/color/yuvRotate.ts';
 import type { RawVideoFrame, VideoInfo, VideoSource } from './types.ts';
 
@@ -85,6 +86,9 @@ async function orientationOf(input: Input, track: InputVideoTrack): Promise<Orie
 async function webCodecsSource(file: File, input: Input, track: InputVideoTrack, config: VideoDecoderConfig): Promise<VideoSource> {
   const { rotation, mirrored } = await orientationOf(input, track);
   const colour = await track.getColorSpace().catch(() => null);
+  // RGB-coded H.264/HEVC (the identity matrix, ffmpeg's gbrp): the decoder hands the planes over in a
+  // YUV layout, and reading them as Y'CbCr would give wrong colours. The frames are checked again one by one.
+  if (colour?.matrix === 'rgb') assertConvertible(file.name, null, 'gbrp (RGB-coded)', { width: 0, height: 0, rotation: 0 });
   const width = await track.getCodedWidth();
   const height = await track.getCodedHeight();
   // The pixel format is known only once a frame is decoded (copyVideoFrame checks it).

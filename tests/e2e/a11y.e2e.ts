@@ -5,48 +5,16 @@
  * alone; every control reachable with Tab; the chart's values readable as
  * a table.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { FileChooser, Page } from 'playwright-core';
 import { openfaceModelsPath, sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
 import { importOpenFaceFolder, waitForJobs } from './helpers/appDriver.ts';
 import { foreignRequests, launchBrowser, type E2EBrowser, type RecordedPage } from './helpers/browser.ts';
 import { clipFolder, H264_MP4, type ClipFolder } from './helpers/clips.ts';
+import { audit, serious } from './helpers/axe.ts';
 
 const skip = sharedSkipReason(true);
 const baseUrl = inject('baseUrl');
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: readonly { readonly target: readonly string[] }[];
-}
-
-/** Runs axe-core in the page (evaluated through the debugging protocol: the page's CSP allows no injected script tag). */
-async function audit(page: Page): Promise<AxeViolation[]> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[]; passes: unknown[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return {
-      passes: result.passes.length,
-      violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })),
-    };
-  });
-  // the audit looked at the page: rules such as colour contrast and labels passed on real elements
-  expect(violations.passes).toBeGreaterThan(10);
-  return violations.violations;
-}
-
-function serious(violations: readonly AxeViolation[]): string[] {
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 4).join('; ')})`);
-}
-
 /** Presses Tab until `predicate` holds for the focused element, at most `limit` times; returns the presses. */
 async function tabUntil(page: Page, predicate: string, limit = 80): Promise<number> {
   for (let presses = 1; presses <= limit; presses++) {

@@ -15,6 +15,7 @@ import { openfaceModelsPath, sharedPath, sharedSkipReason, suiteTitle } from '..
 import { addVideos, importOpenFaceFolder, waitForJobs } from './helpers/appDriver.ts';
 import { launchBrowser, type E2EBrowser, type RecordedPage } from './helpers/browser.ts';
 import { clipFolder, H264_MP4, type ClipFolder } from './helpers/clips.ts';
+import { audit, serious } from './helpers/axe.ts';
 import type { TrackingQuality } from '../../src/core/quality/trackingQuality.ts';
 
 const skip = sharedSkipReason(true);
@@ -69,6 +70,7 @@ describe.skipIf(skip !== null)(suiteTitle('tracking quality verdict', skip), () 
     expect(labels.map((l) => l.replace(/\s+/g, ' ').trim())).toEqual(['frame 1 start of the track', 'frame 30 before a jump', 'frame 31 after a jump']);
     const drawn = await page.getByTestId('quality-frames').locator('canvas').first().evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
     expect(drawn).toEqual([160, 120]);
+    expect(serious(await audit(page))).toEqual([]);
     mkdirSync(SHOTS, { recursive: true });
     await shown.scrollIntoViewIfNeeded();
     await page.getByTestId('results').screenshot({ path: join(SHOTS, 'quality-warning.png') });

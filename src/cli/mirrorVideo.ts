@@ -107,22 +107,37 @@ interface RunContext {
   out(suffix: string): string;
 }
 
-/** Pass 1: the source face of every frame, and the centred-smoothed midlines. */
-async function trackSource(run: RunContext): Promise<MirrorTrack> {
+/**
+ * Pass 1: the source face of every frame, and the centred-smoothed midlines.
+ * A video that cannot be decoded to its end (truncated, damaged) keeps the
+ * frames decoded so far: `stoppedBy` says why it ended early.
+ */
+async function trackSource(run: RunContext): Promise<{ track: MirrorTrack; stoppedBy: string | null }> {
   const { options, info, sources, stageMs } = run;
   const track = new MirrorTrack();
   const progress = options.quiet ? null : new ProgressLine(`${basename(options.video)} (1/2 source)`, info.frameCountHint);
+  let stoppedBy: string | null = null;
   let t = performance.now();
-  for await (const frame of decodeVideo(options.video, info)) {
-    stageMs.decode = (stageMs.decode ?? 0) + performance.now() - t;
-    track.add((await sources.source.facesIn(frame))[0]);
-    progress?.update(track.frames);
-    t = performance.now();
+  try {
+    for await (const frame of decodeVideo(options.video, info)) {
+      stageMs.decode = (stageMs.decode ?? 0) + performance.now() - t;
+      track.add((await sources.source.facesIn(frame))[0]);
+      progress?.update(track.frames);
+      t = performance.now();
+    }
+  } catch (error) {
+    if (!(error instanceof VideoInputError) || track.frames === 0) throw error;
+    stoppedBy = error.message;
+  } finally {
+    progress?.end();
   }
-  progress?.end();
+  if (!stoppedBy && info.frameCountHint !== null && track.frames < info.frameCountHint) {
+    // ffmpeg decodes what it can of a cut-off file and still exits 0
+    stoppedBy = `only ${track.frames} of the ${info.frameCountHint} frames the file announces could be decoded (is it truncated or damaged?)`;
+  }
   addTimings(stageMs, 'source_', sources.source.timings());
   track.smooth();
-  return track;
+  return { track, stoppedBy };
 }
 
 type SideAnalyses = Record<FaceSide, VideoAnalysis> | null;
@@ -150,6 +165,8 @@ async function mirrorFrames(run: RunContext, track: MirrorTrack, analyses: SideA
     for await (const frame of decodeVideo(options.video, info)) {
       time('decode', t);
       const f = frame.index;
+      // the outputs follow the first pass (a damaged file ends there, before the decoder's error)
+      if (f >= track.frames) break;
       const known = f < track.frames;
       const line = known ? track.midline(f) : null;
       for (const side of SIDES) {
@@ -252,8 +269,9 @@ export async function mirrorVideo(options: MirrorOptions): Promise<MirrorSummary
   // each side's rows wait in a temporary file until the end of the video (flat memory), as in `process`
   const analyses: SideAnalyses = sources.models ? { right: new VideoAnalysis(sources.models.au, fileRecordStore), left: new VideoAnalysis(sources.models.au, fileRecordStore) } : null;
   try {
-    const track = await trackSource(run);
+    const { track, stoppedBy } = await trackSource(run);
     const assessment = assessTrack(track, sources.sides !== null);
+    if (stoppedBy) assessment.notes.unshift(`the video ended early after frame ${track.frames}: ${stoppedBy}; the outputs cover the frames decoded`);
     const { videos, frames } = await mirrorFrames(run, track, analyses);
     if (frames !== track.frames) assessment.notes.push(`the second decoding gave ${frames} frames, the first ${track.frames}: the outputs follow the first`);
     if (sources.sides) for (const side of SIDES) addTimings(run.stageMs, `${side}_`, sources.sides[side].timings());

@@ -24,6 +24,7 @@ import { longVideos } from './bench/longVideos.ts';
 import { BROWSER_TITLE, browserLines } from './bench/browserReport.ts';
 import { OPENFACE_MODELS, SHARED, hasSharedData, openFaceFps, referenceCsv } from './sharedData.ts';
 import { mirrorBenchLines, runMirrorBench } from './bench/mirrorBench.ts';
+import { phoneVideoLines, runPhoneVideoBench, type PhoneVideoFigures } from './bench/phoneVideo.ts';
 
 // as the CLI does (src/cli/main.ts): relaxed SIMD for the CLNF's fused-FMA kernels
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -115,10 +116,22 @@ async function browserSection(): Promise<BrowserSection> {
   }
 }
 
+// A phone clip in the app (issue #14): 1080p60 HEVC Main 10 HLG made from the shared 1080p clip.
+async function phoneSection(): Promise<PhoneVideoFigures | { readonly skipped: string } | { readonly error: string }> {
+  if (!browser) return { skipped: '--no-browser' };
+  try {
+    return await runPhoneVideoBench({ shared: SHARED, frames: 120, log: (line) => { if (!json) process.stderr.write(`${line}\n`); } });
+  } catch (error) {
+    process.exitCode = 1;
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 if (json) {
   const browserFigures = await browserSection();
+  const phoneVideo = await phoneSection();
   const cliMemoryLong = long ? { cli_memory_long: cliLong, ...(cliLongSkipped.length ? { cli_memory_long_skipped: cliLongSkipped } : {}) } : {};
-  console.log(JSON.stringify({ hardware, execution_provider: EXECUTION_PROVIDER_LABEL, peak_rss_mb: peakRssMb, results, face_mirror: faceMirror, ...cliMemoryLong, browser: browserFigures }, null, 2));
+  console.log(JSON.stringify({ hardware, execution_provider: EXECUTION_PROVIDER_LABEL, peak_rss_mb: peakRssMb, results, face_mirror: faceMirror, ...cliMemoryLong, browser: browserFigures, phone_video: phoneVideo }, null, 2));
 } else {
   console.log(`${hardware}, ${EXECUTION_PROVIDER_LABEL}; ms per frame by stage (whole run, model loading included in fps)`);
   console.log(`| video | landmarks | size | frames | fps | OpenFace 2.2 fps | ${STAGE_ORDER.join(' | ')} |`);
@@ -137,4 +150,7 @@ if (json) {
   }
   const browserFigures = await browserSection();
   console.log('error' in browserFigures ? `${BROWSER_TITLE}: failed, ${browserFigures.error}` : browserLines(browserFigures).join('\n'));
+  const phoneVideo = await phoneSection();
+  console.log('');
+  console.log('skipped' in phoneVideo ? `Phone video: skipped, ${phoneVideo.skipped}` : 'error' in phoneVideo ? `Phone video: failed, ${phoneVideo.error}` : phoneVideoLines(phoneVideo).join('\n'));
 }

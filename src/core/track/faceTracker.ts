@@ -38,6 +38,8 @@ export interface InitialLandmarkStage {
 /** One CLNF fit: stateless, from a start (ClnfTracker.detectLandmarks). */
 export interface LandmarkFitStage {
   detectLandmarks(gray: Uint8Array, width: number, height: number, init: ClnfInit): ClnfResult;
+  /** what computes the fit's hot loops (ClnfTracker.kernels) */
+  readonly kernels?: string;
 }
 
 export interface FaceTrackerOptions {
@@ -131,6 +133,11 @@ export class FaceTracker {
     options: Partial<FaceTrackerOptions> = {},
   ) {
     this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options };
+  }
+
+  /** What computes CLNF's hot loops (see ClnfTracker.kernels). */
+  get kernels(): string | undefined {
+    return this.clnf.kernels;
   }
 
   /** The faces in the next frame of the video, by face id. */

@@ -24,6 +24,11 @@ export class SingleFaceTracker implements VideoFaceTracker {
     private readonly clnf: ClnfTracker,
   ) {}
 
+  /** What computes CLNF's hot loops (see ClnfTracker.kernels). */
+  get kernels(): string {
+    return this.clnf.kernels;
+  }
+
   async next(image: BgrImage): Promise<TrackedFace[]> {
     const { width, height } = image;
     if (this.gray.length !== width * height) this.gray = new Uint8Array(width * height);

@@ -14,4 +14,6 @@ export interface VideoFaceTracker {
   next(image: BgrImage): Promise<TrackedFace[]>;
   /** milliseconds per stage, summed over frames */
   readonly timings: TrackerTimings;
+  /** what computes CLNF's hot loops (ClnfTracker.kernels), for the provenance; all choices give the same bits */
+  readonly kernels?: string;
 }

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { rng as random } from '../../helpers/rng.ts';
 import { cutoffOffset, postprocessAuStream, postprocessIntensity, smoothPresence, type RawAuFrame } from '../../../src/core/au/postprocess.ts';
 
-/** A small deterministic generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Track {
   readonly intensity: Float64Array[]; // per AU

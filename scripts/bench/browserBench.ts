@@ -415,7 +415,7 @@ export async function runBrowserBench(options: BrowserBenchOptions): Promise<Bro
   const served = Date.now();
   const app = await buildAndServe({ tempPrefix: 'splitface-bench-build-' });
   log(`browser: built and serving ${app.baseUrl} in ${((Date.now() - served) / 1000).toFixed(1)} s`);
-  const browser = await launchBrowser(app.baseUrl);
+  const browser = await launchBrowser(app.baseUrl, { serviceWorkers: 'block' });
   try {
     const { page } = await browser.open('/');
     await importOpenFaceFolder(page, `${shared}openface-2.2`);

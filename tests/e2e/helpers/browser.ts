@@ -23,12 +23,21 @@ export interface E2EBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(baseUrl: string): Promise<E2EBrowser> {
+export interface LaunchOptions {
+  /**
+   * 'block' keeps the app's service worker out: the benchmark needs each closed
+   * page's renderer to exit, and a registered service worker keeps it alive.
+   */
+  readonly serviceWorkers?: 'allow' | 'block';
+}
+
+export async function launchBrowser(baseUrl: string, options: LaunchOptions = {}): Promise<E2EBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'splitface-e2e-profile-'));
   const context: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumExecutable,
     headless: true,
     args: [...chromiumArgs],
+    serviceWorkers: options.serviceWorkers ?? 'allow',
   });
   const recorders = new Map<Page, string[]>();
   // Context-wide, so requests from dedicated workers (ffmpeg.wasm's core) and the service worker are seen too.

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { maxCsvDifference } from '../helpers/auCompare.ts';
 import { openfaceModelsPath, sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
-import { importOpenFaceFolder, jobCsv, waitForJobs } from './helpers/appDriver.ts';
-import { foreignRequests, launchBrowser, type E2EBrowser, type RecordedPage } from './helpers/browser.ts';
+import { openAppWithOpenFace, jobCsv, waitForJobs } from './helpers/appDriver.ts';
+import { foreignRequests, type E2EBrowser, type RecordedPage } from './helpers/browser.ts';
 import { clipFolder, type ClipFolder } from './helpers/clips.ts';
 
 const skip = sharedSkipReason(true);
@@ -38,10 +38,7 @@ describe.skipIf(skip !== null)(suiteTitle('PNG and BMP image folders in the brow
 
   beforeAll(async () => {
     clips = clipFolder();
-    browser = await launchBrowser(baseUrl);
-    recorded = await browser.open('/');
-    await recorded.page.setViewportSize({ width: 1280, height: 900 });
-    await importOpenFaceFolder(recorded.page, openfaceModelsPath());
+    ({ browser, recorded } = await openAppWithOpenFace(baseUrl, { width: 1280, height: 900 }, openfaceModelsPath()));
   });
 
   afterAll(async () => {

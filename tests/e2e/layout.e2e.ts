@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openfaceModelsPath, sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
-import { addVideos, importOpenFaceFolder, waitForJobs } from './helpers/appDriver.ts';
-import { launchBrowser, type E2EBrowser, type RecordedPage } from './helpers/browser.ts';
+import { addVideos, openAppWithOpenFace, waitForJobs } from './helpers/appDriver.ts';
+import type { E2EBrowser, RecordedPage } from './helpers/browser.ts';
 import { clipFolder, H264_MP4, type ClipFolder } from './helpers/clips.ts';
 
 const skip = sharedSkipReason(true);
@@ -71,10 +71,7 @@ describe.skipIf(skip !== null)(suiteTitle('layout from 360 px up', skip), () => 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     clips = clipFolder();
-    browser = await launchBrowser(baseUrl);
-    recorded = await browser.open('/');
-    await recorded.page.setViewportSize({ width: 390, height: 844 });
-    await importOpenFaceFolder(recorded.page, openfaceModelsPath());
+    ({ browser, recorded } = await openAppWithOpenFace(baseUrl, { width: 390, height: 844 }, openfaceModelsPath()));
   });
 
   afterAll(async () => {

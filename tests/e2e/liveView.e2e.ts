@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openfaceModelsPath, sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
-import { addVideos, importOpenFaceFolder, jobCsv, waitForJobs } from './helpers/appDriver.ts';
-import { launchBrowser, type E2EBrowser, type RecordedPage } from './helpers/browser.ts';
+import { addVideos, openAppWithOpenFace, jobCsv, waitForJobs } from './helpers/appDriver.ts';
+import type { E2EBrowser, RecordedPage } from './helpers/browser.ts';
 import { clipFolder, H264_MP4, type ClipFolder } from './helpers/clips.ts';
 import { parseCsv } from './helpers/csvRows.ts';
 
@@ -77,10 +77,7 @@ describe.skipIf(skip !== null)(suiteTitle('live view on a portrait (rotated) vid
 
   beforeAll(async () => {
     clips = clipFolder();
-    browser = await launchBrowser(baseUrl);
-    recorded = await browser.open('/');
-    await recorded.page.setViewportSize({ width: 1280, height: 900 });
-    await importOpenFaceFolder(recorded.page, openfaceModelsPath());
+    ({ browser, recorded } = await openAppWithOpenFace(baseUrl, { width: 1280, height: 900 }, openfaceModelsPath()));
   });
 
   afterAll(async () => {

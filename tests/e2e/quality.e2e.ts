@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { openfaceModelsPath, sharedPath, sharedSkipReason, suiteTitle } from '../helpers/shared.ts';
-import { addVideos, importOpenFaceFolder, waitForJobs } from './helpers/appDriver.ts';
-import { launchBrowser, type E2EBrowser, type RecordedPage } from './helpers/browser.ts';
+import { addVideos, openAppWithOpenFace, waitForJobs } from './helpers/appDriver.ts';
+import type { E2EBrowser, RecordedPage } from './helpers/browser.ts';
 import { clipFolder, H264_MP4, type ClipFolder } from './helpers/clips.ts';
 import { audit, serious } from './helpers/axe.ts';
 import type { TrackingQuality } from '../../src/core/quality/trackingQuality.ts';
@@ -29,10 +29,7 @@ describe.skipIf(skip !== null)(suiteTitle('tracking quality verdict', skip), () 
 
   beforeAll(async () => {
     clips = clipFolder();
-    browser = await launchBrowser(baseUrl);
-    recorded = await browser.open('/');
-    await recorded.page.setViewportSize({ width: 1280, height: 1000 });
-    await importOpenFaceFolder(recorded.page, openfaceModelsPath());
+    ({ browser, recorded } = await openAppWithOpenFace(baseUrl, { width: 1280, height: 1000 }, openfaceModelsPath()));
   });
 
   afterAll(async () => {

@@ -5,6 +5,7 @@
  * Shared by the e2e tests and the browser benchmark (scripts/bench.ts).
  */
 import type { Page } from 'playwright-core';
+import { launchBrowser, type E2EBrowser, type RecordedPage } from './browser.ts';
 import type { JobSnapshot } from '../../../src/app/batch/controller.svelte.ts';
 
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
@@ -20,6 +21,15 @@ export async function importOpenFaceFolder(page: Page, folder: string): Promise<
   }, undefined, { timeout: 120_000 });
   const models = await page.evaluate(() => window.__splitface!.models());
   if (!models.openface) throw new Error(`the OpenFace folder was not imported: ${models.error || models.engineError}`);
+}
+
+/** A fresh browser on the app's page at `viewport`, with the OpenFace folder imported: most app tests start here. */
+export async function openAppWithOpenFace(baseUrl: string, viewport: { width: number; height: number }, folder: string): Promise<{ browser: E2EBrowser; recorded: RecordedPage }> {
+  const browser = await launchBrowser(baseUrl);
+  const recorded = await browser.open('/');
+  await recorded.page.setViewportSize(viewport);
+  await importOpenFaceFolder(recorded.page, folder);
+  return { browser, recorded };
 }
 
 export async function addVideos(page: Page, paths: readonly string[]): Promise<void> {

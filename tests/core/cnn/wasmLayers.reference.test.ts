@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { decodeVideo } from '../../../src/cli/ffmpegDecode.ts';
 import { parseValidator } from '../../../src/core/clnf/validator.ts';
 import { runCnn, tensor3 } from '../../../src/core/cnn/index.ts';
-import { setWasmLayersEnabled } from '../../../src/core/cnn/wasmLayers.ts';
 import { emptyTrace, MtcnnDetector } from '../../../src/core/detect/mtcnn/index.ts';
 import type { BgrImage } from '../../../src/core/image.ts';
 import { openfaceModelsPath, sharedPath, sharedSkipReason, suiteTitle } from '../../helpers/shared.ts';
 import { rng } from '../../helpers/rng.ts';
+import { inTypeScript } from '../../helpers/cnnLayers.ts';
 
 /**
  * OpenFace 2.2's own networks with and without the WebAssembly layers: the
@@ -17,16 +17,6 @@ import { rng } from '../../helpers/rng.ts';
  * view CNNs: the same bits.
  */
 const skip = sharedSkipReason(true);
-
-/** `run` with the WebAssembly layers turned off. */
-function inTypeScript<T>(run: () => T): T {
-  const was = setWasmLayersEnabled(false);
-  try {
-    return run();
-  } finally {
-    setWasmLayersEnabled(was);
-  }
-}
 
 async function firstFrame(video: string): Promise<BgrImage> {
   for await (const frame of decodeVideo(sharedPath(`videos/${video}`))) return frame.image;

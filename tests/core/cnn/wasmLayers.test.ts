@@ -16,8 +16,9 @@ import {
 import { convolveTypeScript } from '../../../src/core/cnn/convolution.ts';
 import { productsTypeScript } from '../../../src/core/cnn/fullyConnected.ts';
 import { maxPoolTypeScript } from '../../../src/core/cnn/pooling.ts';
-import { WasmLayers, setWasmLayersEnabled } from '../../../src/core/cnn/wasmLayers.ts';
+import { WasmLayers } from '../../../src/core/cnn/wasmLayers.ts';
 import { rng } from '../../helpers/rng.ts';
+import { inTypeScript } from '../../helpers/cnnLayers.ts';
 
 /**
  * The WebAssembly layers (assembly/cnnKernels.ts) against the TypeScript
@@ -69,16 +70,6 @@ function expectSameTensor(got: Tensor3, want: Tensor3, what: string): void {
   expect([got.channels, got.height, got.width], what).toEqual([want.channels, want.height, want.width]);
   const at = firstDifference(got.data, want.data);
   expect(at, `${what}: value ${at} is ${got.data[at]}, TypeScript ${want.data[at]}`).toBe(-1);
-}
-
-/** `run` with the WebAssembly layers turned off. */
-function inTypeScript<T>(run: () => T): T {
-  const was = setWasmLayersEnabled(false);
-  try {
-    return run();
-  } finally {
-    setWasmLayersEnabled(was);
-  }
 }
 
 const wasm = WasmLayers.create();

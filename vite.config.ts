@@ -97,7 +97,7 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     environment: 'node',
-    setupFiles: ['tests/helpers/relaxedSimd.ts'],
+    setupFiles: ['src/cli/relaxedSimd.ts'],
     reporters: ['default', './tests/summaryReporter.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

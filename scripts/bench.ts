@@ -14,7 +14,7 @@
 import { cpus, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import v8 from 'node:v8';
+import '../src/cli/relaxedSimd.ts';
 import { processVideo } from '../src/cli/processVideo.ts';
 import { DEFAULT_EXECUTION_PROVIDER } from '../src/models/node.ts';
 import { runBrowserBench, type BrowserOutcome } from './bench/browserBench.ts';
@@ -26,8 +26,6 @@ import { OPENFACE_MODELS, SHARED, hasSharedData, openFaceFps, referenceCsv } fro
 import { mirrorBenchLines, runMirrorBench } from './bench/mirrorBench.ts';
 import { phoneVideoLines, runPhoneVideoBench, type PhoneVideoFigures } from './bench/phoneVideo.ts';
 
-// as the CLI does (src/cli/main.ts): relaxed SIMD for the CLNF's fused-FMA kernels
-v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const RUNS = [
   { video: 'lab_640x480_h264.mp4', reference: 'lab_640x480_h264', own: true },

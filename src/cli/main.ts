@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import v8 from 'node:v8';
+import './relaxedSimd.ts';
 import { basename, extname } from 'node:path';
 import { SplitFaceError } from '../core/errors.ts';
 import { processVideo, type ProcessOptions, type ProcessSummary } from './processVideo.ts';
@@ -7,10 +7,6 @@ import { CSV_PRECISIONS, type CsvPrecision } from '../core/csv/auCsv.ts';
 import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDERS, type ExecutionProvider } from '../models/node.ts';
 import { MIRROR_USAGE, runMirrorCommand } from './mirrorCommand.ts';
 
-// WebAssembly relaxed SIMD (on in Chromium, behind a flag in Node 20): the
-// CLNF's fused-FMA kernels, src/core/clnf/wasmKernels.ts. Before any module
-// is compiled.
-v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const USAGE = `splitface — OpenFace-compatible facial Action Units
 

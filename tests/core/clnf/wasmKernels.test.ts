@@ -11,7 +11,7 @@ import { rng } from './synthetic.ts';
  * The WebAssembly kernels against the TypeScript code they replace: the
  * same bits (the tracker's landmarks are chaotic in them: one float ulp in a
  * response map can move a landmark by 1e-4 px a few frames later). Both
- * builds: fused FMA (relaxed SIMD; tests/helpers/relaxedSimd.ts turns it on
+ * builds: fused FMA (relaxed SIMD; src/cli/relaxedSimd.ts, the vitest setup, turns it on
  * in Node) and emulated FMA.
  */
 const fr = Math.fround;

@@ -16,6 +16,8 @@ export interface ClipFolder {
   readonly dir: string;
   /** encodes the first `frames` frames of `source` with `codecArgs` into `name` */
   encode(name: string, source: string, frames: number, codecArgs: readonly string[]): string;
+  /** the first `frames` frames of `source`'s video, stream-copied (no re-encoding: the same coded pictures, the same container flavour) */
+  cut(name: string, source: string, frames: number): string;
   /** `seconds` of ffmpeg's moving test pattern (colour bars, a clock, no face), 640x480 at 30 fps, H.264 MP4 */
   testPattern(name: string, seconds: number): string;
   /** the first `share` (0..1) of `source`'s bytes */
@@ -36,6 +38,11 @@ export function clipFolder(): ClipFolder {
     encode(name, source, frames, codecArgs) {
       const out = join(dir, name);
       execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-i', source, '-map', '0:v:0', '-frames:v', String(frames), ...codecArgs, out]);
+      return out;
+    },
+    cut(name, source, frames) {
+      const out = join(dir, name);
+      execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-i', source, '-map', '0:v:0', '-frames:v', String(frames), '-c', 'copy', out]);
       return out;
     },
     testPattern(name, seconds) {

@@ -1,7 +1,7 @@
 /**
  * One output video written by the system ffmpeg from frames handed over in
  * memory: a Matroska stream of raw BGR frames with their own timestamps goes
- * into ffmpeg's stdin (see mirrorMatroska.ts), so the output keeps the
+ * into ffmpeg's stdin (see src/core/mirror/rawBgrMatroska.ts), so the output keeps the
  * source's frame count and presentation times, variable rates included.
  * H.264 (libx264, yuv420p; 4:4:4 where a dimension is odd) in MP4 by
  * default, or FFV1 in MKV (lossless RGB: decoding gives back exactly the
@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { VideoInputError } from '../core/errors.ts';
 import type { BgrImage } from '../core/image.ts';
-import { matroskaFrame, matroskaHeader } from './mirrorMatroska.ts';
+import { matroskaFrame, matroskaHeader } from '../core/mirror/rawBgrMatroska.ts';
 
 export type VideoCodecChoice = 'h264' | 'ffv1';
 

@@ -19,6 +19,16 @@ export const DEFAULT_SEAM_PIXELS = 6;
  * Writes into `out` (same size as `source`) the face made of the patient's
  * `side` half and its mirror image. The patient's right is where the signed
  * distance from the downward midline is negative (the image's left).
+ *
+ * Every synthetic face is written in one orientation: the kept half on the
+ * image's left. The right face is the mirror as it is; the left face is
+ * written flipped horizontally (column x holds what the mirror has at
+ * column width - 1 - x). A symmetric face flipped is the same face moved
+ * sideways, so nothing of the face changes, but the tracker then sees the
+ * same picture for a side whether the video was filmed as is or mirrored:
+ * the flipped video's left face is the original's right face (up to the two
+ * videos' midlines), while CLNF fits a face and its horizontal flip slightly
+ * differently (docs/mirror.md, flip invariance).
  */
 export function mirrorFace(source: BgrImage, line: Midline, side: FaceSide, out: BgrImage, seamPixels = DEFAULT_SEAM_PIXELS): void {
   const { width, height, data: src } = source;
@@ -26,6 +36,7 @@ export function mirrorFace(source: BgrImage, line: Midline, side: FaceSide, out:
   if (out.width !== width || out.height !== height) throw new Error('mirrorFace: output size differs from the source');
   // normal pointing to the replaced half: u > 0 there, u < 0 on the kept half
   const keepSign = side === 'right' ? 1 : -1;
+  const flip = side === 'left';
   const nx = keepSign * line.dy;
   const ny = -keepSign * line.dx;
   const half = Math.max(seamPixels / 2, 1e-6);
@@ -41,11 +52,17 @@ export function mirrorFace(source: BgrImage, line: Midline, side: FaceSide, out:
     else if (u0 <= -half) first = width;
     while (first <= last && u0 + first * nx <= -half) first++;
     while (last >= first && u0 + last * nx <= -half) last--;
-    if (first > 0) dst.set(src.subarray(rowBase, rowBase + Math.min(first, width) * 3), rowBase);
-    if (last < width - 1) dst.set(src.subarray(rowBase + (last + 1) * 3, rowBase + width * 3), rowBase + (last + 1) * 3);
+    if (flip) {
+      copyReversed(src, dst, rowBase, 0, Math.min(first, width), width);
+      copyReversed(src, dst, rowBase, last + 1, width, width);
+    } else {
+      if (first > 0) dst.set(src.subarray(rowBase, rowBase + Math.min(first, width) * 3), rowBase);
+      if (last < width - 1) dst.set(src.subarray(rowBase + (last + 1) * 3, rowBase + width * 3), rowBase + (last + 1) * 3);
+    }
     for (let x = first; x <= last; x++) {
       const u = u0 + x * nx;
       const o = rowBase + x * 3;
+      const t = flip ? rowBase + (maxX - x) * 3 : o;
       // weight of the reflection: 0 at u = -half, 1 at u = +half (smoothstep)
       let w = 1;
       if (u < half) {
@@ -65,9 +82,25 @@ export function mirrorFace(source: BgrImage, line: Midline, side: FaceSide, out:
       const v0 = keep * src[o] + w * (wa * src[a] + wb * src[b] + wc * src[c] + wd * src[d]) + 0.5;
       const v1 = keep * src[o + 1] + w * (wa * src[a + 1] + wb * src[b + 1] + wc * src[c + 1] + wd * src[d + 1]) + 0.5;
       const v2 = keep * src[o + 2] + w * (wa * src[a + 2] + wb * src[b + 2] + wc * src[c + 2] + wd * src[d + 2]) + 0.5;
-      dst[o] = v0 >= 255 ? 255 : v0 | 0;
-      dst[o + 1] = v1 >= 255 ? 255 : v1 | 0;
-      dst[o + 2] = v2 >= 255 ? 255 : v2 | 0;
+      dst[t] = v0 >= 255 ? 255 : v0 | 0;
+      dst[t + 1] = v1 >= 255 ? 255 : v1 | 0;
+      dst[t + 2] = v2 >= 255 ? 255 : v2 | 0;
     }
+  }
+}
+
+/** The image flipped horizontally (column x of the result is column width - 1 - x of the image). */
+export function flipHorizontally(image: BgrImage, out: BgrImage): void {
+  if (out.width !== image.width || out.height !== image.height) throw new Error('flipHorizontally: output size differs from the image');
+  for (let y = 0; y < image.height; y++) copyReversed(image.data, out.data, y * image.width * 3, 0, image.width, image.width);
+}
+
+/** Source pixels [from, to) of one row written to the mirrored columns (width - 1 - x) of the same row. */
+function copyReversed(src: Uint8Array, dst: Uint8Array, rowBase: number, from: number, to: number, width: number): void {
+  for (let x = from; x < to; x++) {
+    const s = rowBase + x * 3, d = rowBase + (width - 1 - x) * 3;
+    dst[d] = src[s];
+    dst[d + 1] = src[s + 1];
+    dst[d + 2] = src[s + 2];
   }
 }

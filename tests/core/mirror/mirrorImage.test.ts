@@ -31,11 +31,32 @@ describe('mirrorFace', () => {
     }
   });
 
-  it('left: keeps the image-right half', () => {
+  it('left: keeps the image-right half, written flipped so that the kept half is on the image\'s left', () => {
     const out = createBgrImage(width, height);
     mirrorFace(source, line, 'left', out, 6);
-    for (let y = 0; y < height; y++) for (let x = 24; x < width; x++) expect(at(out, x, y, 1)).toBe(at(source, x, y, 1));
-    for (let y = 0; y < height; y++) for (let x = 0; x <= 16; x++) expect(at(out, x, y, 1)).toBe(at(source, 40 - x, y, 1));
+    // the kept source columns 24..40 land on columns 16..0 (width - 1 - x); the line x = 20 is the image's centre here
+    for (let y = 0; y < height; y++) for (let x = 24; x < width; x++) expect(at(out, 40 - x, y, 1)).toBe(at(source, x, y, 1));
+    for (let y = 0; y < height; y++) for (let x = 0; x <= 16; x++) expect(at(out, 40 - x, y, 1)).toBe(at(source, 40 - x, y, 1));
+  });
+
+  it('flip equivariance: the left face of an image is the right face of its horizontal flip (with the line flipped), both ways', () => {
+    const w = 57, h = 33;
+    const image = randomImage(w, h, 11);
+    const flipped = createBgrImage(w, h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < 3; ch++) flipped.data[(y * w + x) * 3 + ch] = at(image, w - 1 - x, y, ch);
+    // a tilted line off the image's centre, and the same line in the flipped image
+    const tilted = lineThrough(23.3, 0, 26.1, 32)!;
+    const tiltedFlipped = lineThrough(w - 1 - 23.3, 0, w - 1 - 26.1, 32)!;
+    for (const [a, b] of [['left', 'right'], ['right', 'left']] as const) {
+      const mine = createBgrImage(w, h), theirs = createBgrImage(w, h);
+      mirrorFace(image, tilted, a, mine, 6);
+      mirrorFace(flipped, tiltedFlipped, b, theirs, 6);
+      // both faces are written with the kept half on the image's left: the same picture
+      let worst = 0;
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < 3; ch++) worst = Math.max(worst, Math.abs(at(mine, x, y, ch) - at(theirs, x, y, ch)));
+      // bilinear weights summed in another order round differently, at most one level
+      expect(worst, `${a} vs flipped ${b}`).toBeLessThanOrEqual(1);
+    }
   });
 
   it('is symmetric across the line through the seam band too (within rounding)', () => {
@@ -54,6 +75,7 @@ describe('mirrorFace', () => {
     const px = 20, py = 30;
     const u = (px - tilted.x) * tilted.dy - (py - tilted.y) * tilted.dx;
     const rx = px - 2 * u * tilted.dy, ry = py + 2 * u * tilted.dx;
-    expect(Math.abs(at(out, px, py, 0) - at(smooth, Math.round(rx), Math.round(ry), 0))).toBeLessThanOrEqual(4);
+    // the left face is written flipped: source column px is output column 79 - px
+    expect(Math.abs(at(out, 79 - px, py, 0) - at(smooth, Math.round(rx), Math.round(ry), 0))).toBeLessThanOrEqual(4);
   });
 });

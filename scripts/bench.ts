@@ -8,7 +8,7 @@
  * skips with its reason when Chromium is missing; --no-browser leaves it out.
  *
  *   npm run bench            npm run bench -- --json            npm run bench -- --no-browser
- *   npm run bench -- --long  (adds memory over a 9- and a 30-minute video, CLI and page: hours with the own tracker)
+ *   npm run bench -- --long  (adds memory over a 9- and a 30-minute video, CLI and page, and Face Mirror's CLI over the 9-minute one: hours with the own tracker)
  *   npm run bench -- --long --long-landmarks=replay  (the CLI's long runs replay OpenFace's landmarks of the looped clip)
  */
 import { cpus, tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ import { cliMemoryLines } from './bench/cliMemoryReport.ts';
 import { longVideos } from './bench/longVideos.ts';
 import { BROWSER_TITLE, browserLines } from './bench/browserReport.ts';
 import { OPENFACE_MODELS, SHARED, hasSharedData, openFaceFps, referenceCsv } from './sharedData.ts';
-import { mirrorBenchLines, runMirrorBench } from './bench/mirrorBench.ts';
+import { measureMirrorMemory, mirrorBenchLines, mirrorMemoryLines, runMirrorBench, type MirrorMemoryFigures } from './bench/mirrorBench.ts';
 import { phoneVideoLines, runPhoneVideoBench, type PhoneVideoFigures } from './bench/phoneVideo.ts';
 
 
@@ -95,6 +95,17 @@ if (long) {
   }
 }
 
+// Face Mirror's memory over the 9-minute video: the CLI in a child process, read from outside (scripts/bench/mirrorBench.ts)
+let mirrorLong: MirrorMemoryFigures | { readonly skipped: string } | null = null;
+if (long) {
+  const nine = longVideos(join(SHARED, 'videos', 'lab_640x480_h264.mp4'))[0];
+  if ('skipped' in nine) mirrorLong = nine;
+  else {
+    if (!json) process.stderr.write(`Face Mirror memory: ${nine.label} video (${nine.frames} frames)\n`);
+    mirrorLong = await measureMirrorMemory(nine.path, OPENFACE_MODELS, true);
+  }
+}
+
 // After the CLI runs, never beside them: on two cores they would slow each other down.
 type BrowserSection = BrowserOutcome | { readonly error: string };
 async function browserSection(): Promise<BrowserSection> {
@@ -128,7 +139,7 @@ async function phoneSection(): Promise<PhoneVideoFigures | { readonly skipped: s
 if (json) {
   const browserFigures = await browserSection();
   const phoneVideo = await phoneSection();
-  const cliMemoryLong = long ? { cli_memory_long: cliLong, ...(cliLongSkipped.length ? { cli_memory_long_skipped: cliLongSkipped } : {}) } : {};
+  const cliMemoryLong = long ? { cli_memory_long: cliLong, ...(cliLongSkipped.length ? { cli_memory_long_skipped: cliLongSkipped } : {}), face_mirror_memory_long: mirrorLong } : {};
   console.log(JSON.stringify({ hardware, execution_provider: EXECUTION_PROVIDER_LABEL, peak_rss_mb: peakRssMb, results, face_mirror: faceMirror, ...cliMemoryLong, browser: browserFigures, phone_video: phoneVideo }, null, 2));
 } else {
   console.log(`${hardware}, ${EXECUTION_PROVIDER_LABEL}; ms per frame by stage (whole run, model loading included in fps)`);
@@ -144,6 +155,8 @@ if (json) {
   console.log('');
   if (long) {
     for (const line of [...cliMemoryLines(cliLong), ...cliLongSkipped.map((why) => `CLI memory: skipped, ${why}`)]) console.log(line);
+    console.log('');
+    if (mirrorLong) console.log('skipped' in mirrorLong ? `Face Mirror memory: skipped, ${mirrorLong.skipped}` : mirrorMemoryLines(mirrorLong).join('\n'));
     console.log('');
   }
   const browserFigures = await browserSection();

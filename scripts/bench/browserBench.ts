@@ -61,6 +61,8 @@ const UA_MEMORY_TIMEOUT_MS = 25_000;
  */
 const RENDERER_INTERVAL_MS = 250;
 const CHROMIUM_INTERVAL_MS = 1000;
+/** how often a run logs its progress and the renderer's memory so far */
+const PROGRESS_INTERVAL_MS = 60_000;
 /**
  * After the collections the renderer keeps shrinking for several seconds, in
  * steps with pauses of a second or two between them (V8 shrinks its heaps
@@ -335,11 +337,23 @@ export async function measureMemory(browser: E2EBrowser, path: string, log: (lin
     renderer: new PeakSampler(() => processMemory(rendererPid) ?? ZERO_MEMORY, RENDERER_INTERVAL_MS),
     chromium: new PeakSampler(() => sumMemory(chromiumPids), CHROMIUM_INTERVAL_MS),
   };
+  // a long run says where it stands now and then: frames done, the renderer now and its peak so far
+  const progress = setInterval(() => {
+    void page
+      .evaluate(() => window.__splitface!.jobs().at(-1)?.framesDone ?? 0)
+      .then((frames) => {
+        const now = processMemory(rendererPid)?.pss_mb ?? 0;
+        const peak = samplers.renderer.peak.pss_mb;
+        log(`memory: ${video}: ${frames} frames, renderer PSS ${round1(now)} MB now, peak ${round1(peak)} MB (+${round1(peak - start.renderer.pss_mb)} above the start)`);
+      })
+      .catch(() => {});
+  }, PROGRESS_INTERVAL_MS);
   let run: RunFigures;
   let sampled: { readonly renderer: SamplerResult; readonly chromium: SamplerResult };
   try {
     run = await timeVideo(page, path, timeoutMs);
   } finally {
+    clearInterval(progress);
     sampled = { renderer: samplers.renderer.stop(), chromium: samplers.chromium.stop() };
   }
   // after the samplers: counting reads the CSV back
@@ -394,10 +408,11 @@ async function closeAndWaitForRenderer(page: Page): Promise<void> {
 /** hours a long video may take in the app (54 000 frames at a few fps on a busy machine) */
 const LONG_TIMEOUT_MS = 4 * 3600 * 1000;
 
-/** Memory over `clip` looped to 9 and to 30 minutes (made once, scripts/bench/longVideos.ts). */
-async function measureLongVideos(browser: E2EBrowser, clip: string, log: (line: string) => void): Promise<LongMemory[]> {
+/** Memory over `clip` looped to 9 and to 30 minutes (made once, scripts/bench/longVideos.ts); `labels`: only those. */
+async function measureLongVideos(browser: E2EBrowser, clip: string, log: (line: string) => void, labels?: readonly string[]): Promise<LongMemory[]> {
   const figures: LongMemory[] = [];
   for (const video of longVideos(clip)) {
+    if (labels && !('skipped' in video) && !labels.includes(video.label)) continue;
     if ('skipped' in video) {
       figures.push({ label: 'long video', frames: 0, skipped: video.skipped });
       continue;
@@ -406,6 +421,29 @@ async function measureLongVideos(browser: E2EBrowser, clip: string, log: (line: 
     figures.push({ label: video.label, frames: video.frames, ...(await measureMemory(browser, video.path, log, LONG_TIMEOUT_MS)) });
   }
   return figures;
+}
+
+/**
+ * The page's memory over the long videos alone (the last part of the browser
+ * section with `--long`), for a run of its own: `npx tsx scripts/bench/pageMemory.ts`.
+ */
+export async function runLongPageMemory(options: { readonly shared: string; readonly log: (line: string) => void; readonly labels?: readonly string[] }): Promise<LongMemory[] | { readonly skipped: string }> {
+  const skip = browserSkipReason(options.shared) ?? (procAvailable ? null : 'the renderer memory needs Linux /proc (smaps_rollup)');
+  if (skip) return { skipped: skip };
+  const { shared, log } = options;
+  const app = await buildAndServe({ tempPrefix: 'splitface-bench-build-' });
+  const browser = await launchBrowser(app.baseUrl, { serviceWorkers: 'block' });
+  try {
+    // the folder is stored by a first page, as in the whole bench; the measured pages find it there
+    const { page } = await browser.open('/');
+    await importOpenFaceFolder(page, `${shared}openface-2.2`);
+    log(`browser: Chromium ${await chromiumVersion(page)}, ${(await page.evaluate(() => window.__splitface!.models())).computePath ?? 'unknown'}`);
+    await closeAndWaitForRenderer(page);
+    return await measureLongVideos(browser, `${shared}videos/${THROUGHPUT_VIDEO}`, log, options.labels);
+  } finally {
+    await browser.close();
+    await app.close();
+  }
 }
 
 export async function runBrowserBench(options: BrowserBenchOptions): Promise<BrowserOutcome> {

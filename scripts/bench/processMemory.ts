@@ -197,6 +197,11 @@ export class PeakSampler {
     this.#sampleMs += performance.now() - started;
   }
 
+  /** the highest values so far (while sampling) */
+  get peak(): ProcessMemory {
+    return this.#peak;
+  }
+
   /** Stops sampling, one last sample first. */
   stop(): SamplerResult {
     clearInterval(this.#timer);

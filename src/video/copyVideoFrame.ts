@@ -20,9 +20,16 @@ export interface FrameContext {
 /**
  * Copies the visible part of `frame` and closes it (decoders hold only a few
  * frames, so a frame kept open stalls decoding). `timestamp`: seconds from
- * the first frame.
+ * the first frame. `buffer(bytes)` gives the buffer to copy into (a recycled
+ * one, see FramePool); a new one by default.
  */
-export async function copyVideoFrame(frame: VideoFrame, index: number, timestamp: number, context: FrameContext): Promise<RawVideoFrame> {
+export async function copyVideoFrame(
+  frame: VideoFrame,
+  index: number,
+  timestamp: number,
+  context: FrameContext,
+  buffer: (bytes: number) => ArrayBuffer = (bytes) => new ArrayBuffer(bytes),
+): Promise<RawVideoFrame> {
   try {
     // An RGB-coded stream (H.264/HEVC 4:4:4 with the identity matrix, ffmpeg's gbrp) comes out of
     // WebCodecs in a YUV layout; reading it as Y'CbCr would give wrong colours, so it is refused.
@@ -32,7 +39,7 @@ export async function copyVideoFrame(frame: VideoFrame, index: number, timestamp
     if (!rect) throw new VideoInputError(`${context.name}: frame ${index + 1} has no visible area`);
     assertConvertible(context.name, format, rgbCoded ? 'gbrp (RGB-coded)' : (frame.format ?? 'unknown'), { width: rect.width, height: rect.height, rotation: context.rotation });
     if (!format) throw new Error('unreachable: assertConvertible accepts only known formats');
-    const data = new ArrayBuffer(frame.allocationSize());
+    const data = buffer(frame.allocationSize());
     // The default layout is tight (stride = plane width) and covers visibleRect only, crop included.
     const layouts = await frame.copyTo(data);
     return {

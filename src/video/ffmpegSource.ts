@@ -17,6 +17,7 @@ import { parseProbe } from './ffprobeInfo.ts';
 import { truncationOf } from './containerSize.ts';
 import { assertConvertible } from './frameSupport.ts';
 import { ffmpegPixelFormat, packedLayout } from './pixelFormats.ts';
+import { FrameBufferPool } from './framePool.ts';
 import type { RawVideoFrame, VideoInfo, VideoSource } from './types.ts';
 
 /** Ring size: a few frames ahead, at least 16 MiB, so ffmpeg rarely waits for us (and we never wait long for it). */
@@ -103,6 +104,7 @@ export async function openWithFfmpeg(file: File): Promise<VideoSource> {
     // -noautorotate: the core turns (and flips) the planes (rawFrameToBgr), as on the WebCodecs path.
     const outputArgs = ['-map', '0:v:0', '-an', '-sn', '-dn', '-vf', 'showinfo', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', stream.pixelFormat, OUTPUT_DEVICE];
     let busy = false;
+    const buffers = new FrameBufferPool();
 
     async function* frames(signal?: AbortSignal): AsyncGenerator<RawVideoFrame> {
       if (busy) throw new Error(`${file.name}: frames() is already running`);
@@ -120,7 +122,7 @@ export async function openWithFfmpeg(file: File): Promise<VideoSource> {
           if (signal?.aborted) return;
           const got = await reader.read(headerBytes);
           if (got === 0) break;
-          const data = new ArrayBuffer(layout.byteLength);
+          const data = buffers.take(layout.byteLength);
           if (got < FRAME_HEADER_BYTES || (await reader.read(new Uint8Array(data))) < layout.byteLength) {
             throw new VideoInputError(`${file.name}: the decoder stopped in the middle of frame ${index + 1}`);
           }
@@ -159,6 +161,7 @@ export async function openWithFfmpeg(file: File): Promise<VideoSource> {
     return {
       info,
       frames,
+      recycle: (buffer) => buffers.give(buffer),
       async close() {
         client.terminate();
       },

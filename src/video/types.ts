@@ -88,5 +88,11 @@ export interface VideoSource {
   readonly info: VideoInfo;
   /** frames in order; stops early when `signal` aborts. Throws VideoInputError on a damaged stream. */
   frames(signal?: AbortSignal): AsyncGenerator<RawVideoFrame>;
+  /**
+   * Hands back a frame's `data` once nobody reads it (the analysis worker
+   * returns it after converting the frame): later frames of the same size are
+   * copied into it instead of into new buffers. Optional for sources and callers.
+   */
+  recycle?(buffer: ArrayBuffer): void;
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@
 import { BlobSource, EncodedPacketSink, Input, MATROSKA, MP4, QTFF, WEBM, type InputVideoTrack } from 'mediabunny';
 import { VideoInputError } from '../core/errors.ts';
 import { copyVideoFrame, type FrameContext } from './copyVideoFrame.ts';
+import { FrameBufferPool } from './framePool.ts';
 import { hdrFromTags } from './ffprobeInfo.ts';
 import { assertConvertible } from './frameSupport.ts';
 import { orientationForDisplayMatrix, type Orientation } from '../core/color/yuvRotate.ts';
@@ -109,6 +110,8 @@ async function webCodecsSource(file: File, input: Input, track: InputVideoTrack,
   };
   const context: FrameContext = { name: file.name, codec: config.codec, rotation, mirrored };
   const sink = new EncodedPacketSink(track);
+  const buffers = new FrameBufferPool();
+  const take = (bytes: number): ArrayBuffer => buffers.take(bytes);
 
   async function* frames(signal?: AbortSignal): AsyncGenerator<RawVideoFrame> {
     const copies: Promise<RawVideoFrame | null>[] = [];
@@ -129,7 +132,7 @@ async function webCodecsSource(file: File, input: Input, track: InputVideoTrack,
           return;
         }
         firstTime ??= time;
-        copies.push(copyVideoFrame(frame, index, time - firstTime, context));
+        copies.push(copyVideoFrame(frame, index, time - firstTime, context, take));
         index++;
         wake?.();
       },
@@ -187,6 +190,7 @@ async function webCodecsSource(file: File, input: Input, track: InputVideoTrack,
   return {
     info,
     frames,
+    recycle: (buffer) => buffers.give(buffer),
     async close() {
       input.dispose();
     },

@@ -11,7 +11,7 @@
  * per-frame presentation times.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -21,7 +21,7 @@ import { clipFolder, type ClipFolder } from './helpers/clips.ts';
 import { decodeInPage } from './helpers/decodePage.ts';
 import { cliFrames, sha256 } from './helpers/reference.ts';
 import { addVideos, importOpenFaceFolder, jobCsv, waitForJobs } from './helpers/appDriver.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliCsvsOf } from './helpers/cliCsvs.ts';
 import { maxCsvDifference } from '../helpers/auCompare.ts';
 import { openfaceModelsPath } from '../helpers/shared.ts';
 
@@ -29,7 +29,6 @@ const skip = sharedSkipReason(true);
 const baseUrl = inject('baseUrl');
 
 let browser: E2EBrowser;
-let clips: ClipFolder;
 
 /** Frames taken from the lab clip for each test video: short, to keep CI fast. */
 const FRAMES = 20;
@@ -115,27 +114,40 @@ async function ffmpegHashes(path: string, width: number, height: number): Promis
   return hashes;
 }
 
+/** Every test clip by name, the two display-matrix ones added to CASES. */
+const NAMES = [...CASES.map(([name]) => name), 'mirrored_h264.mp4', 'mirrored_portrait_h264.mp4'];
+
+/** Frames in a test clip. */
+const framesOf = (name: string): number => (name.includes('4k') ? FRAMES_4K : FRAMES);
+
+/** The clips, made once for both suites below (encoding is a good part of this file's time), removed after them. */
+let clips: ClipFolder | undefined;
+const made = new Map<string, string>();
+function makeClips(): Map<string, string> {
+  if (clips) return made;
+  clips = clipFolder();
+  const lab = sharedPath('videos/lab_640x480_h264.mp4');
+  for (const [name, args] of CASES) {
+    const path = clips.encode(name, lab, framesOf(name), args);
+    made.set(name, name.includes('rot90') ? setTrackMatrix(path, path, [0, 1, -1, 0]) : path);
+  }
+  const plain = clips.encode('plain.mp4', lab, FRAMES, ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']);
+  made.set('mirrored_h264.mp4', setTrackMatrix(plain, join(clips.dir, 'mirrored_h264.mp4'), [-1, 0, 0, 1]));
+  made.set('mirrored_portrait_h264.mp4', setTrackMatrix(plain, join(clips.dir, 'mirrored_portrait_h264.mp4'), [0, 1, 1, 0]));
+  return made;
+}
+afterAll(() => clips?.remove());
+
 describe.skipIf(skip)(suiteTitle('phone videos: the page reads them to the CLI\'s bytes, the CLI to ffmpeg\'s', skip), () => {
-  const made = new Map<string, string>();
   beforeAll(async () => {
     browser = await launchBrowser(baseUrl);
-    clips = clipFolder();
-    const lab = sharedPath('videos/lab_640x480_h264.mp4');
-    for (const [name, args] of CASES) {
-      const path = clips.encode(name, lab, name.includes('4k') ? FRAMES_4K : FRAMES, args);
-      made.set(name, name.includes('rot90') ? setTrackMatrix(path, path, [0, 1, -1, 0]) : path);
-    }
-    const plain = clips.encode('plain.mp4', lab, FRAMES, ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']);
-    made.set('mirrored_h264.mp4', setTrackMatrix(plain, join(clips.dir, 'mirrored_h264.mp4'), [-1, 0, 0, 1]));
-    made.set('mirrored_portrait_h264.mp4', setTrackMatrix(plain, join(clips.dir, 'mirrored_portrait_h264.mp4'), [0, 1, 1, 0]));
+    makeClips();
   });
   afterAll(async () => {
     await browser?.close();
-    clips?.remove();
   });
 
-  const names = [...CASES.map(([name]) => name), 'mirrored_h264.mp4', 'mirrored_portrait_h264.mp4'];
-  test.each(names)('%s', async (name) => {
+  test.each(NAMES)('%s', async (name) => {
     const path = made.get(name);
     if (!path) throw new Error(`${name} was not made`);
     const [report, cli] = await Promise.all([decodeInPage(browser, baseUrl, [path]), cliFrames(path)]);
@@ -185,13 +197,13 @@ describe.skipIf(skip)(suiteTitle('phone videos: the page reads them to the CLI\'
 
   test('a cut-off HEVC 10-bit clip and an RGB-coded H.264 stream: one plain reason each, frames so far kept', async () => {
     const lab = sharedPath('videos/lab_640x480_h264.mp4');
-    const whole = clips.encode('hevc10_faststart.mp4', lab, 30, ['-c:v', 'libx265', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p10le', ...HEVC_QUIET, '-tag:v', 'hvc1', '-movflags', '+faststart']);
-    const cut = await decodeInPage(browser, baseUrl, [clips.truncated('hevc10_cut.mp4', whole, 0.9)]);
+    const whole = clips!.encode('hevc10_faststart.mp4', lab, 30, ['-c:v', 'libx265', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p10le', ...HEVC_QUIET, '-tag:v', 'hvc1', '-movflags', '+faststart']);
+    const cut = await decodeInPage(browser, baseUrl, [clips!.truncated('hevc10_cut.mp4', whole, 0.9)]);
     console.log(`hevc10_cut.mp4: ${cut.frames.length} frames, then: ${cut.error?.message}`);
     expect(cut.error?.message).toMatch(/hevc10_cut\.mp4: the file is truncated or damaged: \d+ of the 30 frames/);
     expect(cut.error?.message.split('\n')).toHaveLength(1);
     expect(cut.frames.length).toBeGreaterThan(0);
-    const rgb = clips.encode('rgb_h264.mkv', lab, 5, ['-c:v', 'libx264rgb', '-preset', 'ultrafast', '-pix_fmt', 'gbrp']);
+    const rgb = clips!.encode('rgb_h264.mkv', lab, 5, ['-c:v', 'libx264rgb', '-preset', 'ultrafast', '-pix_fmt', 'gbrp']);
     const refused = await decodeInPage(browser, baseUrl, [rgb]);
     console.log(`rgb_h264.mkv: ${refused.error?.message}`);
     expect(refused.error?.message).toMatch(/rgb_h264\.mkv: pixel format gbrp( \(RGB-coded\))? is not supported in the browser.*use the command line/);
@@ -207,46 +219,32 @@ describe.skipIf(skip)(suiteTitle('phone videos: the page reads them to the CLI\'
   });
 });
 
-/** The clips the app runs end to end (bar 2): every layout family once, kept few for CI's time. */
-const PROCESSED = ['hevc10_hlg_portrait_rot90_60.mp4', 'vp9_10bit.webm', 'h264_422_10bit.mp4', 'odd_321x239.mp4', 'mirrored_portrait_h264.mp4', 'vfr_30_60.mp4'];
-
 describe.skipIf(skip)(suiteTitle('phone videos through the whole app: CSVs equal the CLI\'s within 1e-4', skip), () => {
   let appBrowser: E2EBrowser;
-  let folder: ClipFolder;
-  const paths = new Map<string, string>();
   const out = mkdtempSync(join(tmpdir(), 'splitface-e2e-phone-'));
 
   beforeAll(async () => {
-    folder = clipFolder();
-    const lab = sharedPath('videos/lab_640x480_h264.mp4');
-    for (const [name, args] of CASES) {
-      if (!PROCESSED.includes(name)) continue;
-      const path = folder.encode(name, lab, FRAMES, args);
-      paths.set(name, name.includes('rot90') ? setTrackMatrix(path, path, [0, 1, -1, 0]) : path);
-    }
-    const plain = folder.encode('plain.mp4', lab, FRAMES, ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']);
-    paths.set('mirrored_portrait_h264.mp4', setTrackMatrix(plain, join(folder.dir, 'mirrored_portrait_h264.mp4'), [0, 1, 1, 0]));
+    makeClips();
     appBrowser = await launchBrowser(baseUrl);
   });
   afterAll(async () => {
     await appBrowser?.close();
-    folder?.remove();
+    rmSync(out, { recursive: true, force: true });
   });
 
   test('every clip is done with one row per frame, and its CSV equals the CLI\'s', async () => {
+    const paths = NAMES.map((name) => made.get(name) ?? '');
     const recorded = await appBrowser.open('/');
     await importOpenFaceFolder(recorded.page, openfaceModelsPath());
-    await addVideos(recorded.page, PROCESSED.map((name) => paths.get(name) ?? ''));
-    const jobs = await waitForJobs(recorded.page, PROCESSED.length);
-    for (const name of PROCESSED) {
+    await addVideos(recorded.page, paths);
+    // the CLI's CSVs meanwhile, in one process (the models loaded once), beside the app's two workers
+    const [jobs, cliCsvs] = await Promise.all([waitForJobs(recorded.page, NAMES.length), cliCsvsOf(paths, out)]);
+    for (const name of NAMES) {
       const job = jobs.find((j) => j.name === name);
       expect(job?.state, `${name}: ${job?.message}`).toBe('done');
-      expect(job?.result?.frames).toBe(FRAMES);
+      expect(job?.result?.frames).toBe(framesOf(name));
       const browserText = await jobCsv(recorded.page, name);
-      const cliCsv = join(out, `${name}.cli.csv`);
-      const cli = runCli(['process', paths.get(name) ?? '', '--openface-models', openfaceModelsPath(), '--out', cliCsv]);
-      expect(cli.status, cli.stderr).toBe(0);
-      const cliText = readFileSync(cliCsv, 'utf8');
+      const cliText = readFileSync(cliCsvs.get(made.get(name) ?? '') ?? '', 'utf8');
       const difference = maxCsvDifference(cliText, browserText);
       console.log(`${name}: app CSV ${cliText === browserText ? 'byte-identical to the CLI\'s' : `max difference ${difference.max} at ${difference.where}`}`);
       expect(difference.max, `largest difference at ${difference.where}`).toBeLessThanOrEqual(1e-4);

@@ -13,6 +13,8 @@ export interface SplitFaceTestHook {
   jobs(): JobSnapshot[];
   csv(name: string): Promise<string | null>;
   models(): ModelStatus & { readonly engine: string; readonly engineError: string; readonly error: string };
+  /** a Face Mirror job's files (name, kind, bytes), notes and summary, by the video's file name; null when none */
+  mirror(name: string): { readonly outputs: { readonly name: string; readonly kind: string; readonly bytes: number }[]; readonly notes: readonly string[]; readonly summary: Record<string, unknown>; readonly stageMs: Record<string, number> } | null;
 }
 
 declare global {
@@ -26,6 +28,11 @@ export function installTestHook(target: Window, batch: BatchController, models: 
   const hook: SplitFaceTestHook = Object.freeze({
     jobs: () => batch.snapshot(),
     csv: (name: string) => batch.csv(name),
+    mirror: (name: string) => {
+      const result = batch.jobs.find((j) => j.name === name)?.mirrorResult;
+      if (!result) return null;
+      return { outputs: result.outputs.map((o) => ({ name: o.name, kind: o.kind, bytes: o.file.size })), notes: [...result.notes], summary: result.summary, stageMs: { ...result.stageMs } };
+    },
     models: () => ({ ...models.status, engine: models.engine, engineError: models.engineError, error: models.error }),
   });
   Object.defineProperty(target, '__splitface', { value: hook, writable: false, configurable: false, enumerable: false });

@@ -9,6 +9,7 @@ import type { AuColumns } from '../core/result.ts';
 import type { TrackingQuality } from '../core/quality/trackingQuality.ts';
 import type { CsvPrecision } from '../core/csv/auCsv.ts';
 import type { AuSeries, AuSummaryRow } from '../core/analysis/auSummary.ts';
+import type { MirrorJob, MirrorResult, MirrorWorkerApi } from './mirrorApi.ts';
 
 /** The models a worker needs, as bytes (read once on the main thread, from our origin and IndexedDB). */
 export interface AnalysisModels {
@@ -86,7 +87,7 @@ export interface AnalysisResult {
   readonly stageMs: Record<string, number>;
 }
 
-export interface AnalysisWorkerApi {
+export interface AnalysisWorkerApi extends MirrorWorkerApi {
   /** loads models and creates the inference sessions; returns the compute path in use */
   init(models: AnalysisModels): Promise<{ computePath: string }>;
   /** starts a video; any previous one is dropped */
@@ -117,5 +118,7 @@ export interface AnalysisRunner {
   readonly computePath: string;
   readonly workers: number;
   run(job: AnalysisJob): Promise<AnalysisResult>;
+  /** Face Mirror on one video (src/worker/mirrorOnWorker.ts); rejects when it could not finish (absent in test fakes) */
+  runMirror?(job: MirrorJob): Promise<MirrorResult>;
   dispose(): void;
 }

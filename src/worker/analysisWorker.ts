@@ -8,14 +8,22 @@ import type { AnalysisModels, AnalysisOptions, AnalysisResult, AnalysisWorkerApi
 import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
 import { createWebBackend } from '../models/web.ts';
 import { FrameAnalyser } from './frameAnalyser.ts';
+import { MirrorAnalyser } from './mirrorAnalyser.ts';
+import type { MirrorFrameUpdate, MirrorPass, MirrorRunOptions } from './mirrorApi.ts';
 
 let analyser: FrameAnalyser | null = null;
+let mirror: MirrorAnalyser | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 
 function inOrder<T>(work: () => T | Promise<T>): Promise<T> {
   const next = queue.then(work);
   queue = next.catch(() => {});
   return next;
+}
+
+function requireMirror(): MirrorAnalyser {
+  mirror ??= new MirrorAnalyser(requireAnalyser());
+  return mirror;
 }
 
 function requireAnalyser(): FrameAnalyser {
@@ -27,6 +35,7 @@ const api: AnalysisWorkerApi = {
   init: (models: AnalysisModels) =>
     inOrder(async () => {
       analyser = await FrameAnalyser.create(await createWebBackend(), models);
+      mirror = null;
       return { computePath: analyser.computePath };
     }),
   begin: (video: VideoInfo, options: AnalysisOptions) => inOrder(() => requireAnalyser().begin(video, options)),
@@ -36,6 +45,16 @@ const api: AnalysisWorkerApi = {
       return update.preview ? Comlink.transfer(update, [update.preview.rgba.buffer]) : update;
     }),
   finish: (stoppedBy: string | null): Promise<AnalysisResult> => inOrder(() => requireAnalyser().finish(stoppedBy)),
+  // Face Mirror (mirrorAnalyser.ts): a push resolves once the run has used the frame, so frames stay in order
+  mirrorBegin: (video: VideoInfo, options: MirrorRunOptions) => inOrder(() => requireMirror().begin(video, options)),
+  mirrorPushFrame: (pass: MirrorPass, frame: RawVideoFrame): Promise<MirrorFrameUpdate> =>
+    inOrder(async () => {
+      const update = await requireMirror().pushFrame(pass, frame);
+      const p = update.preview;
+      return p ? Comlink.transfer(update, [p.source.buffer, ...(p.right ? [p.right.buffer] : []), ...(p.left ? [p.left.buffer] : [])]) : update;
+    }),
+  mirrorEndPass: (pass: MirrorPass, stoppedBy: string | null, cancelled: boolean) => inOrder(() => requireMirror().endPass(pass, stoppedBy, cancelled)),
+  mirrorFinish: () => inOrder(() => requireMirror().finish()),
 };
 
 Comlink.expose(api);

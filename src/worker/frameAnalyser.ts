@@ -54,7 +54,7 @@ export function previewRgba(image: BgrImage, maxWidth = PREVIEW_MAX_WIDTH): { wi
   return { width, height, rgba, scale: 1 / step };
 }
 
-interface OpenFaceSet {
+export interface OpenFaceSet {
   readonly au: OpenFaceModels;
   readonly tracking: TrackingModels;
   readonly cenWeights: boolean;
@@ -91,9 +91,10 @@ export class FrameAnalyser {
   private run: Run | null = null;
 
   private constructor(
-    private readonly backend: InferenceBackend,
-    private readonly stages: DetectionStages,
-    private readonly openface: OpenFaceSet | null,
+    readonly backend: InferenceBackend,
+    /** the detection sessions and the OpenFace models, shared with Face Mirror (mirrorAnalyser.ts) */
+    readonly stages: DetectionStages,
+    readonly openface: OpenFaceSet | null,
   ) {}
 
   static async create(backend: InferenceBackend, models: AnalysisModels): Promise<FrameAnalyser> {

@@ -10,6 +10,8 @@
 import * as Comlink from 'comlink';
 import { SplitFaceError, VideoInputError } from '../core/errors.ts';
 import type { AnalysisJob, AnalysisModels, AnalysisResult, AnalysisRunner, AnalysisWorkerApi, FrameUpdate } from './analysisApi.ts';
+import type { MirrorJob, MirrorResult } from './mirrorApi.ts';
+import { runMirrorOnWorker } from './mirrorOnWorker.ts';
 
 /** frames in flight per worker (decoded, not yet analysed) */
 export const QUEUE_DEPTH = 10;
@@ -137,6 +139,19 @@ export async function createAnalysisPool(models: AnalysisModels, size = defaultW
       let healthy = true;
       try {
         return await runOnWorker(pw, job);
+      } catch (error) {
+        healthy = !isWorkerCrash(error);
+        throw error;
+      } finally {
+        await job.source.close().catch(() => {});
+        void releaseWorker(pw, healthy);
+      }
+    },
+    async runMirror(job: MirrorJob): Promise<MirrorResult> {
+      const pw = await acquire();
+      let healthy = true;
+      try {
+        return await runMirrorOnWorker(pw.api, (p) => Promise.race([p, pw.crashed]), job, framesInFlightLimit);
       } catch (error) {
         healthy = !isWorkerCrash(error);
         throw error;

@@ -10,6 +10,7 @@
  */
 import type { AnalysisOptions, AnalysisResult, AnalysisRunner, FrameUpdate } from '../../worker/analysisApi.ts';
 import type { VideoSource } from '../../video/types.ts';
+import type { MirrorFrameUpdate, MirrorResult, MirrorRunOptions } from '../../worker/mirrorApi.ts';
 import type { JobState, JobView, LivePreview } from './types.ts';
 import { groupInputFiles, type InputFile, type InputGroup } from './inputFiles.ts';
 import { csvFileName, sidecarFileName } from './naming.ts';
@@ -47,6 +48,8 @@ export class Job implements JobView {
   readonly imageCount: number | null;
   /** what the worker is asked for: every face or one, stock or full CSV precision (fixed when the job is added) */
   readonly options: AnalysisOptions;
+  /** Face Mirror instead of `process` (fixed when the job is added), or null */
+  readonly mirror: MirrorRunOptions | null;
 
   durationSeconds: number | null = $state(null);
   state: JobState = $state('queued');
@@ -57,6 +60,8 @@ export class Job implements JobView {
   message: string | null = $state(null);
   result: AnalysisResult | null = $state.raw(null);
   csvName: string | null = $state(null);
+  /** Face Mirror's files and summary (a mirror job's result; `result` stays null) */
+  mirrorResult: MirrorResult | null = $state.raw(null);
 
   /** the id of its saved copy (src/app/storage/resultsStore.ts), or null while not saved */
   savedId: string | null = null;
@@ -67,7 +72,7 @@ export class Job implements JobView {
   readonly abort = new AbortController();
   #jsonBlob: Blob | null = null;
 
-  constructor(id: number, group: InputGroup<File>, options: AnalysisOptions) {
+  constructor(id: number, group: InputGroup<File>, options: AnalysisOptions, mirror: MirrorRunOptions | null = null) {
     this.id = id;
     this.name = group.name;
     this.stem = group.stem;
@@ -77,6 +82,7 @@ export class Job implements JobView {
     this.imageCount = group.kind === 'images' ? group.files.length : null;
     this.framesTotal = this.imageCount;
     this.options = options;
+    this.mirror = mirror;
   }
 
   get active(): boolean {
@@ -213,6 +219,10 @@ export class BatchController {
   allFaces = $state(false);
   /** CSV numbers with 10 significant digits instead of OpenFace 2.2's stock decimals */
   fullPrecision = $state(false);
+  /** videos added from now on get Face Mirror (mirrored videos, AUs per side, symmetry) instead of one CSV */
+  faceMirror = $state(false);
+  /** Face Mirror's videos uncompressed (exactly the measured pixels) instead of H.264/VP9/AV1 */
+  mirrorLossless = $state(false);
   /** what happened to the last files added that did not become jobs ('' when nothing to say) */
   notice = $state('');
   /** whether the browser agreed to keep saved results under storage pressure; null until asked, or with no results store */
@@ -242,7 +252,7 @@ export class BatchController {
 
   /** jobs with something to download, in batch order */
   get withResults(): Job[] {
-    return this.jobs.filter((j) => j.result !== null);
+    return this.jobs.filter((j) => j.result !== null || j.mirrorResult !== null);
   }
 
   job(id: number): Job | null {
@@ -255,7 +265,9 @@ export class BatchController {
    */
   add(files: readonly InputFile<File>[]): Job[] {
     const { groups, skipped } = groupInputFiles(files);
-    const added = groups.map((group) => new Job(this.#nextId++, group, { allFaces: this.allFaces, precision: this.fullPrecision ? 'full' : 'stock' }));
+    const precision = this.fullPrecision ? 'full' : 'stock';
+    const mirror: MirrorRunOptions | null = this.faceMirror ? { lossless: this.mirrorLossless, qaVideo: true, precision } : null;
+    const added = groups.map((group) => new Job(this.#nextId++, group, { allFaces: this.allFaces, precision }, group.kind === 'video' ? mirror : null));
     this.notice = skipped.length
       ? `Skipped ${plural(skipped.length, 'file')} that ${skipped.length === 1 ? 'is' : 'are'} neither a video nor an image: ${skipped
           .slice(0, 3)
@@ -376,6 +388,10 @@ export class BatchController {
       const info = source.info;
       job.durationSeconds = info.durationSeconds ?? job.durationSeconds;
       job.framesTotal = info.frameCountHint ?? job.framesTotal;
+      if (job.mirror) {
+        await this.#runMirror(job, runner, source, job.mirror, rate);
+        return;
+      }
       const result = await runner.run({
         source,
         options: job.options,
@@ -395,6 +411,57 @@ export class BatchController {
       job.etaSeconds = null;
       if (source) await source.close().catch(() => undefined);
     }
+  }
+
+  /** Face Mirror: two passes over the video (track, then mirror), one set of files at the end. */
+  async #runMirror(job: Job, runner: AnalysisRunner, source: VideoSource, options: MirrorRunOptions, rate: ProgressRate): Promise<void> {
+    if (!runner.runMirror) throw new Error('this analysis engine has no Face Mirror');
+    let pass = 0;
+    let passRate = rate;
+    const result = await runner.runMirror({
+      source,
+      options,
+      signal: job.abort.signal,
+      onFrame: (update) => {
+        if (update.pass !== pass) {
+          pass = update.pass;
+          job.message = pass === 1 ? 'Face Mirror, step 1 of 2: finding the face and its midline in every frame.' : 'Face Mirror, step 2 of 2: mirroring each frame and measuring both sides.';
+          if (pass === 2) {
+            // step 2 counts the frames again, at its own speed
+            job.framesTotal = job.framesDone;
+            job.framesDone = 0;
+            passRate = new ProgressRate();
+          }
+        }
+        this.#onMirrorFrame(job, update, passRate);
+      },
+    });
+    job.mirrorResult = result;
+    job.framesDone = result.frames;
+    job.framesTotal = result.frames;
+    job.state = 'done';
+    job.message = result.notes.length ? result.notes.map((n) => asSentence(n)).join(' ') : null;
+    if (this.selectedId === null || !this.selected?.mirrorResult) this.selectedId = job.id;
+  }
+
+  #onMirrorFrame(job: Job, update: MirrorFrameUpdate, rate: ProgressRate): void {
+    this.#onFrame(job, { index: update.index, faces: [], preview: null }, rate);
+    const p = update.preview;
+    if (!p || typeof ImageData === 'undefined') return;
+    const now = this.#now();
+    if (this.preview?.jobId === job.id && now - this.#lastPreviewMs < PREVIEW_INTERVAL_MS) return;
+    if (this.#watchedJobId() !== job.id) return;
+    const image = (rgba: Uint8ClampedArray) => new ImageData(new Uint8ClampedArray(rgba), p.width, p.height);
+    this.#lastPreviewMs = now;
+    this.preview = {
+      jobId: job.id,
+      frameIndex: update.index,
+      image: image(p.source),
+      scale: 1,
+      faces: p.landmarks ? [p.landmarks] : [],
+      faceIds: p.landmarks ? [0] : [],
+      mirror: { midline: p.midline, right: p.right ? image(p.right) : null, left: p.left ? image(p.left) : null },
+    };
   }
 
   #onFrame(job: Job, update: FrameUpdate, rate: ProgressRate): void {

@@ -39,6 +39,12 @@ export interface LivePreview {
   readonly scale: number;
   /** the CSV face_id of each entry of `faces` */
   readonly faceIds: readonly number[];
+  /** Face Mirror: the midline in `image`'s pixels (a point and a direction) and both synthetic faces (step 2 only) */
+  readonly mirror?: {
+    readonly midline: { readonly x: number; readonly y: number; readonly dx: number; readonly dy: number } | null;
+    readonly right: ImageData | null;
+    readonly left: ImageData | null;
+  };
 }
 
 /** What the model panel shows. */

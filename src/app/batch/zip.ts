@@ -15,6 +15,8 @@ export interface ZipSource {
 export interface ZipEntry {
   readonly name: string;
   readonly content: Blob | string;
+  /** stored as it is (videos: already compressed, or too large to deflate in the page) */
+  readonly store?: boolean;
 }
 
 /** The provenance sidecar as written beside the CSV (says whether the CSV is partial). */
@@ -40,7 +42,7 @@ export async function buildZip(entries: readonly ZipEntry[]): Promise<Uint8Array
   const files: Zippable = {};
   for (const entry of entries) {
     const bytes = typeof entry.content === 'string' ? strToU8(entry.content) : new Uint8Array(await entry.content.arrayBuffer());
-    files[entry.name] = [bytes, { level: 6 }];
+    files[entry.name] = [bytes, { level: entry.store ? 0 : 6 }];
   }
   return zipSync(files);
 }

@@ -1,0 +1,277 @@
+/**
+ * Face Mirror inside the analysis worker: the core's run
+ * (src/core/mirror/faceMirrorRun.ts, the same as `splitface mirror`) fed with
+ * frames the main thread decodes and pushes, pass by pass (FrameChannel
+ * turns the pushes into the run's `for await`). The trackers are the ones
+ * `process` uses in the app (own CLNF tracker with the OpenFace folder, the
+ * detector and landmark net alone without); rows wait in OPFS; the videos
+ * and tables are written into OPFS's results folder and handed back as
+ * disk-backed Files.
+ */
+import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
+import { rawFrameToBgr } from '../video/rawFrameToBgr.ts';
+import { SplitFaceError, VideoInputError } from '../core/errors.ts';
+import type { DecodedFrame } from '../core/analysis/frame.ts';
+import { createFaceTracker } from '../core/analysis/ownTracker.ts';
+import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
+import { describeLandmarkModel } from '../core/model/landmarkModel.ts';
+import { memoryRecordStore, type RecordStoreFactory } from '../core/analysis/recordStore.ts';
+import { ROW_RECORD_BYTES } from '../core/analysis/rowRecord.ts';
+import type { BgrImage } from '../core/image.ts';
+import type { FrameResult } from '../core/result.ts';
+import type { FaceSide } from '../core/mirror/mirrorImage.ts';
+import { ALL_SIDE_MEASURES, restPosition, sideValue } from '../core/mirror/faceGeometry.ts';
+import { faceMirrorSummary, faceMirrorTables, runFaceMirror, summaryJson, type FaceMirrorRun, type MirroredFrameView, type MirrorFaceSources } from '../core/mirror/faceMirrorRun.ts';
+import { hdrNote } from '../video/ffprobeInfo.ts';
+import { FrameChannel } from './frameChannel.ts';
+import { OpfsRecordStore, OpfsTextWriter, RESULTS_DIR, SPILL_DIR, opfsFolder, uniqueName } from './opfsFiles.ts';
+import { previewRgba, OPENFACE_FOLDER_LABEL, type FrameAnalyser } from './frameAnalyser.ts';
+import { LOSSLESS_FORMAT, chooseVideoFormat, createVideoWriter, type BrowserVideoWriter, type MirrorVideoFormat } from './mirrorWriters.ts';
+import packageJson from '../../package.json';
+import type { MirrorFrameUpdate, MirrorOutputFile, MirrorPass, MirrorPreview, MirrorResult, MirrorRunOptions, MirrorSeries } from './mirrorApi.ts';
+
+/** The live view gets a frame at most this often. */
+const PREVIEW_INTERVAL_MS = 250;
+/** each of the three pictures at most this wide */
+const PREVIEW_MAX_WIDTH = 320;
+
+export const MIRROR_CANCELLED = 'Face Mirror was cancelled: no files were written';
+
+interface ActiveRun {
+  readonly video: VideoInfo;
+  readonly options: MirrorRunOptions;
+  readonly faces: MirrorFaceSources;
+  readonly channels: Record<MirrorPass, FrameChannel<DecodedFrame>>;
+  readonly results: FileSystemDirectoryHandle;
+  readonly format: MirrorVideoFormat;
+  readonly writers: BrowserVideoWriter[];
+  /** the core's run: both passes, then the tables can be written */
+  done: Promise<FaceMirrorRun>;
+  /** the last frame's update, made by the run's hooks */
+  update: MirrorFrameUpdate | null;
+  lastPreview: number;
+  convertMs: number;
+}
+
+/** NAME without its extension, for the output names. */
+function stemOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+function previewLandmarks(landmarks: ArrayLike<number> | null, scale: number): Float64Array | null {
+  if (!landmarks) return null;
+  const out = new Float64Array(landmarks.length);
+  for (let i = 0; i < out.length; i++) out[i] = landmarks[i] * scale;
+  return out;
+}
+
+export class MirrorAnalyser {
+  private run: ActiveRun | null = null;
+
+  constructor(private readonly engine: FrameAnalyser) {}
+
+  private faceSources(): MirrorFaceSources {
+    const { stages, openface, backend } = this.engine;
+    const description = { inference: backend.name, models: ['blazeface_back_256.onnx', 'face_landmark_68.onnx'], landmarkModel: describeLandmarkModel(openface?.cenWeights ?? false) };
+    const keepStages = async () => {}; // the sessions outlive the video: the worker reuses them
+    if (!openface) return { source: landmarkOnlyFaceSource(stages.detector, stages.initial, false, description, keepStages), sides: null };
+    // the tracker of `process` in the app (one face), one per stream: each keeps its own track
+    const tracked = (): FaceSource => trackerFaceSource(createFaceTracker(stages, openface.tracking, { allFaces: false }), openface.tracking.clnf, false, description, keepStages);
+    return { source: tracked(), sides: { right: tracked(), left: tracked() } };
+  }
+
+  async begin(video: VideoInfo, options: MirrorRunOptions): Promise<void> {
+    this.abandon();
+    const results = await opfsFolder(RESULTS_DIR);
+    if (!results) throw new SplitFaceError('Face Mirror needs the browser\'s private file storage (OPFS) for its videos, and this browser does not offer it here');
+    const spill = await opfsFolder(SPILL_DIR);
+    const recordStore: RecordStoreFactory = (bytes) => {
+      if (!spill || bytes !== ROW_RECORD_BYTES) return memoryRecordStore(bytes);
+      // created synchronously by VideoAnalysis: the OPFS store is opened ahead (see below)
+      const store = this.spillStores.shift();
+      return store ?? memoryRecordStore(bytes);
+    };
+    this.spillStores = spill ? await Promise.all([OpfsRecordStore.create(spill, ROW_RECORD_BYTES), OpfsRecordStore.create(spill, ROW_RECORD_BYTES)]).catch(() => []) : [];
+    const format = options.lossless ? LOSSLESS_FORMAT : await chooseVideoFormat(video.width, video.height);
+    const faces = this.faceSources();
+    const channels = { 1: new FrameChannel<DecodedFrame>(), 2: new FrameChannel<DecodedFrame>() };
+    const stem = stemOf(video.name);
+    const writers: BrowserVideoWriter[] = [];
+    const open = (suffix: string) => createVideoWriter(results, `${stem}${suffix}${format.extension}`, format, video.width, video.height).then((w) => {
+      writers.push(w);
+      return w;
+    });
+    const run: ActiveRun = {
+      video, options, faces, channels, results, format, writers,
+      update: null,
+      lastPreview: -Infinity,
+      convertMs: 0,
+      done: Promise.reject(new Error('not started')),
+    };
+    run.done.catch(() => {});
+    run.done = runFaceMirror({
+      decode: (pass) => channels[pass],
+      frameCountHint: video.frameCountHint,
+      width: video.width,
+      height: video.height,
+      faces,
+      auModels: this.engine.openface?.au ?? null,
+      recordStore,
+      openWriters: async () => ({ right: await open('_right_mirrored'), left: await open('_left_mirrored'), qa: options.qaVideo ? await open('_debug') : null }),
+      onTracked: (frame, face) => {
+        run.update = { pass: 1, index: frame.index, preview: this.preview(run, frame.image, face.success ? face.landmarks : null, null, null) };
+      },
+      onMirrored: (view) => {
+        run.update = { pass: 2, index: view.source.index, preview: this.preview(run, view.source.image, view.sourceLandmarks, view, view.line) };
+      },
+    });
+    // a run that fails stops taking frames: the pushes waiting on it return
+    run.done.catch(() => {
+      channels[1].stop();
+      channels[2].stop();
+    });
+    this.run = run;
+  }
+
+  private spillStores: OpfsRecordStore[] = [];
+
+  /** The three pictures when a preview is due (source always; the faces in pass 2). */
+  private preview(run: ActiveRun, image: BgrImage, landmarks: ArrayLike<number> | null, view: MirroredFrameView | null, line: MirroredFrameView['line']): MirrorPreview | null {
+    const now = performance.now();
+    if (now - run.lastPreview < PREVIEW_INTERVAL_MS) return null;
+    run.lastPreview = now;
+    const source = previewRgba(image, PREVIEW_MAX_WIDTH);
+    return {
+      width: source.width,
+      height: source.height,
+      source: source.rgba,
+      landmarks: previewLandmarks(landmarks, source.scale),
+      midline: line ? { x: line.x * source.scale, y: line.y * source.scale, dx: line.dx, dy: line.dy } : null,
+      right: view ? previewRgba(view.right, PREVIEW_MAX_WIDTH).rgba : null,
+      left: view ? previewRgba(view.left, PREVIEW_MAX_WIDTH).rgba : null,
+    };
+  }
+
+  async pushFrame(pass: MirrorPass, frame: RawVideoFrame): Promise<MirrorFrameUpdate> {
+    const run = this.requireRun();
+    const start = performance.now();
+    const image = rawFrameToBgr(frame);
+    run.convertMs += performance.now() - start;
+    run.update = null;
+    await run.channels[pass].push({ index: frame.index, timestamp: frame.timestamp, image });
+    return run.update ?? { pass, index: frame.index, preview: null };
+  }
+
+  async endPass(pass: MirrorPass, stoppedBy: string | null, cancelled: boolean): Promise<void> {
+    const run = this.requireRun();
+    const channel = run.channels[pass];
+    if (cancelled) {
+      run.channels[1].fail(new SplitFaceError(MIRROR_CANCELLED));
+      run.channels[2].fail(new SplitFaceError(MIRROR_CANCELLED));
+    } else if (stoppedBy) channel.fail(new VideoInputError(stoppedBy));
+    else channel.end();
+  }
+
+  async finish(): Promise<MirrorResult> {
+    const run = this.requireRun();
+    this.run = null;
+    let finished: FaceMirrorRun | null = null;
+    try {
+      finished = await run.done;
+      return await this.writeResult(run, finished);
+    } catch (error) {
+      for (const writer of run.writers) writer.abort();
+      throw error;
+    } finally {
+      finished?.dispose();
+      this.releaseSpill();
+    }
+  }
+
+  private releaseSpill(): void {
+    for (const store of this.spillStores.splice(0)) store.dispose();
+  }
+
+  /** Drops a run that was not finished (a new begin). */
+  private abandon(): void {
+    const run = this.run;
+    this.run = null;
+    if (!run) return;
+    run.channels[1].fail(new SplitFaceError(MIRROR_CANCELLED));
+    run.channels[2].fail(new SplitFaceError(MIRROR_CANCELLED));
+    void run.done.then((r) => r.dispose(), () => {}).finally(() => {
+      for (const writer of run.writers) writer.abort();
+    });
+    this.releaseSpill();
+  }
+
+  private async writeResult(run: ActiveRun, finished: FaceMirrorRun): Promise<MirrorResult> {
+    const stem = stemOf(run.video.name);
+    const outputs: MirrorOutputFile[] = run.writers.map((w) => {
+      const written = w.written();
+      return { name: written.downloadName, kind: 'video', file: written.file, storedAs: written.storedAs };
+    });
+    const auNames = finished.sides?.right.auColumns?.intensityNames ?? [];
+    const sideSeries: Record<FaceSide, number[][]> = { right: auNames.map(() => []), left: auNames.map(() => []) };
+    const observe = (side: FaceSide, row: FrameResult) => {
+      if (row.faceId !== 0) return;
+      const series = sideSeries[side];
+      for (let i = 0; i < series.length; i++) series[i].push(row.success && row.auIntensity ? row.auIntensity[i] : Number.NaN);
+    };
+    const writeText = async (name: string, pieces: Iterable<string>, kind: 'csv' | 'json') => {
+      const writer = await OpfsTextWriter.create(run.results, uniqueName(kind === 'csv' ? '.csv' : '.json'));
+      try {
+        for (const piece of pieces) writer.write(piece);
+      } catch (error) {
+        await writer.abandon(run.results);
+        throw error;
+      }
+      outputs.push({ name, kind, file: await writer.close(), storedAs: writer.name });
+    };
+    const aus = await faceMirrorTables(finished, run.options.precision, (suffix, pieces) => writeText(`${stem}${suffix}`, pieces, 'csv'), observe);
+    const summaryName = `${stem}_mirror.json`;
+    const summary = faceMirrorSummary(finished, aus, {
+      tool: 'splitface mirror (browser)',
+      version: packageJson.version,
+      video: run.video.name,
+      videoInfo: { ...run.video, source_hdr: hdrNote(run.video.hdr) },
+      outputs: [...outputs.map((o) => o.name), summaryName],
+      videos: run.format.description,
+      landmarks: run.faces.source.provenance,
+      openfaceModels: this.engine.openface ? OPENFACE_FOLDER_LABEL : null,
+      precision: run.options.precision,
+      written: new Date().toISOString(),
+    });
+    const json = summaryJson(summary);
+    await writeText(summaryName, [json], 'json');
+    const { assessment, track } = finished;
+    const timestamps = new Float64Array(track.frames);
+    for (let f = 0; f < track.frames; f++) timestamps[f] = track.timestamp(f);
+    const rest = restPosition(assessment.records, assessment.usable);
+    const measureSeries = (side: FaceSide) => ALL_SIDE_MEASURES.map((m) => Float32Array.from({ length: track.frames }, (_, f) => sideValue(assessment.records, f, side, m, rest)));
+    const series: MirrorSeries = {
+      timestamps,
+      names: [...auNames, ...ALL_SIDE_MEASURES],
+      right: [...sideSeries.right.map((s) => Float32Array.from(s)), ...measureSeries('right')],
+      left: [...sideSeries.left.map((s) => Float32Array.from(s)), ...measureSeries('left')],
+    };
+    const flagged = assessment.flags.yaw + assessment.flags['face-lost'];
+    return {
+      frames: track.frames,
+      facesFound: assessment.facesFound,
+      flagged,
+      notes: assessment.notes,
+      outputs,
+      summary: JSON.parse(json) as Record<string, unknown>,
+      videoFormat: run.format.description,
+      series,
+      stageMs: { convert: run.convertMs, ...finished.stageMs },
+    };
+  }
+
+  private requireRun(): ActiveRun {
+    if (!this.run) throw new Error('no Face Mirror run started: call mirrorBegin first');
+    return this.run;
+  }
+}

@@ -236,37 +236,7 @@ const COL_BYTES: usize = ASC_FEATURE_RELAXED_SIMD ? 4 : 8;
   else store<f64>(at, v);
 }
 
-/** one position's normalised patch (column j, row i of the map, position p), as the SIMD loop computes it */
-function normalisedPatch(aoi: usize, aw: i32, pw: i32, ph: i32, K: i32, M: i32, cols: usize, j: i32, i: i32, p: i32): void {
-  const area = <f32>(pw * ph);
-  storeCol(colAt(cols, M, 0, p), 1);
-  let sum: f32 = 0;
-  for (let yy = 0; yy < ph; yy++) {
-    const src = aoi + <usize>((i + yy) * aw + j) * 4;
-    for (let xx = 0; xx < pw; xx++) {
-      const v = load<f32>(src + <usize>xx * 4);
-      sum += v;
-      storeCol(colAt(cols, M, 1 + xx * ph + yy, p), <f64>v);
-    }
-  }
-  const mean = sum / area;
-  let sq: f32 = 0;
-  for (let x = 1; x < K; x++) {
-    const at = colAt(cols, M, x, p);
-    const v = <f32>loadCol(at) - mean;
-    storeCol(at, <f64>v);
-    sq += v * v;
-  }
-  let norm = sqrt<f32>(sq);
-  if (norm == 0) norm = 1;
-  norm = <f32>(1.0 / <f64>norm);
-  for (let x = 1; x < K; x++) {
-    const at = colAt(cols, M, x, p);
-    storeCol(at, <f64>(<f32>loadCol(at) * norm));
-  }
-}
-
-/** 1 / (norm, or 1 where it is 0), in double rounded to float, lane by lane (as normalisedPatch) */
+/** 1 / (norm, or 1 where it is 0), in double rounded to float, lane by lane (as ccnfResponse.ts) */
 @inline function reciprocalNorm4(sq: v128): v128 {
   let norm = f32x4.sqrt(sq);
   norm = v128.bitselect(f32x4.splat(1), norm, f32x4.eq(norm, f32x4.splat(0)));
@@ -288,18 +258,17 @@ function normalisedPatch(aoi: usize, aw: i32, pw: i32, ph: i32, K: i32, M: i32, 
 }
 
 /**
- * normalisedPatch for two groups of four positions down a column (f32x4
- * lanes: the same float operations in the same order per position), read
- * from the area transposed (f32 [aw][ah]) at a and b, the groups'
- * first positions pa and pb. Two groups at once: two independent chains of
- * float adds hide their latency.
+ * The contrast-normalised patches of two groups of four positions (f32x4
+ * lanes: per position the float operations of ccnfResponse.ts in the same
+ * order), at pa..pa+3 and pb..pb+3. The patch value (xx, yy) of the group at
+ * `a` is at a + xx·xStep + yy·yStep, four lanes side by side. Two groups at
+ * once: two independent chains of float adds hide their latency.
  */
-function normaliseTwoGroups(ah: i32, pw: i32, ph: i32, M: i32, cols: usize, area: f32, a: usize, pa: i32, b: usize, pb: i32): void {
-  const column = <usize>ah * 4;
+function normaliseTwoGroups(xStep: usize, yStep: usize, pw: i32, ph: i32, M: i32, cols: usize, area: f32, a: usize, pa: i32, b: usize, pb: i32): void {
   let sumA = f32x4.splat(0), sumB = f32x4.splat(0);
   for (let yy = 0; yy < ph; yy++) {
-    let off = <usize>yy * 4;
-    for (let xx = 0; xx < pw; xx++, off += column) {
+    let off = <usize>yy * yStep;
+    for (let xx = 0; xx < pw; xx++, off += xStep) {
       sumA = f32x4.add(sumA, v128.load(a + off));
       sumB = f32x4.add(sumB, v128.load(b + off));
     }
@@ -308,10 +277,10 @@ function normaliseTwoGroups(ah: i32, pw: i32, ph: i32, M: i32, cols: usize, area
   const meanA = f32x4.div(sumA, areaV), meanB = f32x4.div(sumB, areaV);
   let sqA = f32x4.splat(0), sqB = f32x4.splat(0);
   for (let xx = 0; xx < pw; xx++) {
-    const off = <usize>xx * column;
+    const off = <usize>xx * xStep;
     for (let yy = 0; yy < ph; yy++) {
-      const va = f32x4.sub(v128.load(a + off + <usize>yy * 4), meanA);
-      const vb = f32x4.sub(v128.load(b + off + <usize>yy * 4), meanB);
+      const va = f32x4.sub(v128.load(a + off + <usize>yy * yStep), meanA);
+      const vb = f32x4.sub(v128.load(b + off + <usize>yy * yStep), meanB);
       sqA = f32x4.add(sqA, f32x4.mul(va, va));
       sqB = f32x4.add(sqB, f32x4.mul(vb, vb));
     }
@@ -327,11 +296,11 @@ function normaliseTwoGroups(ah: i32, pw: i32, ph: i32, M: i32, cols: usize, area
     v128.store(colAt(cols, M, 0, pb) + 16, f64x2.splat(1));
   }
   for (let xx = 0; xx < pw; xx++) {
-    const off = <usize>xx * column;
+    const off = <usize>xx * xStep;
     for (let yy = 0; yy < ph; yy++) {
       const k = 1 + xx * ph + yy;
-      storeCols4(colAt(cols, M, k, pa), f32x4.mul(f32x4.sub(v128.load(a + off + <usize>yy * 4), meanA), normA));
-      storeCols4(colAt(cols, M, k, pb), f32x4.mul(f32x4.sub(v128.load(b + off + <usize>yy * 4), meanB), normB));
+      storeCols4(colAt(cols, M, k, pa), f32x4.mul(f32x4.sub(v128.load(a + off + <usize>yy * yStep), meanA), normA));
+      storeCols4(colAt(cols, M, k, pb), f32x4.mul(f32x4.sub(v128.load(b + off + <usize>yy * yStep), meanB), normB));
     }
   }
 }
@@ -360,7 +329,8 @@ function neuronInputExact(cols: usize, M: i32, K: i32, w: usize, q: i32, isSplit
  * the used ones transposed (transposeWeights; fused build); used: i32
  * [usedCount] neuron indices; twoAlpha: f64 [usedCount]; sigmaT: f32 Sigma
  * transposed [k][r]; split: u8 mask [p + n·M] (openblasGemm.ts); out: f32
- * [M] rows = y; scratch: f64 [K·M] + f64 [M] + f32 [M] + f32 [aw·ah].
+ * [M] rows = y; scratch: f64 [K·M] + f64 [M] + f32 [M] + f32 [aw·ah] + f32 [ph·aw·yB].
+ * At least 4 positions (M ≥ 4).
  */
 export function ccnfResponse(
   aoi: usize, aw: i32, ah: i32, pw: i32, ph: i32,
@@ -374,26 +344,35 @@ export function ccnfResponse(
   const acc = cols + <usize>(K * M) * COL_BYTES; // f64 [M]
   const map = acc + <usize>M * 8; // f32 [M]
   const area = <f32>(pw * ph);
-  // 1. normalised patches, stored k-major as doubles (read once per used
-  // neuron); four positions down a column at a time (f32x4 lanes: the same
-  // float operations in the same order per position), read from the area
-  // transposed so that the four lanes are adjacent
-  const aoiT = map + <usize>M * 4; // f32 [aw][ah]
+  // 1. normalised patches, stored k-major (see COL_BYTES), four positions
+  // at a time in the map's position order (columns of the map outer). The
+  // area is first copied into ph shifted planes, plane yy f32 [aw][yB]
+  // holding aoi[i + yy][x] at x·yB + i: the value (xx, yy) of the patch at
+  // position p = j·yB + i is then at plane yy, p + xx·yB, so that four
+  // consecutive positions are four adjacent floats even across a column of
+  // the map. Groups of four, two at a time; the last group ends at M - 1
+  // (overlapping the one before when M is not a multiple of 4: the same
+  // values rewritten), the last pair repeats its group when the count is odd.
+  // (through the area transposed, aoiT f32 [aw][ah]: a plane's column is
+  // then a run of yB adjacent floats of aoiT)
+  const aoiT = map + <usize>M * 4;
+  const planes = aoiT + <usize>(aw * ah) * 4; // f32 [ph][aw][yB]
   for (let y = 0; y < ah; y++) for (let x = 0; x < aw; x++) store<f32>(aoiT + <usize>(x * ah + y) * 4, load<f32>(aoi + <usize>(y * aw + x) * 4));
-  if (yB < 4) {
-    for (let j = 0; j < xB; j++) for (let i = 0; i < yB; i++) normalisedPatch(aoi, aw, pw, ph, K, M, cols, j, i, j * yB + i);
-  } else {
-    // groups of four positions down a column (a column's last group
-    // overlaps the one before when yB is not a multiple of 4: the same
-    // values rewritten), two groups at a time
-    const perColumn = (yB + 3) >> 2;
-    const groups = xB * perColumn;
-    for (let g = 0; g < groups; g += 2) {
-      const h = g + 1 < groups ? g + 1 : g;
-      const jA = g / perColumn, jB = h / perColumn;
-      const iA = min(4 * (g - jA * perColumn), yB - 4), iB = min(4 * (h - jB * perColumn), yB - 4);
-      normaliseTwoGroups(ah, pw, ph, M, cols, area, aoiT + <usize>(jA * ah + iA) * 4, jA * yB + iA, aoiT + <usize>(jB * ah + iB) * 4, jB * yB + iB);
+  const run = <usize>yB * 4;
+  for (let yy = 0; yy < ph; yy++) {
+    let dst = planes + <usize>(yy * aw) * run;
+    let src = aoiT + <usize>yy * 4;
+    for (let x = 0; x < aw; x++, dst += run, src += <usize>ah * 4) {
+      let i = 0;
+      for (; i + 4 <= yB; i += 4) v128.store(dst + <usize>i * 4, v128.load(src + <usize>i * 4));
+      for (; i < yB; i++) store<f32>(dst + <usize>i * 4, load<f32>(src + <usize>i * 4));
     }
+  }
+  const xStep = <usize>yB * 4, yStep = <usize>(aw * yB) * 4;
+  const groups = (M + 3) >> 2;
+  for (let g = 0; g < groups; g += 2) {
+    const pa = min(4 * g, M - 4), pb = min(4 * (g + 1 < groups ? g + 1 : g), M - 4);
+    normaliseTwoGroups(xStep, yStep, pw, ph, M, cols, area, planes + <usize>pa * 4, pa, planes + <usize>pb * 4, pb);
   }
   // 2-3. neuron inputs (sgemm order) and activations
   memory.fill(acc, 0, <usize>M * 8);

@@ -178,6 +178,17 @@ export interface ClnfTimings {
   readonly validation: number;
 }
 
+/** The main model's fit before the parts and the validator (see ClnfTracker.fitMain). */
+interface MainFit {
+  readonly fitSuccess: boolean;
+  readonly likelihood: number;
+  readonly glob: Float64Array;
+  readonly loc: Float64Array;
+  readonly landmarks: Float64Array;
+  /** milliseconds it took */
+  readonly ms: number;
+}
+
 interface PartRuntime {
   readonly name: string;
   readonly fitter: ClnfFitter;
@@ -358,30 +369,36 @@ export class ClnfTracker {
   /**
    * DetectLandmarksInImageMultiHypBasic: a detection from each rotation
    * hypothesis (PDM::CalcParams from the box, the large windows); the one
-   * with the highest model likelihood wins (the first on ties).
+   * with the highest model likelihood wins (the first on ties). The
+   * likelihood is the main model's, known before the parts and the
+   * validator run, and nothing of a losing hypothesis is kept: so only the
+   * winner's fit is finished (parts, final PDM fit, validation), with the
+   * same result as finishing all eleven.
    */
   private detectFromBox(image: GrayImage, box: Box): ClnfResult {
-    let best: ClnfResult | null = null;
-    const totals = { mainFit: 0, parts: 0, pdmFit: 0, validation: 0 };
+    let best: MainFit | null = null;
+    let mainFit = 0;
     for (const rotation of ROTATION_HYPOTHESES) {
       const start = this.paramsFromBox(box, rotation);
-      const r = this.detect(image, start.paramsGlobal, start.paramsLocal, this.parameters.windowSizesInit);
-      totals.mainFit += r.timings.mainFit;
-      totals.parts += r.timings.parts;
-      totals.pdmFit += r.timings.pdmFit;
-      totals.validation += r.timings.validation;
-      if (best === null || best.modelLikelihood < r.modelLikelihood) best = r;
+      const fit = this.fitMain(image, start.paramsGlobal, start.paramsLocal, this.parameters.windowSizesInit);
+      mainFit += fit.ms;
+      if (best === null || best.likelihood < fit.likelihood) best = fit;
     }
-    return { ...best!, timings: totals };
+    const r = this.finish(image, best!);
+    return { ...r, timings: { ...r.timings, mainFit } };
   }
 
+  /** CLNF::DetectLandmarks: the main model's fit, then `finish`. */
   private detect(image: GrayImage, glob0: ArrayLike<number>, loc0: ArrayLike<number>, windows: readonly number[]): ClnfResult {
+    return this.finish(image, this.fitMain(image, glob0, loc0, windows));
+  }
+
+  /** The main model's fit (CLNF::Fit) from the given parameters. */
+  private fitMain(image: GrayImage, glob0: ArrayLike<number>, loc0: ArrayLike<number>, windows: readonly number[]): MainFit {
     const p = this.parameters;
-    const pdm = this.main.pdm;
-    const n = pdm.numPoints;
     const t0 = performance.now();
-    let glob: Float64Array = Float64Array.from(glob0);
-    let loc: Float64Array = Float64Array.from(loc0);
+    const glob = Float64Array.from(glob0);
+    const loc = Float64Array.from(loc0);
     const fitSuccess = this.main.fit(image, glob, loc, {
       windowSizes: windows,
       regFactor: p.regFactor,
@@ -391,7 +408,20 @@ export class ClnfTracker {
       refineParameters: p.refineParameters,
     });
     const likelihood = this.main.modelLikelihood;
-    const landmarks = shape2dF(pdm, loc, glob);
+    const landmarks = shape2dF(this.main.pdm, loc, glob);
+    return { fitSuccess, likelihood, glob, loc, landmarks, ms: performance.now() - t0 };
+  }
+
+  /**
+   * The rest of CLNF::DetectLandmarks after the main fit: the hierarchical
+   * parts, the final PDM fit to all landmarks, the validator.
+   */
+  private finish(image: GrayImage, main: MainFit): ClnfResult {
+    const p = this.parameters;
+    const pdm = this.main.pdm;
+    const n = pdm.numPoints;
+    const { fitSuccess, likelihood, landmarks } = main;
+    let glob = main.glob, loc = main.loc;
     const t1 = performance.now();
     let t2 = t1;
     const parts: ClnfPartState[] = [];
@@ -457,7 +487,7 @@ export class ClnfTracker {
       certainty: 1 - 2 * confidence,
       modelLikelihood: likelihood,
       parts,
-      timings: { mainFit: t1 - t0, parts: t2 - t1, pdmFit: t3 - t2, validation: t4 - t3 },
+      timings: { mainFit: main.ms, parts: t2 - t1, pdmFit: t3 - t2, validation: t4 - t3 },
     };
   }
 }

@@ -209,11 +209,13 @@ export class WasmKernels {
     return at;
   }
 
-  /** Whether `response` takes an area of aoiWidth x aoiHeight with a pw x ph patch. */
+  /** Whether `response` takes an area of aoiWidth x aoiHeight with a pw x ph patch (at least 4 positions). */
   fitsResponse(aoiWidth: number, aoiHeight: number, pw: number, ph: number): boolean {
-    const M = (aoiWidth - pw + 1) * (aoiHeight - ph + 1);
+    const yB = aoiHeight - ph + 1;
+    const M = (aoiWidth - pw + 1) * yB;
     const K = pw * ph + 1;
-    return K * M * 8 + M * 12 + aoiWidth * aoiHeight * 4 + 16 <= SCRATCH_BYTES && aoiWidth * aoiHeight * 4 + M * 4 <= IO_BYTES;
+    // scratch: the patches, the activations, the map, the area transposed, its shifted planes
+    return M >= 4 && K * M * 8 + M * 12 + aoiWidth * aoiHeight * 4 + ph * aoiWidth * yB * 4 + 16 <= SCRATCH_BYTES && aoiWidth * aoiHeight * 4 + M * 4 <= IO_BYTES;
   }
 
   /**
@@ -333,9 +335,11 @@ export class WasmKernels {
     const f32 = this.f32;
     f32.set(JT.subarray(0, P * rows), JTat >> 2);
     this.x.transposeFloats(JTat, P, rows, J);
-    f32.set(JwT.subarray(0, P * rows), Jw >> 2);
+    // unweighted (JwT is JT): the copy at JTat is already JwT's floats, [P][rows]
+    const same = JwT === JT;
+    if (!same) f32.set(JwT.subarray(0, P * rows), Jw >> 2);
     if (reg) this.f64.set(reg, regAt >> 3);
-    this.x.hessian(J, Jw, rows, P, regAt, reg ? 1 : 0, maskAt, Hat);
+    this.x.hessian(J, same ? JTat : Jw, rows, P, regAt, reg ? 1 : 0, maskAt, Hat);
     H.set(this.f64.subarray(Hat >> 3, (Hat >> 3) + P * P));
   }
 }

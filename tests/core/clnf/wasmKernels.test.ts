@@ -69,6 +69,11 @@ for (const kind of ['fused', 'emulated'] as const satisfies readonly FmaKind[]) 
         hessianF(JT, JwT, rows, P, reg, h1, null);
         hessianF(JT, JwT, rows, P, reg, h2, wasm);
         for (let j = 0; j < P; j++) for (let i = 0; i <= j; i++) expect(Object.is(h2[j * P + i], h1[j * P + i])).toBe(true);
+        // unweighted, JwT the same array as JT (the module then reads its one copy twice)
+        const u1 = new Float64Array(P * P), u2 = new Float64Array(P * P);
+        hessianF(JwT, JwT, rows, P, reg, u1, null);
+        hessianF(JwT, JwT, rows, P, reg, u2, wasm);
+        for (let j = 0; j < P; j++) for (let i = 0; i <= j; i++) expect(Object.is(u2[j * P + i], u1[j * P + i])).toBe(true);
         if (kind === 'emulated') {
           const h3 = new Float64Array(P * P);
           wasm!.alwaysRedo(true);

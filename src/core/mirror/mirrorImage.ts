@@ -62,7 +62,7 @@ export function mirrorFace(source: BgrImage, line: Midline, side: FaceSide, out:
     for (let x = first; x <= last; x++) {
       const u = u0 + x * nx;
       const o = rowBase + x * 3;
-      const t = flip ? rowBase + (maxX - x) * 3 : o;
+      const target = flip ? rowBase + (maxX - x) * 3 : o;
       // weight of the reflection: 0 at u = -half, 1 at u = +half (smoothstep)
       let w = 1;
       if (u < half) {
@@ -82,9 +82,9 @@ export function mirrorFace(source: BgrImage, line: Midline, side: FaceSide, out:
       const v0 = keep * src[o] + w * (wa * src[a] + wb * src[b] + wc * src[c] + wd * src[d]) + 0.5;
       const v1 = keep * src[o + 1] + w * (wa * src[a + 1] + wb * src[b + 1] + wc * src[c + 1] + wd * src[d + 1]) + 0.5;
       const v2 = keep * src[o + 2] + w * (wa * src[a + 2] + wb * src[b + 2] + wc * src[c + 2] + wd * src[d + 2]) + 0.5;
-      dst[t] = v0 >= 255 ? 255 : v0 | 0;
-      dst[t + 1] = v1 >= 255 ? 255 : v1 | 0;
-      dst[t + 2] = v2 >= 255 ? 255 : v2 | 0;
+      dst[target] = v0 >= 255 ? 255 : v0 | 0;
+      dst[target + 1] = v1 >= 255 ? 255 : v1 | 0;
+      dst[target + 2] = v2 >= 255 ? 255 : v2 | 0;
     }
   }
 }

@@ -38,6 +38,8 @@ export interface FrameUpdate {
    * downscaled for wide videos: `scale` takes the landmarks' pixel coordinates to the preview's
    */
   readonly preview: { readonly width: number; readonly height: number; readonly rgba: Uint8ClampedArray; readonly scale: number } | null;
+  /** the frame's own buffer, handed back (transferred) once converted, for the source to fill again (VideoSource.recycle) */
+  readonly frameBuffer?: ArrayBuffer;
 }
 
 /** Per-AU summary for the results table (computed by the core). */

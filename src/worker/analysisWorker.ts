@@ -42,7 +42,9 @@ const api: AnalysisWorkerApi = {
   pushFrame: (frame: RawVideoFrame): Promise<FrameUpdate> =>
     inOrder(async () => {
       const update = await requireAnalyser().pushFrame(frame);
-      return update.preview ? Comlink.transfer(update, [update.preview.rgba.buffer]) : update;
+      const moved: Transferable[] = update.frameBuffer ? [update.frameBuffer] : [];
+      if (update.preview) moved.push(update.preview.rgba.buffer);
+      return Comlink.transfer(update, moved);
     }),
   finish: (stoppedBy: string | null): Promise<AnalysisResult> => inOrder(() => requireAnalyser().finish(stoppedBy)),
   // Face Mirror (mirrorAnalyser.ts): a push resolves once the run has used the frame, so frames stay in order

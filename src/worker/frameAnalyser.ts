@@ -35,13 +35,14 @@ export const OPENFACE_FOLDER_LABEL = 'OpenFace model folder';
 
 /**
  * Upright BGR → RGBA for a canvas, every `step`-th pixel; `scale` (1 / step)
- * takes the image's pixel coordinates (landmarks) to the preview's.
+ * takes the image's pixel coordinates (landmarks) to the preview's. `reuse`:
+ * a buffer to draw into when it has the right length (else a new one).
  */
-export function previewRgba(image: BgrImage, maxWidth = PREVIEW_MAX_WIDTH): { width: number; height: number; rgba: Uint8ClampedArray; scale: number } {
+export function previewRgba(image: BgrImage, maxWidth = PREVIEW_MAX_WIDTH, reuse?: Uint8ClampedArray): { width: number; height: number; rgba: Uint8ClampedArray; scale: number } {
   const step = Math.max(1, Math.ceil(image.width / maxWidth));
   const width = Math.floor(image.width / step);
   const height = Math.floor(image.height / step);
-  const rgba = new Uint8ClampedArray(width * height * 4);
+  const rgba = reuse?.length === width * height * 4 ? reuse : new Uint8ClampedArray(width * height * 4);
   for (let y = 0, o = 0; y < height; y++) {
     let i = y * step * image.width * 3;
     for (let x = 0; x < width; x++, o += 4, i += step * 3) {
@@ -74,15 +75,20 @@ interface Run {
   readonly qualityFrames: QualityFrame[];
   previousThumb: QualityFrame | null;
   trackStartThumb: QualityFrame | null;
+  /** two pictures' pixels, drawn into in turn (thumbTurn): this frame's and the previous one's (copied only when kept) */
+  readonly thumbPixels: Uint8ClampedArray[];
+  thumbTurn: number;
+  /** the upright BGR pixels, one buffer for every frame of the video */
+  bgr: Uint8Array;
 }
 
 /** How many flagged frames keep a picture, and how wide it is. */
 const QUALITY_FRAMES = 12;
 const QUALITY_FRAME_WIDTH = 160;
 
-/** A small picture of a frame with face 0's landmarks in its pixels, for the results view. */
-function qualityThumb(image: BgrImage, face: FaceObservation | undefined, label: string): QualityFrame {
-  const { width, height, rgba, scale } = previewRgba(image, QUALITY_FRAME_WIDTH);
+/** A small picture of a frame with face 0's landmarks in its pixels, for the results view; drawn into `pixels` when it fits. */
+function qualityThumb(image: BgrImage, face: FaceObservation | undefined, label: string, pixels?: Uint8ClampedArray): QualityFrame {
+  const { width, height, rgba, scale } = previewRgba(image, QUALITY_FRAME_WIDTH, pixels);
   const landmarks = face?.landmarks ? face.landmarks.map((v) => v * scale) : null;
   return { frame: face?.frame ?? 0, label, width, height, rgba, landmarks };
 }
@@ -136,13 +142,19 @@ export class FrameAnalyser {
       qualityFrames: [],
       previousThumb: null,
       trackStartThumb: null,
+      thumbPixels: [new Uint8ClampedArray(0), new Uint8ClampedArray(0)],
+      thumbTurn: 0,
+      bgr: new Uint8Array(0),
     };
   }
 
   async pushFrame(frame: RawVideoFrame): Promise<FrameUpdate> {
     const run = this.requireRun();
     let start = performance.now();
-    const image = rawFrameToBgr(frame);
+    const upright = frame.rotation === 90 || frame.rotation === 270 ? { width: frame.height, height: frame.width } : frame;
+    if (run.bgr.length !== upright.width * upright.height * 3) run.bgr = new Uint8Array(upright.width * upright.height * 3);
+    // the same pixels buffer every frame: nothing keeps a frame's image past this call
+    const image = rawFrameToBgr(frame, run.bgr);
     run.convertMs += performance.now() - start;
     const faces = await run.source.facesIn({ index: frame.index, timestamp: frame.timestamp, image });
     run.analysis.addFrame(image, faces);
@@ -155,6 +167,8 @@ export class FrameAnalyser {
       index: frame.index,
       faces: faces.map((f) => ({ faceId: f.faceId, success: f.success, landmarks: f.landmarks })),
       preview,
+      // converted: its planes are no longer read, the source may fill the buffer again
+      frameBuffer: frame.data,
     };
   }
 
@@ -235,11 +249,14 @@ export class FrameAnalyser {
       run.trackStartThumb = null;
       return;
     }
-    // a picture of every tracked frame is cheap at 160 px; only flagged ones are kept
-    const thumb = qualityThumb(image, face, '');
-    run.trackStartThumb ??= { ...thumb, label: 'start of the track' };
+    // a picture of every tracked frame is cheap at 160 px, drawn into the buffer the frame before last used;
+    // only flagged ones are kept, as copies
+    run.thumbTurn ^= 1;
+    const thumb = qualityThumb(image, face, '', run.thumbPixels[run.thumbTurn]);
+    run.thumbPixels[run.thumbTurn] = thumb.rgba;
+    run.trackStartThumb ??= { ...thumb, rgba: thumb.rgba.slice(), label: 'start of the track' };
     const keep = (t: QualityFrame) => {
-      if (run.qualityFrames.length < QUALITY_FRAMES && !run.qualityFrames.some((q) => q.frame === t.frame)) run.qualityFrames.push(t);
+      if (run.qualityFrames.length < QUALITY_FRAMES && !run.qualityFrames.some((q) => q.frame === t.frame)) run.qualityFrames.push({ ...t, rgba: t.rgba.slice() });
     };
     if (reasons.includes('jump')) {
       if (!hadSuspect && run.quality.startSuspect && run.trackStartThumb.frame !== run.previousThumb?.frame) keep(run.trackStartThumb);

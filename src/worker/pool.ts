@@ -62,7 +62,11 @@ async function runOnWorker(pw: PoolWorker, job: AnalysisJob): Promise<AnalysisRe
   const call = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, pw.crashed]);
   await call(pw.api.begin(job.source.info, job.options));
   const inFlight: Promise<FrameUpdate>[] = [];
-  const settleOldest = async () => job.onFrame(await call(inFlight.shift()!));
+  const settleOldest = async () => {
+    const update = await call(inFlight.shift()!);
+    if (update.frameBuffer) job.source.recycle?.(update.frameBuffer);
+    job.onFrame(update);
+  };
   let decoded = 0;
   let stoppedBy: string | null = null;
   try {

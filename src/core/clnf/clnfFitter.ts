@@ -40,6 +40,11 @@ export interface FitParameters {
   readonly numIterations: number;
   /** scale-dependent reg_factor, sigma and weight_factor (OpenFace's refine_parameters) */
   readonly refineParameters: boolean;
+  /**
+   * whether to compute `modelLikelihood` after the last scale (default
+   * true); the tracker reads only the main model's, so the parts skip it
+   */
+  readonly modelLikelihood?: boolean;
 }
 
 interface ScaleRuntime {
@@ -172,7 +177,7 @@ export class ClnfFitter {
       const next = params.windowSizes[scale + 1] ?? 0;
       const last = scale === numScales - 1 || next === 0 || glob[0] < 0.3;
       this.rlms(glob, loc, stage, false);
-      if (last) this.modelLikelihood = this.logLikelihood(stage);
+      if (last && params.modelLikelihood !== false) this.modelLikelihood = this.logLikelihood(stage);
       if (glob[0] < 0.25) return false;
     }
     return true;

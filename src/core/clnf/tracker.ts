@@ -94,9 +94,13 @@ export const ROTATION_HYPOTHESES: readonly (readonly [number, number, number])[]
   [0, 1.22, -0.698],
 ];
 
-/** Fitting parameters 2.2 gives each named part model (CLNF::Read; no scale refinement, no validation). */
+/**
+ * Fitting parameters 2.2 gives each named part model (CLNF::Read; no scale
+ * refinement, no validation). A part's model likelihood is never read, so
+ * it is not computed.
+ */
 function partFitParameters(name: string): FitParameters {
-  const base = { numIterations: 5, refineParameters: false, weightFactor: 0 };
+  const base = { numIterations: 5, refineParameters: false, weightFactor: 0, modelLikelihood: false };
   switch (name) {
     case 'left_eye':
     case 'right_eye':

@@ -25,6 +25,7 @@ import { BROWSER_TITLE, browserLines } from './bench/browserReport.ts';
 import { OPENFACE_MODELS, SHARED, hasSharedData, openFaceFps, referenceCsv } from './sharedData.ts';
 import { measureMirrorMemory, mirrorBenchLines, mirrorMemoryLines, runMirrorBench, type MirrorMemoryFigures } from './bench/mirrorBench.ts';
 import { phoneVideoLines, runPhoneVideoBench, type PhoneVideoFigures } from './bench/phoneVideo.ts';
+import { mirrorBrowserLines, runMirrorBrowserBench, type MirrorBrowserOutcome } from './bench/mirrorBrowserBench.ts';
 
 
 const RUNS = [
@@ -136,11 +137,23 @@ async function phoneSection(): Promise<PhoneVideoFigures | { readonly skipped: s
   }
 }
 
+// Face Mirror's whole run in the app (scripts/bench/mirrorBrowserBench.ts), last
+async function mirrorBrowserSection(): Promise<MirrorBrowserOutcome | { readonly error: string }> {
+  if (!browser) return { skipped: '--no-browser' };
+  try {
+    return await runMirrorBrowserBench({ shared: SHARED, log: (line) => { if (!json) process.stderr.write(`${line}\n`); } });
+  } catch (error) {
+    process.exitCode = 1;
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 if (json) {
   const browserFigures = await browserSection();
   const phoneVideo = await phoneSection();
   const cliMemoryLong = long ? { cli_memory_long: cliLong, ...(cliLongSkipped.length ? { cli_memory_long_skipped: cliLongSkipped } : {}), face_mirror_memory_long: mirrorLong } : {};
-  console.log(JSON.stringify({ hardware, execution_provider: EXECUTION_PROVIDER_LABEL, peak_rss_mb: peakRssMb, results, face_mirror: faceMirror, ...cliMemoryLong, browser: browserFigures, phone_video: phoneVideo }, null, 2));
+  const faceMirrorBrowser = await mirrorBrowserSection();
+  console.log(JSON.stringify({ hardware, execution_provider: EXECUTION_PROVIDER_LABEL, peak_rss_mb: peakRssMb, results, face_mirror: faceMirror, ...cliMemoryLong, browser: browserFigures, phone_video: phoneVideo, face_mirror_browser: faceMirrorBrowser }, null, 2));
 } else {
   console.log(`${hardware}, ${EXECUTION_PROVIDER_LABEL}; ms per frame by stage (whole run, model loading included in fps)`);
   console.log(`| video | landmarks | size | frames | fps | OpenFace 2.2 fps | ${STAGE_ORDER.join(' | ')} |`);
@@ -164,4 +177,6 @@ if (json) {
   const phoneVideo = await phoneSection();
   console.log('');
   console.log('skipped' in phoneVideo ? `Phone video: skipped, ${phoneVideo.skipped}` : 'error' in phoneVideo ? `Phone video: failed, ${phoneVideo.error}` : phoneVideoLines(phoneVideo).join('\n'));
+  console.log('');
+  console.log(mirrorBrowserLines(await mirrorBrowserSection()).join('\n'));
 }

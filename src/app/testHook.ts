@@ -3,16 +3,21 @@
  * users in the console): `window.__splitface.jobs()` lists the batch as plain
  * data (without CSV text or chart series), `window.__splitface.csv(name)`
  * gives one job's CSV by its file name or CSV name. Nothing in the app reads
- * it; it changes nothing.
+ * it. One thing in it changes what the app does, for tests only:
+ * `startShift({frames, dx, dy})` makes the videos added from then on start
+ * their track from a box moved off the face (StartBoxShift); null ends it.
  */
 import type { BatchController, JobSnapshot } from './batch/controller.svelte.ts';
 import type { ModelController } from './batch/models.svelte.ts';
 import type { ModelStatus } from './batch/types.ts';
+import { checkStartBoxShift, type StartBoxShift } from '../core/track/singleFaceTracker.ts';
 
 export interface SplitFaceTestHook {
   jobs(): JobSnapshot[];
   csv(name: string): Promise<string | null>;
   models(): ModelStatus & { readonly engine: string; readonly engineError: string; readonly error: string };
+  /** tests only: videos added from now on start their track from a box moved off the face; null: as normal */
+  startShift(shift: StartBoxShift | null): void;
   /** a Face Mirror job's files (name, kind, bytes), notes and summary, by the video's file name; null when none */
   mirror(name: string): { readonly outputs: { readonly name: string; readonly kind: string; readonly bytes: number }[]; readonly notes: readonly string[]; readonly summary: Record<string, unknown>; readonly stageMs: Record<string, number> } | null;
 }
@@ -34,6 +39,9 @@ export function installTestHook(target: Window, batch: BatchController, models: 
       return { outputs: result.outputs.map((o) => ({ name: o.name, kind: o.kind, bytes: o.file.size })), notes: [...result.notes], summary: result.summary, stageMs: { ...result.stageMs } };
     },
     models: () => ({ ...models.status, engine: models.engine, engineError: models.engineError, error: models.error }),
+    startShift: (shift: StartBoxShift | null) => {
+      batch.testStartShift = shift ? checkStartBoxShift({ frames: shift.frames, dx: shift.dx, dy: shift.dy }) : null;
+    },
   });
   Object.defineProperty(target, '__splitface', { value: hook, writable: false, configurable: false, enumerable: false });
 }

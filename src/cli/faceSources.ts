@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { SplitFaceError } from '../core/errors.ts';
 import { parseLandmarkCsv, type LandmarkRow } from '../core/csv/landmarkCsv.ts';
 import { failedObservation, trackerFaceSource as coreTrackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
-import type { FaceTrackerOptions } from '../core/track/faceTracker.ts';
+import type { TrackerChoice } from '../core/analysis/ownTracker.ts';
 import type { ModelFolder } from './modelFolder.ts';
 import { createOwnTracker } from './ownTracker.ts';
 import { DEFAULT_EXECUTION_PROVIDER, type ExecutionProvider } from '../models/node.ts';
@@ -52,7 +52,7 @@ export function csvFaceSource(path: string): FaceSource {
 /** SplitFace's own detector, landmarks and CLNF tracking, on onnxruntime-node. */
 export async function trackerFaceSource(
   folder: ModelFolder,
-  options: Partial<FaceTrackerOptions>,
+  options: TrackerChoice,
   executionProvider: ExecutionProvider = DEFAULT_EXECUTION_PROVIDER,
   onFallback?: (message: string) => void,
 ): Promise<FaceSource> {

@@ -6,6 +6,7 @@ import { processVideo, type ProcessOptions, type ProcessSummary } from './proces
 import { CSV_PRECISIONS, type CsvPrecision } from '../core/csv/auCsv.ts';
 import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDERS, type ExecutionProvider } from '../models/node.ts';
 import { MIRROR_USAGE, runMirrorCommand } from './mirrorCommand.ts';
+import { checkStartBoxShift, type StartBoxShift } from '../core/track/singleFaceTracker.ts';
 
 
 const USAGE = `splitface — OpenFace-compatible facial Action Units
@@ -55,6 +56,8 @@ function parseCommandLine(argv: string[]): CommandLine | null {
       timings: { type: 'boolean' },
       'all-faces': { type: 'boolean' },
       ep: { type: 'string' },
+      // tests only, not in the help: FRAMES,DX,DY starts the tracker from a box moved off the face (StartBoxShift)
+      'test-start-shift': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -88,7 +91,18 @@ function parseCommandLine(argv: string[]): CommandLine | null {
     timings: values.timings === true,
     allFaces: values['all-faces'] === true,
     executionProvider: ep as ExecutionProvider,
+    ...(values['test-start-shift'] === undefined ? {} : { startShift: parseStartShift(values['test-start-shift']) }),
   };
+}
+
+/** --test-start-shift FRAMES,DX,DY (tests only). */
+function parseStartShift(text: string): StartBoxShift {
+  const [frames, dx, dy] = text.split(',').map(Number);
+  try {
+    return checkStartBoxShift({ frames: frames!, dx: dx!, dy: dy ?? 0 });
+  } catch {
+    throw new SplitFaceError(`--test-start-shift takes FRAMES,DX,DY (a whole number of frames, moves in box widths and heights), not '${text}'`);
+  }
 }
 
 function report(summary: ProcessSummary, options: CommandLine): number {
@@ -99,6 +113,8 @@ function report(summary: ProcessSummary, options: CommandLine): number {
   }
   console.log(`${out}: ${frames} frames (${tracked} tracked) in ${seconds.toFixed(1)} s, ${(frames / seconds).toFixed(1)} fps`);
   if (summary.note) console.log(`note: ${summary.note}`);
+  if (summary.trackingQuality.verdict !== 'good') console.log(`tracking: ${summary.trackingQuality.summary}`);
+  if (summary.trackingQuality.recalibration) console.log(`calibration: ${summary.trackingQuality.recalibration.reason}`);
   if (options.timings) {
     const perFrame = (ms: number) => (ms / Math.max(frames, 1)).toFixed(2);
     console.log(Object.entries(summary.stageMs).map(([stage, ms]) => `${stage} ${perFrame(ms)} ms`).join(', ') + ' (per frame)');

@@ -1,5 +1,5 @@
 import { createDetectionStages, createFaceTracker } from '../core/analysis/ownTracker.ts';
-import type { FaceTrackerOptions } from '../core/track/faceTracker.ts';
+import type { TrackerChoice } from '../core/analysis/ownTracker.ts';
 import type { VideoFaceTracker } from '../core/track/videoFaceTracker.ts';
 import { createNodeBackend, type ExecutionProvider, DEFAULT_EXECUTION_PROVIDER } from '../models/node.ts';
 import { readModelFile } from '../models/nodeModelStore.ts';
@@ -18,7 +18,7 @@ export interface OwnTracker {
 /** SplitFace's own face tracker on onnxruntime-node, with the models from public/models. */
 export async function createOwnTracker(
   folder: ModelFolder,
-  options: Partial<FaceTrackerOptions>,
+  options: TrackerChoice,
   executionProvider: ExecutionProvider = DEFAULT_EXECUTION_PROVIDER,
   onFallback: (message: string) => void = () => {},
 ): Promise<OwnTracker> {

@@ -16,6 +16,8 @@ import type { FrameResult } from '../core/result.ts';
 import { ProgressLine } from './progress.ts';
 import { csvFaceSource, trackerFaceSource, type FaceSource } from './faceSources.ts';
 import { fileRecordStore } from './fileRecordStore.ts';
+import type { StartBoxShift } from '../core/track/singleFaceTracker.ts';
+import type { TrackingQuality } from '../core/quality/trackingQuality.ts';
 
 export interface ProcessOptions {
   video: string;
@@ -39,6 +41,8 @@ export interface ProcessOptions {
   onStage?: (stage: 'frames' | 'postprocess' | 'written') => void;
   /** landmarks from this source instead of --landmarks-from or the own tracker (the benchmark's replayed landmarks) */
   faceSource?: FaceSource;
+  /** tests only: start the own tracker from a box moved off the face (see StartBoxShift) */
+  startShift?: StartBoxShift;
 }
 
 /** What one `process` run did, for the CLI's summary and the benchmarks. */
@@ -55,6 +59,8 @@ export interface ProcessSummary {
   /** milliseconds summed over all frames: decode, the landmark stages, the AU pipeline's stages */
   stageMs: Record<string, number>;
   video: VideoInfo;
+  /** the tracking verdict (and whether the calibration left a suspect start out), as in the JSON */
+  trackingQuality: TrackingQuality;
 }
 
 function openFrames(video: string, fps: number): { info: VideoInfo; frames: AsyncGenerator<DecodedFrame> } {
@@ -93,7 +99,7 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessSumm
     ? options.faceSource
     : options.landmarksFrom
     ? csvFaceSource(options.landmarksFrom)
-    : await trackerFaceSource(folder, { allFaces: options.allFaces }, options.executionProvider, (message) => console.error(`splitface: ${message}`));
+    : await trackerFaceSource(folder, { allFaces: options.allFaces, startShift: options.startShift }, options.executionProvider, (message) => console.error(`splitface: ${message}`));
   try {
     return await runFrames(options, folder.au, source);
   } finally {
@@ -180,6 +186,7 @@ async function analyseAndWrite(
     rows_tracked: tracked,
     faces: analysis.faces,
     landmarks: source.provenance,
+    tracking_quality: output.trackingQuality,
     openface_models: { folder: resolve(options.models), files: models.files },
     au_models: 'AU_all_best.txt (dynamic models with person-specific running median, offline postprocessing)',
     csv_precision: options.precision ?? 'stock',
@@ -198,6 +205,7 @@ async function analyseAndWrite(
     seconds: progress.elapsedSeconds(),
     stageMs,
     video: info,
+    trackingQuality: output.trackingQuality,
   };
 }
 

@@ -26,6 +26,12 @@ export interface FaceObservation extends FaceOutputs3d {
    */
   readonly detectionSuccess?: boolean;
   readonly confidence: number;
+  /**
+   * The tracker started this fit afresh from the face detector's box on this
+   * frame (a re-detection); undefined when the source cannot say (an
+   * OpenFace CSV). The tracking-quality verdict reads it.
+   */
+  readonly redetected?: boolean;
   /** 136 values: x_0..x_67 then y_0..y_67 */
   readonly landmarks: Float64Array | null;
   /**
@@ -77,6 +83,14 @@ function analyserPdm(pdm: Pdm): Float32Pdm {
 export const STAGES = ['fit', 'align', 'hog', 'au'] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** Options of one face's AU pipeline. */
+export interface AuPipelineOptions {
+  /** `false`: the caller stores each frame's `row` itself (a long video's rows spilled out of memory) and ends with finishStream */
+  readonly keepRows?: boolean;
+  /** how many of the latest frames can still be left out of the calibration (excludeFromCalibration); 0: none */
+  readonly calibrationWindow?: number;
+}
+
 export interface VideoResult {
   readonly rows: FrameResult[];
   readonly auColumns: AuColumns;
@@ -98,17 +112,42 @@ export class AuPipeline {
   private readonly stageMs: Record<Stage, number> = { fit: 0, align: 0, hog: 0, au: 0 };
   /** the black face and its FHOG, for frames the validator rejected (made once) */
   private blank: { face: BgrImage; hog: FhogFeatures } | null = null;
+  private readonly keepRows: boolean;
+  /** the video frame numbers of the latest frames added, by the analyser's frame index modulo the window */
+  private readonly recentFrames: Int32Array;
 
-  /**
-   * `keepRows` false: the caller stores each frame's `row` itself (a long
-   * video's rows spilled out of memory) and ends with finishStream.
-   */
   constructor(
     private readonly models: OpenFaceModels,
-    private readonly keepRows = true,
+    options: AuPipelineOptions = {},
   ) {
     this.pdm = analyserPdm(models.pdm);
-    this.analyser = new AuAnalyser(models.au, this.pdm);
+    this.keepRows = options.keepRows ?? true;
+    const window = options.calibrationWindow ?? 0;
+    this.analyser = new AuAnalyser(models.au, this.pdm, { calibrationWindow: window });
+    this.recentFrames = new Int32Array(window).fill(-1);
+  }
+
+  /**
+   * Leaves the frames numbered `first`..`last` (the rows' 1-based `frame`)
+   * out of the person calibration (AuAnalyser.excludeFromCalibration); they
+   * must be among the last `calibrationWindow` frames added. Returns how
+   * many analysed frames were taken out.
+   */
+  excludeFromCalibration(first: number, last: number): number {
+    const size = this.recentFrames.length;
+    const added = this.analyser.frameCount;
+    const indices: number[] = [];
+    for (let index = Math.max(0, added - size); index < added; index++) {
+      const frame = this.recentFrames[index % size];
+      if (frame >= first && frame <= last) indices.push(index);
+    }
+    return this.analyser.excludeFromCalibration(indices);
+  }
+
+  /** Remembers which video frame the analyser's next frame is (for excludeFromCalibration). */
+  private noteFrame(frame: number): void {
+    const size = this.recentFrames.length;
+    if (size > 0) this.recentFrames[this.analyser.frameCount % size] = frame;
   }
 
   /**
@@ -119,6 +158,7 @@ export class AuPipeline {
    * face, zero FHOG and AUs 0, and stays out of the running medians.
    */
   addFrame(image: BgrImage, face: FaceObservation): FrameFeatures {
+    this.noteFrame(face.frame);
     const landmarks = face.success ? face.landmarks : null;
     if (!landmarks) {
       const row = this.record({ ...face, success: false });

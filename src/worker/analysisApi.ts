@@ -8,6 +8,7 @@ import type { RawVideoFrame, VideoInfo, VideoSource } from '../video/types.ts';
 import type { AuColumns } from '../core/result.ts';
 import type { TrackingQuality } from '../core/quality/trackingQuality.ts';
 import type { CsvPrecision } from '../core/csv/auCsv.ts';
+import type { StartBoxShift } from '../core/track/singleFaceTracker.ts';
 import type { AuSeries, AuSummaryRow } from '../core/analysis/auSummary.ts';
 import type { MirrorJob, MirrorResult, MirrorWorkerApi } from './mirrorApi.ts';
 
@@ -27,6 +28,8 @@ export interface AnalysisOptions {
   readonly allFaces: boolean;
   /** the CSV's numbers: OpenFace 2.2's stock fixed decimals, or 10 significant digits */
   readonly precision: CsvPrecision;
+  /** tests only (the app's test hook): start the tracker from a box moved off the face */
+  readonly startShift?: StartBoxShift;
 }
 
 /** Sent back for every frame: enough to draw the live view and count progress. */

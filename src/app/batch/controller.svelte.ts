@@ -9,6 +9,7 @@
  * writes them.
  */
 import type { AnalysisOptions, AnalysisResult, AnalysisRunner, FrameUpdate } from '../../worker/analysisApi.ts';
+import type { StartBoxShift } from '../../core/track/singleFaceTracker.ts';
 import type { VideoSource } from '../../video/types.ts';
 import type { MirrorFrameUpdate, MirrorResult, MirrorRunOptions } from '../../worker/mirrorApi.ts';
 import type { JobState, JobView, LivePreview } from './types.ts';
@@ -229,6 +230,8 @@ export class BatchController {
   persistence: PersistenceState | null = $state(null);
   /** whether finished results are kept across reloads (a results store opened) */
   keepsResults = $state(false);
+  /** tests only (set through the test hook): videos added from now on start their track from a box moved off the face */
+  testStartShift: StartBoxShift | null = null;
 
   #nextId = 1;
   #store: Promise<ResultsStore | null> | null = null;
@@ -267,7 +270,8 @@ export class BatchController {
     const { groups, skipped } = groupInputFiles(files);
     const precision = this.fullPrecision ? 'full' : 'stock';
     const mirror: MirrorRunOptions | null = this.faceMirror ? { lossless: this.mirrorLossless, qaVideo: true, precision } : null;
-    const added = groups.map((group) => new Job(this.#nextId++, group, { allFaces: this.allFaces, precision }, group.kind === 'video' ? mirror : null));
+    const shift = this.testStartShift ? { startShift: this.testStartShift } : {};
+    const added = groups.map((group) => new Job(this.#nextId++, group, { allFaces: this.allFaces, precision, ...shift }, group.kind === 'video' ? mirror : null));
     this.notice = skipped.length
       ? `Skipped ${plural(skipped.length, 'file')} that ${skipped.length === 1 ? 'is' : 'are'} neither a video nor an image: ${skipped
           .slice(0, 3)

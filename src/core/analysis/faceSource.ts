@@ -100,7 +100,7 @@ export function trackerFaceSource(
         return [failedObservation(frame, 0)];
       }
       const camera = cameraForFrame(frame.image.width, frame.image.height);
-      return faces.map(({ faceId, fit }) => {
+      return faces.map(({ faceId, fit, redetected }) => {
         if (!fit.success) failed++;
         // the camera is 2.2's guess from the frame size
         const start = performance.now();
@@ -113,6 +113,7 @@ export function trackerFaceSource(
           success: fit.success,
           detectionSuccess: fit.detectionSuccess,
           confidence: fit.confidence,
+          ...(redetected === undefined ? {} : { redetected }),
           landmarks: fit.landmarks,
           paramsGlobal: fit.paramsGlobal,
           paramsLocal: fit.paramsLocal,

@@ -13,7 +13,7 @@ import { BLAZEFACE_TO_FACE_API_CROP, squareCropAround } from '../landmarks/faceC
 import { ClnfTracker } from '../clnf/index.ts';
 import { MtcnnDetector } from '../detect/mtcnn/index.ts';
 import { FaceTracker, type FaceDetectorStage, type FaceTrackerOptions, type InitialLandmarkStage } from '../track/faceTracker.ts';
-import { SingleFaceTracker } from '../track/singleFaceTracker.ts';
+import { SingleFaceTracker, type StartBoxShift } from '../track/singleFaceTracker.ts';
 import type { TrackingModels } from '../track/trackingModels.ts';
 import type { VideoFaceTracker } from '../track/videoFaceTracker.ts';
 import type { InferenceBackend } from '../../models/onnx.ts';
@@ -44,8 +44,11 @@ export async function createDetectionStages(backend: InferenceBackend, models: D
   };
 }
 
+/** The tracker options a caller picks; `startShift` (one face only) is for tests: a deliberately wrong start. */
+export type TrackerChoice = Partial<FaceTrackerOptions> & { readonly startShift?: StartBoxShift | null };
+
 /** A new tracker (one per video: it holds the video's tracks); the every-face tracker uses the shared stages. */
-export function createFaceTracker(stages: DetectionStages, models: TrackingModels, options: Partial<FaceTrackerOptions>): VideoFaceTracker {
+export function createFaceTracker(stages: DetectionStages, models: TrackingModels, options: TrackerChoice): VideoFaceTracker {
   if (options.allFaces) return new FaceTracker(stages.detector, stages.initial, new ClnfTracker(models.clnf), options);
-  return new SingleFaceTracker(new MtcnnDetector(models.mtcnn), new ClnfTracker(models.clnf));
+  return new SingleFaceTracker(new MtcnnDetector(models.mtcnn), new ClnfTracker(models.clnf), options.startShift ?? null);
 }

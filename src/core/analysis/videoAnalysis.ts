@@ -10,6 +10,13 @@
  * file in the CLI, OPFS in the browser), and `finish` hands the rows back
  * one at a time, in CSV order, with the postprocessed AUs streamed beside
  * them.
+ *
+ * It also judges the tracking (src/core/quality) as the frames come, and
+ * when the evidence says the start of face 0's track was wrong, leaves
+ * those frames out of that face's person calibration there and then (the
+ * AU stage keeps what it needs to take the last START_WINDOW frames out),
+ * so the final AUs of the whole video rest on the calibration without them.
+ * On a video without that evidence nothing changes (the same bits).
  */
 import type { BgrImage } from '../image.ts';
 import type { OpenFaceModels } from '../model/openfaceModels.ts';
@@ -19,6 +26,7 @@ import type { PostprocessedAuFrame } from '../au/postprocess.ts';
 import { AuPipeline, STAGES, type FaceObservation, type FrameFeatures } from '../pipeline.ts';
 import { memoryRecordStore, type RecordStore, type RecordStoreFactory } from './recordStore.ts';
 import { ROW_RECORD_BYTES, decodeRow, encodeRow, type RowWithoutAus } from './rowRecord.ts';
+import { START_WINDOW, TrackingQualityAccumulator, recalibrationReason, type QualityReason, type Recalibration, type SuspectStart, type TrackingQuality } from '../quality/trackingQuality.ts';
 
 /** The rows of a whole video, read back one at a time. */
 export interface VideoOutput {
@@ -28,6 +36,17 @@ export interface VideoOutput {
   readonly rowCount: number;
   /** the rows by frame, then face id; one pass (a second call starts over) */
   rows(): Generator<FrameResult>;
+  /** how far the tracking can be trusted, and whether the calibration left a suspect start out */
+  readonly trackingQuality: TrackingQuality;
+}
+
+export interface VideoAnalysisOptions {
+  /**
+   * Leave a suspect track start out of the person calibration (default
+   * true). false: OpenFace 2.2's calibration whatever the tracking (the
+   * tests compare both).
+   */
+  readonly recalibrate?: boolean;
 }
 
 /** records read from the store at a time */
@@ -38,6 +57,10 @@ export class VideoAnalysis {
   private readonly store: RecordStore;
   private readonly record = new Uint8Array(ROW_RECORD_BYTES);
   private readonly faceIds = new Set<number>();
+  private readonly quality = new TrackingQualityAccumulator();
+  private readonly recalibrate: boolean;
+  private recalibration: Recalibration | null = null;
+  private flags: readonly QualityReason[] = [];
 
   /**
    * `models` null: no OpenFace folder, rows carry landmarks only.
@@ -46,13 +69,20 @@ export class VideoAnalysis {
   constructor(
     private readonly models: OpenFaceModels | null,
     storeFactory: RecordStoreFactory = memoryRecordStore,
+    options: VideoAnalysisOptions = {},
   ) {
     this.store = storeFactory(ROW_RECORD_BYTES);
+    this.recalibrate = options.recalibrate ?? true;
   }
 
   /** Adds one frame's faces; returns face 0's features (for .hog and aligned-face output), or null. */
   addFrame(image: BgrImage, faces: readonly FaceObservation[]): FrameFeatures | null {
     let first: FrameFeatures | null = null;
+    const face0 = faces.find((f) => f.faceId === 0);
+    const before = this.quality.startSuspect;
+    this.flags = face0 ? this.quality.add(face0) : [];
+    const suspect = this.quality.startSuspect;
+    if (suspect && suspect !== before) this.leaveOutOfCalibration(suspect);
     for (const face of faces) {
       this.faceIds.add(face.faceId);
       if (!this.models) {
@@ -60,12 +90,39 @@ export class VideoAnalysis {
         continue;
       }
       let pipeline = this.pipelines.get(face.faceId);
-      if (!pipeline) this.pipelines.set(face.faceId, (pipeline = new AuPipeline(this.models, false)));
+      if (!pipeline) {
+        // face 0's calibration can drop a suspect start: its AU stage keeps that many frames' bins
+        const calibrationWindow = face.faceId === 0 && this.recalibrate ? START_WINDOW + 1 : 0;
+        this.pipelines.set(face.faceId, (pipeline = new AuPipeline(this.models, { keepRows: false, calibrationWindow })));
+      }
       const features = pipeline.addFrame(image, face);
       this.keep(features.row);
       if (face.faceId === 0) first = features;
     }
     return first;
+  }
+
+  /**
+   * The suspect start out of face 0's calibration (START_EVIDENCE says its
+   * frames lie within the window); when the stretch grows, the frames not yet
+   * out follow.
+   */
+  private leaveOutOfCalibration(suspect: SuspectStart): void {
+    const pipeline = this.pipelines.get(0);
+    if (!this.recalibrate || !pipeline) return;
+    const framesLeftOut = (this.recalibration?.framesLeftOut ?? 0) + pipeline.excludeFromCalibration(suspect.first, suspect.last);
+    // none of them analysed (the validator rejected every fit there): the calibration never held them
+    if (framesLeftOut > 0) this.recalibration = { first: suspect.first, last: suspect.last, framesLeftOut, reason: recalibrationReason(suspect) };
+  }
+
+  /** What the tracking verdict flagged on the last frame added (face 0), for pictures of those frames. */
+  get frameFlags(): readonly QualityReason[] {
+    return this.flags;
+  }
+
+  /** The evidence that the start of face 0's track was wrong, once there is some. */
+  get startSuspect(): SuspectStart | null {
+    return this.quality.startSuspect;
   }
 
   private keep(row: FaceObservation): void {
@@ -85,7 +142,8 @@ export class VideoAnalysis {
   finish(): VideoOutput {
     const store = this.store;
     const rowCount = store.count;
-    if (!this.models) return { auColumns: null, rowCount, rows: () => readRows(store, null) };
+    const trackingQuality = this.quality.result(this.recalibration);
+    if (!this.models) return { auColumns: null, rowCount, rows: () => readRows(store, null), trackingQuality };
     const streams = new Map([...this.pipelines].map(([faceId, pipeline]) => [faceId, pipeline.finishStream()] as const));
     // A video in which no face was ever seen still names its AU columns.
     const names = streams.values().next().value ?? new AuAnalyser(this.models.au, this.models.pdm);
@@ -93,6 +151,7 @@ export class VideoAnalysis {
     return {
       auColumns,
       rowCount,
+      trackingQuality,
       rows: () => {
         const frames = new Map([...streams].map(([faceId, stream]) => [faceId, stream.frames()] as const));
         return readRows(store, (faceId) => {

@@ -4,7 +4,7 @@ import { toFloat32Pdm } from '../pdm/calcParams.ts';
 import type { AuColumns } from '../result.ts';
 import type { AuModel, AuModelSet } from './auModels.ts';
 import { computeGeometryFeatures, geometryFeatureLength } from './geometry.ts';
-import { cutoffOffset, postprocessAuStream, postprocessIntensity, smoothPresence, type PostprocessedAuFrame } from './postprocess.ts';
+import { cutoffOffset, postprocessAuStream, shiftAndClamp, smoothIntensity, smoothPresence, type PostprocessedAuFrame } from './postprocess.ts';
 import { AuPredictorBank } from './predict.ts';
 import { HistogramRunningMedian } from './runningMedian.ts';
 
@@ -28,6 +28,10 @@ import { HistogramRunningMedian } from './runningMedian.ts';
  *   their predictions are output and recorded as 0;
  * - finish(): the first 3000 tracked frames are predicted again with the
  *   final medians, then each AU track is postprocessed (postprocess.ts).
+ *
+ * One addition, off unless asked for (`calibrationWindow`): recent frames
+ * can be left out of the person calibration after the fact
+ * (excludeFromCalibration), when the tracking says their fit was wrong.
  */
 
 /** What the AU stage needs from one frame. */
@@ -73,6 +77,53 @@ export interface AuAnalyserOptions {
   readonly maxInitFrames?: number;
   /** HOG values per frame (OpenFace: 12 x 12 cells x 31 = 4464) */
   readonly hogLength?: number;
+  /**
+   * How many of the latest frames can still be left out of the calibration
+   * (excludeFromCalibration). 0 (the default): none, and nothing is kept.
+   * Otherwise each frame's histogram bins (2 bytes a value) and model
+   * projections are kept for that many frames.
+   */
+  readonly calibrationWindow?: number;
+}
+
+/** The latest frames' calibration inputs, so that they can be taken out again. */
+class CalibrationWindow {
+  readonly hogBins: Uint16Array;
+  readonly geomBins: Uint16Array;
+  readonly projections: Float64Array;
+  /** per slot: the frame (0-based, order added) it holds, -1 when empty */
+  readonly frame: Int32Array;
+  /** per slot: whether the frame's descriptors went into the running medians */
+  readonly inMedians: Uint8Array;
+
+  constructor(
+    readonly size: number,
+    readonly hogLength: number,
+    readonly geomLength: number,
+    readonly models: number,
+  ) {
+    this.hogBins = new Uint16Array(size * hogLength);
+    this.geomBins = new Uint16Array(size * geomLength);
+    this.projections = new Float64Array(size * models);
+    this.frame = new Int32Array(size).fill(-1);
+    this.inMedians = new Uint8Array(size);
+  }
+
+  slotOf(frame: number): number {
+    return frame % this.size;
+  }
+
+  hogBinsAt(slot: number): Uint16Array {
+    return this.hogBins.subarray(slot * this.hogLength, (slot + 1) * this.hogLength);
+  }
+
+  geomBinsAt(slot: number): Uint16Array {
+    return this.geomBins.subarray(slot * this.geomLength, (slot + 1) * this.geomLength);
+  }
+
+  projectionAt(slot: number): Float64Array {
+    return this.projections.subarray(slot * this.models, (slot + 1) * this.models);
+  }
 }
 
 // FaceAnalyser's constructor settings.
@@ -158,6 +209,13 @@ export class AuAnalyser implements AuColumns {
   /** projections of the first `maxInitFrames` tracked frames, and which frames they are */
   private initProjections: RowBuffer;
   private initFrames: number[] = [];
+  /** the last frame that OpenFace's rule (the first maxInitFrames tracked) put among initFrames */
+  private lastInitByRule = -1;
+
+  /** recent frames' calibration inputs (null without calibrationWindow) */
+  private readonly window: CalibrationWindow | null;
+  /** frames left out of the calibration (1), by frame added */
+  private excluded: Uint8Array = new Uint8Array(0);
 
   private framesSeen = 0;
   private framesTracked = 0;
@@ -193,6 +251,9 @@ export class AuAnalyser implements AuColumns {
     this.outputs = new Float64Array(this.bank.size);
     this.history = new RowBuffer(this.bank.size);
     this.initProjections = new RowBuffer(this.bank.size);
+    const windowSize = options.calibrationWindow ?? 0;
+    if (!Number.isInteger(windowSize) || windowSize < 0) throw new RangeError(`AuAnalyser: bad calibrationWindow ${windowSize}`);
+    this.window = windowSize > 0 ? new CalibrationWindow(windowSize, this.hogLength, geomLength, this.bank.size) : null;
   }
 
   /** Frames added so far. */
@@ -237,15 +298,21 @@ export class AuAnalyser implements AuColumns {
     // OpenFace updates the medians on odd frame counts only ("a small
     // speedup"), counting every frame; only tracked frames enter the
     // histograms, but the median is recomputed on failed odd frames too.
-    if (this.framesSeen % 2 === 1) {
-      this.hogMedian.update(hog, success);
-      const median = this.hogMedian.median;
-      for (let i = 0; i < median.length; i++) this.hogMedianClamped[i] = median[i] < 0 ? 0 : median[i];
-      this.geomMedian.update(this.geom, success);
-      this.bank.setMedians(this.hogMedianClamped, this.geomMedian.median);
+    const window = this.window;
+    const slot = window ? window.slotOf(this.framesSeen - 1) : -1;
+    const intoMedians = this.framesSeen % 2 === 1;
+    if (intoMedians) {
+      this.hogMedian.update(hog, success, window && success ? window.hogBinsAt(slot) : undefined);
+      this.geomMedian.update(this.geom, success, window && success ? window.geomBinsAt(slot) : undefined);
+      this.applyMedians();
     }
 
     this.bank.project(hog, this.geom, this.projection);
+    if (window) {
+      window.frame[slot] = this.framesSeen - 1;
+      window.inMedians[slot] = intoMedians && success ? 1 : 0;
+      window.projectionAt(slot).set(this.projection);
+    }
     this.bank.evaluate(this.projection, this.outputs);
 
     // OpenFace records (and outputs) 0 for every AU of a failed frame.
@@ -256,9 +323,15 @@ export class AuAnalyser implements AuColumns {
       this.successes = grown;
     }
     this.successes[this.framesSeen - 1] = success ? 1 : 0;
+    if (this.excluded.length < this.successes.length) {
+      const grown = new Uint8Array(this.successes.length);
+      grown.set(this.excluded);
+      this.excluded = grown;
+    }
     if (success && this.framesTracked - 1 < this.maxInitFrames) {
       this.initProjections.push(this.projection);
       this.initFrames.push(this.framesSeen - 1);
+      this.lastInitByRule = this.framesSeen - 1;
     }
     return this.pick(success ? this.outputs : null);
   }
@@ -273,7 +346,6 @@ export class AuAnalyser implements AuColumns {
   finish(): AuVideoResult {
     if (this.result) return this.result;
     const n = this.framesSeen;
-    const bank = this.bank;
     this.settle();
 
     const successes = this.successes.subarray(0, n);
@@ -283,10 +355,8 @@ export class AuAnalyser implements AuColumns {
       return column;
     };
 
-    const intensityTracks = Array.from(this.intensityModels, (k) => {
-      const model = bank.models[k];
-      return postprocessIntensity(columnOf(k), successes, model.kind === 'svr-dynamic' ? model.cutoff : null);
-    });
+    const offsets = this.cutoffOffsets();
+    const intensityTracks = Array.from(this.intensityModels, (k, j) => smoothIntensity(shiftAndClamp(columnOf(k), successes, offsets[j])));
     const presenceTracks = Array.from(this.presenceModels, (k) => smoothPresence(columnOf(k)));
 
     const frames: AuFramePrediction[] = new Array<AuFramePrediction>(n);
@@ -312,13 +382,7 @@ export class AuAnalyser implements AuColumns {
     this.settle();
     const n = this.framesSeen;
     const successes = this.successes.subarray(0, n);
-    const column = new Float64Array(n);
-    const offsets = Float64Array.from(this.intensityModels, (k) => {
-      const model = this.bank.models[k];
-      if (model.kind !== 'svr-dynamic' || model.cutoff === null || model.cutoff === -1) return 0;
-      for (let f = 0; f < n; f++) column[f] = this.history.get(f, k);
-      return cutoffOffset(column, successes, model.cutoff);
-    });
+    const offsets = this.cutoffOffsets();
     const history = this.history;
     const intensityModels = this.intensityModels;
     const presenceModels = this.presenceModels;
@@ -338,6 +402,74 @@ export class AuAnalyser implements AuColumns {
       frameCount: n,
       frames: () => postprocessAuStream(raw(), offsets, presenceModels.length),
     };
+  }
+
+  /**
+   * Each intensity column's dynamic-model offset (cutoffOffset) from the
+   * whole track, over the analysed frames that are part of the calibration
+   * (all of them unless some were excluded).
+   */
+  private cutoffOffsets(): Float64Array {
+    const n = this.framesSeen;
+    const calibration = Uint8Array.from(this.successes.subarray(0, n), (s, f) => (s === 1 && this.excluded[f] !== 1 ? 1 : 0));
+    const column = new Float64Array(n);
+    return Float64Array.from(this.intensityModels, (k) => {
+      const model = this.bank.models[k];
+      if (model.kind !== 'svr-dynamic' || model.cutoff === null || model.cutoff === -1) return 0;
+      for (let f = 0; f < n; f++) column[f] = this.history.get(f, k);
+      return cutoffOffset(column, calibration, model.cutoff);
+    });
+  }
+
+  /** The current running medians to the predictors (HOG clamped at 0: bin 0's centre is negative). */
+  private applyMedians(): void {
+    const median = this.hogMedian.median;
+    for (let i = 0; i < median.length; i++) this.hogMedianClamped[i] = median[i] < 0 ? 0 : median[i];
+    this.bank.setMedians(this.hogMedianClamped, this.geomMedian.median);
+  }
+
+  /**
+   * Leaves frames out of the person calibration, as if their descriptors had
+   * never entered it: out of the running medians (from now on and in the
+   * final medians) and out of the dynamic models' offsets. They are still
+   * predicted, with the final medians (like the first 3000 tracked frames),
+   * since the medians they were predicted with held their own descriptors.
+   * `frames` (0-based, order added) must be among the last
+   * `calibrationWindow` frames. Returns how many analysed frames it took out
+   * (frames already out, or not analysed, do not count).
+   */
+  excludeFromCalibration(frames: Iterable<number>): number {
+    const window = this.window;
+    if (this.settled) throw new Error('AuAnalyser: excludeFromCalibration after finish()');
+    if (!window) throw new Error('AuAnalyser: excludeFromCalibration needs the calibrationWindow option');
+    const hogOut: Uint16Array[] = [];
+    const geomOut: Uint16Array[] = [];
+    let taken = 0;
+    for (const f of frames) {
+      const slot = window.slotOf(f);
+      if (!Number.isInteger(f) || f < 0 || window.frame[slot] !== f) {
+        throw new RangeError(`AuAnalyser: frame ${f} is not among the last ${window.size} frames added (${this.framesSeen} so far)`);
+      }
+      if (this.excluded[f] === 1 || this.successes[f] !== 1) continue;
+      this.excluded[f] = 1;
+      taken++;
+      if (window.inMedians[slot] === 1) {
+        hogOut.push(window.hogBinsAt(slot));
+        geomOut.push(window.geomBinsAt(slot));
+        window.inMedians[slot] = 0;
+      }
+      // predicted again at the end, unless it already is (one of the first maxInitFrames tracked frames)
+      if (f > this.lastInitByRule) {
+        this.initProjections.push(window.projectionAt(slot));
+        this.initFrames.push(f);
+      }
+    }
+    if (hogOut.length > 0) {
+      this.hogMedian.remove(hogOut);
+      this.geomMedian.remove(geomOut);
+      this.applyMedians();
+    }
+    return taken;
   }
 
   /** PostprocessPredictions: the stored early frames predicted again with the final medians (once). */

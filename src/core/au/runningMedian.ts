@@ -78,15 +78,19 @@ export class HistogramRunningMedian {
 
   /**
    * One call of UpdateRunningMedian: adds `descriptor` to the histogram when
-   * `add` is true, then recomputes the median.
+   * `add` is true, then recomputes the median. `binsOut` (dims values), when
+   * given with `add`, receives the bin of each value, so that the descriptor
+   * can be taken out again (`remove`) without keeping its values.
    */
-  update(descriptor: ArrayLike<number>, add: boolean): void {
+  update(descriptor: ArrayLike<number>, add: boolean, binsOut?: Uint16Array): void {
     const { dims, numBins } = this;
     if (descriptor.length !== dims) throw new RangeError(`running median: descriptor has ${descriptor.length} values, expected ${dims}`);
+    if (binsOut && (binsOut.length !== dims || numBins > 0x10000)) throw new RangeError(`running median: cannot record ${dims} bins of ${numBins} in ${binsOut.length} 16-bit values`);
     if (add) {
       let histogram = this.histogram;
       for (let i = 0; i < dims; i++) {
         const bin = this.binOf(descriptor[i]);
+        if (binsOut) binsOut[i] = bin;
         const at = i * numBins + bin;
         if (histogram[at] === 0xffff && histogram instanceof Uint16Array) {
           histogram = this.histogram = Uint32Array.from(histogram);
@@ -112,6 +116,37 @@ export class HistogramRunningMedian {
     } else {
       this.walk(cutoff);
     }
+    for (let i = 0; i < dims; i++) this.median[i] = this.centres[this.medianBin[i]];
+  }
+
+  /**
+   * Takes descriptors added earlier out of the histogram (their bins, as
+   * `update` recorded them) and recomputes the median: the histogram, and so
+   * every later median, is then the one a run that never added them has.
+   * (Right after the removal the median is the histogram's even when one
+   * descriptor is left, where OpenFace would show the current descriptor;
+   * the next `update` restores its rule.)
+   */
+  remove(binned: readonly Uint16Array[]): void {
+    if (binned.length === 0) return;
+    if (binned.length > this.added) throw new RangeError(`running median: cannot remove ${binned.length} of ${this.added} descriptors`);
+    const { dims, numBins, histogram } = this;
+    for (const bins of binned) {
+      if (bins.length !== dims) throw new RangeError(`running median: ${bins.length} bins, expected ${dims}`);
+      for (let i = 0; i < dims; i++) {
+        const at = i * numBins + bins[i];
+        if (histogram[at] === 0) throw new RangeError(`running median: dimension ${i} has nothing in bin ${bins[i]} to remove`);
+        histogram[at]--;
+      }
+      this.added--;
+    }
+    if (this.added === 0) {
+      this.tracking = false;
+      this.median.fill(this.centres[0]);
+      return;
+    }
+    this.scanAll((this.added + 1) >> 1);
+    this.tracking = true;
     for (let i = 0; i < dims; i++) this.median[i] = this.centres[this.medianBin[i]];
   }
 

@@ -71,6 +71,8 @@ export interface TrackedFace {
   readonly faceId: number;
   /** CLNF's fit (on failure: the last estimate, with success false) */
   readonly fit: ClnfResult;
+  /** the fit started afresh from the face detector's box on this frame (undefined: the tracker does not say) */
+  readonly redetected?: boolean;
 }
 
 /** Where a tracker's time goes, in milliseconds summed over all frames. */

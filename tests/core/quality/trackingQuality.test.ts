@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { assessTracking, JUMP_IOD, LOW_CONFIDENCE, type FrameQualityInput } from '../../../src/core/quality/trackingQuality.ts';
+import { assessTracking, JUMP_IOD, LOW_CONFIDENCE, TRACK_GAP, type FrameQualityInput } from '../../../src/core/quality/trackingQuality.ts';
 import { sharedPath, sharedSkipReason, suiteTitle, REFERENCE_DIR } from '../../helpers/shared.ts';
 
 /** A face with eyes 40 px apart, moved by (dx, dy). */
@@ -19,7 +19,7 @@ function face(dx: number, dy = 0): Float64Array {
 function rows(count: number, at: (f: number) => Partial<FrameQualityInput> & { dx?: number }): FrameQualityInput[] {
   return Array.from({ length: count }, (_, i) => {
     const o = at(i + 1);
-    return { frame: i + 1, faceId: 0, success: o.success ?? true, confidence: o.confidence ?? 0.98, landmarks: o.landmarks === undefined ? face(o.dx ?? 0) : o.landmarks };
+    return { frame: i + 1, faceId: 0, success: o.success ?? true, confidence: o.confidence ?? 0.98, landmarks: o.landmarks === undefined ? face(o.dx ?? 0) : o.landmarks, redetected: o.redetected };
   });
 }
 
@@ -35,7 +35,7 @@ describe('assessTracking', () => {
     const q = assessTracking(rows(300, (f) => ({ dx: f <= 30 ? -40 : 0 })));
     expect(q.verdict).toBe('check');
     expect(q.jumps).toEqual([31]);
-    expect(q.startSuspect).toEqual({ first: 1, last: 30 });
+    expect(q.startSuspect).toMatchObject({ first: 1, last: 30, correctedAt: 31, by: 'jump' });
     expect(q.ranges).toEqual([{ first: 1, last: 31, reasons: ['jump'] }]);
     expect(q.summary).toMatch(/^Check frames 1–31/);
     expect(q.summary).toMatch(/start of the track \(frames 1–30\)/);
@@ -47,6 +47,29 @@ describe('assessTracking', () => {
     expect(assessTracking(rows(100, (f) => ({ dx: f > 50 ? justUnder * 1.3 : 0 }))).jumps).toEqual([51]);
     const gap = assessTracking(rows(100, (f) => (f === 50 ? { success: false, landmarks: null } : { dx: f > 50 ? 80 : 0 })));
     expect(gap.jumps).toEqual([]);
+  });
+
+  it('takes a re-detection that moves the fit as the correction of a wrong start, across a short loss', () => {
+    // frames 1-20 sit 12 px (0.3 IOD) off; 21-24 lost (the validator rejected them); 25 re-detected on the face
+    const at = (f: number): Partial<FrameQualityInput> & { dx?: number } =>
+      f >= 21 && f <= 24 ? { success: false, landmarks: null } : { dx: f <= 20 ? 12 : 0, redetected: f === 1 || f === 25 };
+    const q = assessTracking(rows(300, at));
+    expect(q.jumps).toEqual([25]);
+    expect(q.startSuspect).toMatchObject({ first: 1, last: 20, correctedAt: 25, by: 'redetection' });
+    expect(q.startSuspect!.moveIod).toBeCloseTo(0.3, 5);
+    // the same move without a re-detection (CLNF found its way back by itself) is no evidence
+    expect(assessTracking(rows(300, (f) => ({ ...at(f), redetected: false }))).startSuspect).toBeNull();
+    // nor is a re-detection that lands where the fit was
+    expect(assessTracking(rows(300, (f) => ({ ...at(f), dx: 0 }))).startSuspect).toBeNull();
+    // a loss longer than TRACK_GAP starts a new track: frames 1-20 are not its start
+    const long = assessTracking(rows(300, (f) => (f > 20 && f <= 21 + TRACK_GAP ? { success: false, landmarks: null } : { dx: f <= 20 ? 12 : 0, redetected: f === 22 + TRACK_GAP })));
+    expect(long.startSuspect).toBeNull();
+  });
+
+  it('grows the suspect start to a second correction early in the same track', () => {
+    const q = assessTracking(rows(300, (f) => ({ dx: f <= 6 ? -30 : f <= 8 ? -15 : 0, redetected: f === 9 })));
+    expect(q.jumps).toEqual([7, 9]);
+    expect(q.startSuspect).toMatchObject({ first: 1, last: 8, correctedAt: 9, by: 'jump' });
   });
 
   it('merges low-confidence stretches and calls a mostly doubtful video poor', () => {

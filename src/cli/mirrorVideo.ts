@@ -12,6 +12,7 @@ import { createDetectionStages, createFaceTracker } from '../core/analysis/ownTr
 import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
 import { describeLandmarkModel } from '../core/model/landmarkModel.ts';
 import type { FaceSide } from '../core/mirror/mirrorImage.ts';
+import { symmetricFaceSource } from '../core/mirror/symmetricFaceSource.ts';
 import { faceMirrorSummary, faceMirrorTables, runFaceMirror, summaryJson, type FaceMirrorRun } from '../core/mirror/faceMirrorRun.ts';
 import { decodeVideo, probeVideo } from './ffmpegDecode.ts';
 import { loadModelFolder, type ModelFolder } from './modelFolder.ts';
@@ -66,11 +67,13 @@ async function createSources(options: MirrorOptions): Promise<Sources> {
   const description = { inference: backend.name, models: [detector.entry, landmarks.entry], landmarkModel: describeLandmarkModel(folder?.landmarkModel.cenWeightsInFolder ?? false) };
   const keep = async () => {};
   if (!folder) {
-    return { source: landmarkOnlyFaceSource(stages.detector, stages.initial, false, description, keep), sides: null, models: null, release: () => stages.release() };
+    const detected = () => landmarkOnlyFaceSource(stages.detector, stages.initial, false, description, keep);
+    return { source: symmetricFaceSource(detected(), detected()), sides: null, models: null, release: () => stages.release() };
   }
   const tracking = await folder.tracking();
   const tracked = () => trackerFaceSource(createFaceTracker(stages, tracking, {}), tracking.clnf, false, description, keep);
-  return { source: tracked(), sides: { right: tracked(), left: tracked() }, models: folder, release: () => stages.release() };
+  // the source face: each frame tracked as it is and flipped, the fits averaged (flip invariance: docs/mirror.md)
+  return { source: symmetricFaceSource(tracked(), tracked()), sides: { right: tracked(), left: tracked() }, models: folder, release: () => stages.release() };
 }
 
 /** Runs Face Mirror on one video; writes every output into options.outDir. */

@@ -23,6 +23,7 @@ import type { FaceSide } from '../core/mirror/mirrorImage.ts';
 import { ALL_SIDE_MEASURES, restPosition, sideValue } from '../core/mirror/faceGeometry.ts';
 import { faceMirrorSummary, faceMirrorTables, runFaceMirror, summaryJson, type FaceMirrorRun, type MirroredFrameView, type MirrorFaceSources } from '../core/mirror/faceMirrorRun.ts';
 import { hdrNote } from '../video/ffprobeInfo.ts';
+import { symmetricFaceSource } from '../core/mirror/symmetricFaceSource.ts';
 import { FrameChannel } from './frameChannel.ts';
 import { OpfsRecordStore, OpfsTextWriter, RESULTS_DIR, SPILL_DIR, opfsFolder, uniqueName } from './opfsFiles.ts';
 import { previewRgba, OPENFACE_FOLDER_LABEL, type FrameAnalyser } from './frameAnalyser.ts';
@@ -75,10 +76,12 @@ export class MirrorAnalyser {
     const { stages, openface, backend } = this.engine;
     const description = { inference: backend.name, models: ['blazeface_back_256.onnx', 'face_landmark_68.onnx'], landmarkModel: describeLandmarkModel(openface?.cenWeights ?? false) };
     const keepStages = async () => {}; // the sessions outlive the video: the worker reuses them
-    if (!openface) return { source: landmarkOnlyFaceSource(stages.detector, stages.initial, false, description, keepStages), sides: null };
+    // the source face: each frame tracked as it is and flipped, the fits averaged (flip invariance), as in the CLI
+    const detected = () => landmarkOnlyFaceSource(stages.detector, stages.initial, false, description, keepStages);
+    if (!openface) return { source: symmetricFaceSource(detected(), detected()), sides: null };
     // the tracker of `process` in the app (one face), one per stream: each keeps its own track
     const tracked = (): FaceSource => trackerFaceSource(createFaceTracker(stages, openface.tracking, { allFaces: false }), openface.tracking.clnf, false, description, keepStages);
-    return { source: tracked(), sides: { right: tracked(), left: tracked() } };
+    return { source: symmetricFaceSource(tracked(), tracked()), sides: { right: tracked(), left: tracked() } };
   }
 
   async begin(video: VideoInfo, options: MirrorRunOptions): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Issue #13, bar 4 (and 5 in part): Face Mirror in the app on the first 60
+ * Issue #13, bar 4 (and 5 in part): Face Mirror in the app on the first 40
  * frames of lab_640x480_h264.mp4 (stream-copied, the same coded pictures),
  * lossless, every output downloaded through its link:
  * - the mirrored and QA frames decode to exactly the bytes of the CLI's
@@ -25,8 +25,8 @@ import { parseCsv } from './helpers/csvRows.ts';
 const skip = sharedSkipReason(true);
 const baseUrl = inject('baseUrl');
 const LAB = sharedPath('videos/lab_640x480_h264.mp4');
-const FRAMES = 60;
-const SHORT_FRAMES = 20;
+const FRAMES = 40;
+const SHORT_FRAMES = 12;
 
 /** Every frame's presentation time (seconds, as ffprobe prints them) of a file's video. */
 function frameTimes(path: string): string[] {
@@ -93,8 +93,8 @@ describe.skipIf(skip !== null)(suiteTitle('Face Mirror in the app against the CL
   beforeAll(async () => {
     clips = clipFolder();
     work = mkdtempSync(join(tmpdir(), 'splitface-e2e-mirror-'));
-    clip = clips.cut('lab60.mp4', LAB, FRAMES);
-    shortClip = clips.cut('lab20.mp4', LAB, SHORT_FRAMES);
+    clip = clips.cut('lab40.mp4', LAB, FRAMES);
+    shortClip = clips.cut('lab12.mp4', LAB, SHORT_FRAMES);
     // the CLI's lossless run, while the browser starts
     const cli = promisify(execFile)('npx', ['tsx', 'src/cli/main.ts', 'mirror', clip, '--openface-models', openfaceModelsPath(), '--out-dir', join(work, 'cli'), '--lossless']);
     ({ browser, recorded } = await openAppWithOpenFace(baseUrl, { width: 1280, height: 900 }, openfaceModelsPath()));
@@ -117,33 +117,33 @@ describe.skipIf(skip !== null)(suiteTitle('Face Mirror in the app against the CL
 
   test('lossless: every output downloads; mirrored and QA frames are the CLI\'s bytes; the CSVs equal the CLI\'s (1e-4)', async () => {
     const page = recorded.page;
-    await showResults(page, 'lab60.mp4');
+    await showResults(page, 'lab40.mp4');
     const files = await downloadAll(page, join(work, 'app'));
     const names = files.map((f) => basename(f)).sort();
     expect(names).toEqual(readdirSync(join(work, 'cli')).sort());
-    for (const video of ['lab60_right_mirrored.mkv', 'lab60_left_mirrored.mkv', 'lab60_debug.mkv']) {
+    for (const video of ['lab40_right_mirrored.mkv', 'lab40_left_mirrored.mkv', 'lab40_debug.mkv']) {
       const app = bgrFrames(join(work, 'app', video));
       const cli = bgrFrames(join(work, 'cli', video));
       expect(app.length, video).toBe(FRAMES * 640 * 480 * 3);
       expect(app.equals(cli), `${video}: decoded frames differ from the CLI's`).toBe(true);
       expect(frameTimes(join(work, 'app', video)), video).toEqual(frameTimes(clip));
     }
-    for (const table of ['lab60_right_mirrored.csv', 'lab60_left_mirrored.csv', 'lab60_mirror.csv']) {
+    for (const table of ['lab40_right_mirrored.csv', 'lab40_left_mirrored.csv', 'lab40_mirror.csv']) {
       const difference = maxCsvDifference(readFileSync(join(work, 'app', table), 'utf8'), readFileSync(join(work, 'cli', table), 'utf8'));
       expect(difference, table).toBeLessThanOrEqual(1e-4);
     }
-    const app = JSON.parse(readFileSync(join(work, 'app', 'lab60_mirror.json'), 'utf8'));
-    const cli = JSON.parse(readFileSync(join(work, 'cli', 'lab60_mirror.json'), 'utf8'));
+    const app = JSON.parse(readFileSync(join(work, 'app', 'lab40_mirror.json'), 'utf8'));
+    const cli = JSON.parse(readFileSync(join(work, 'cli', 'lab40_mirror.json'), 'utf8'));
     expect(app.flags).toEqual(cli.flags);
     expect(app.aus.frames).toBe(cli.aus.frames);
   });
 
   test('compressed: the videos play in Chromium\'s codecs with the source\'s frame count and timestamps', async () => {
     const page = recorded.page;
-    await showResults(page, 'lab20.mp4');
+    await showResults(page, 'lab12.mp4');
     const files = await downloadAll(page, join(work, 'short'));
     const videos = files.filter((f) => !/\.(csv|json)$/.test(f));
-    expect(videos.map((f) => basename(f).replace(/\.\w+$/, '')).sort()).toEqual(['lab20_debug', 'lab20_left_mirrored', 'lab20_right_mirrored']);
+    expect(videos.map((f) => basename(f).replace(/\.\w+$/, '')).sort()).toEqual(['lab12_debug', 'lab12_left_mirrored', 'lab12_right_mirrored']);
     const source = frameTimes(shortClip).map(Number);
     for (const video of videos) {
       expect(['h264', 'vp9', 'av1']).toContain(codecOf(video));

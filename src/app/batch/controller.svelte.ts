@@ -550,7 +550,7 @@ export class BatchController {
       job.message = `Cancelled after ${plural(result.frames, 'frame')}; they are kept as a partial result.`;
       void this.#keep(job);
     } else {
-      job.message = 'Cancelled before any frame was analysed.';
+      job.message = job.mirror && job.framesDone > 0 ? 'Cancelled. Face Mirror needs both of its steps, so no files were written.' : 'Cancelled before any frame was analysed.';
     }
   }
 }

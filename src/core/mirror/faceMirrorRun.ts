@@ -27,7 +27,7 @@ import { formatAuCsvChunks, type CsvPrecision } from '../csv/auCsv.ts';
 import type { FaceObservation } from '../pipeline.ts';
 import type { FrameResult } from '../result.ts';
 import { MirrorTrack } from './mirrorTrack.ts';
-import { mirrorFace, DEFAULT_SEAM_PIXELS, type FaceSide } from './mirrorImage.ts';
+import { flipHorizontally, mirrorFace, DEFAULT_SEAM_PIXELS, type FaceSide } from './mirrorImage.ts';
 import type { Midline } from './midline.ts';
 import { drawQaOverlay } from './qaOverlay.ts';
 import { summariseGeometry } from './faceGeometry.ts';
@@ -175,6 +175,10 @@ async function mirrorFrames(input: FaceMirrorInput, track: MirrorTrack, analyses
         if (line) {
           mirrored[side] = createBgrImage(width, height);
           mirrorFace(frame.image, line, side, mirrored[side], DEFAULT_SEAM_PIXELS);
+        } else if (side === 'left') {
+          // no face: the source passes through, the left video flipped like its mirrored frames (one orientation)
+          mirrored.left = createBgrImage(width, height);
+          flipHorizontally(frame.image, mirrored.left);
         }
         time('mirror', start);
         if (analyses && sides) {

@@ -31,7 +31,7 @@ export function assessTrack(track: MirrorTrack, hasPose: boolean): TrackAssessme
   }
   const facesFound = track.frames - flags['face-lost'];
   const notes: string[] = [];
-  if (facesFound === 0) notes.push('no face was found in any frame: the mirrored videos are copies of the source, and there are no measures');
+  if (facesFound === 0) notes.push('no face was found in any frame: the mirrored videos are copies of the source (the left one flipped, as every left face is written), and there are no measures');
   else if (flags.ok === 0) {
     // nothing is frontal: summarise what there is rather than nothing, and say so
     for (let f = 0; f < track.frames; f++) usable[f] = track.quality(f).flag === 'yaw' ? 1 : 0;

@@ -21,6 +21,7 @@ import { addVideos, openAppWithOpenFace, waitForJobs } from './helpers/appDriver
 import type { E2EBrowser, RecordedPage } from './helpers/browser.ts';
 import { clipFolder, type ClipFolder } from './helpers/clips.ts';
 import { parseCsv } from './helpers/csvRows.ts';
+import { audit, serious } from './helpers/axe.ts';
 
 const skip = sharedSkipReason(true);
 const baseUrl = inject('baseUrl');
@@ -151,8 +152,13 @@ describe.skipIf(skip !== null)(suiteTitle('Face Mirror in the app against the CL
       expect(times.length, video).toBe(SHORT_FRAMES);
       times.forEach((t, i) => expect(Math.abs(t - source[i]!), `${basename(video)} frame ${i + 1}`).toBeLessThan(1e-3));
     }
-    // the chart and the summary tables are there
+    // the chart (with its table open) and the summary tables are there, with no serious axe violation, and fit 360 px
     await expect(page.getByTestId('mirror-chart').count()).resolves.toBe(1);
     await expect(page.getByTestId('mirror-au-summary').count()).resolves.toBe(1);
+    await page.getByTestId('mirror-results').getByText('Chart values as a table').click();
+    expect(serious(await audit(page))).toEqual([]);
+    await page.setViewportSize({ width: 360, height: 800 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
   });
 });

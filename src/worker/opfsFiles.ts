@@ -102,6 +102,8 @@ function writeFully(handle: SyncHandle, bytes: Uint8Array, at: number): void {
 export class OpfsTextWriter {
   private readonly encoder = new TextEncoder();
   private size = 0;
+  /** the bytes of one piece, reused (grown when a piece needs more): no new buffer per piece */
+  private bytes = new Uint8Array(0);
 
   private constructor(
     readonly name: string,
@@ -116,9 +118,11 @@ export class OpfsTextWriter {
   }
 
   write(text: string): void {
-    const bytes = this.encoder.encode(text);
-    writeFully(this.handle, bytes, this.size);
-    this.size += bytes.length;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (this.bytes.length < text.length * 3) this.bytes = new Uint8Array(text.length * 3);
+    const { written } = this.encoder.encodeInto(text, this.bytes);
+    writeFully(this.handle, this.bytes.subarray(0, written), this.size);
+    this.size += written;
   }
 
   async close(): Promise<File> {

@@ -18,7 +18,7 @@ import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../c
 import { VideoAnalysis } from '../core/analysis/videoAnalysis.ts';
 import { ROW_RECORD_BYTES } from '../core/analysis/rowRecord.ts';
 import { AuSummaryAccumulator } from '../core/analysis/auSummary.ts';
-import { TrackingQualityAccumulator } from '../core/quality/trackingQuality.ts';
+import { TRACK_GAP } from '../core/quality/trackingQuality.ts';
 import { formatAuCsvChunks } from '../core/csv/auCsv.ts';
 import { memoryRecordStore, type RecordStore } from '../core/analysis/recordStore.ts';
 import type { FrameResult } from '../core/result.ts';
@@ -69,8 +69,6 @@ interface Run {
   frames: number;
   convertMs: number;
   lastPreview: number;
-  /** the tracking-quality verdict, built frame by frame from face 0 */
-  readonly quality: TrackingQualityAccumulator;
   /** pictures of frames the verdict flags (at most QUALITY_FRAMES), and of the previous and first tracked frame */
   readonly qualityFrames: QualityFrame[];
   previousThumb: QualityFrame | null;
@@ -132,7 +130,7 @@ export class FrameAnalyser {
     const description = { inference: this.backend.name, models: ['blazeface_back_256.onnx', 'face_landmark_68.onnx'], landmarkModel };
     const keepStages = async () => {}; // the sessions outlive the video: the worker reuses them
     const source = this.openface
-      ? trackerFaceSource(createFaceTracker(this.stages, this.openface.tracking, { allFaces: options.allFaces }), this.openface.tracking.clnf, options.allFaces, description, keepStages)
+      ? trackerFaceSource(createFaceTracker(this.stages, this.openface.tracking, { allFaces: options.allFaces, startShift: options.startShift }), this.openface.tracking.clnf, options.allFaces, description, keepStages)
       : landmarkOnlyFaceSource(this.stages.detector, this.stages.initial, options.allFaces, description, keepStages);
     // the rows wait in OPFS where the browser has it, so a long video's rows are not in the tab's memory
     const spill = await opfsFolder(SPILL_DIR);
@@ -146,7 +144,6 @@ export class FrameAnalyser {
       frames: 0,
       convertMs: 0,
       lastPreview: -Infinity,
-      quality: new TrackingQualityAccumulator(),
       qualityFrames: [],
       previousThumb: null,
       trackStartThumb: null,
@@ -165,9 +162,10 @@ export class FrameAnalyser {
     const image = rawFrameToBgr(frame, run.bgr);
     run.convertMs += performance.now() - start;
     const faces = await run.source.facesIn({ index: frame.index, timestamp: frame.timestamp, image });
+    const hadSuspect = run.analysis.startSuspect !== null;
     run.analysis.addFrame(image, faces);
     run.frames++;
-    this.watchQuality(run, image, faces);
+    this.watchQuality(run, image, faces, hadSuspect);
     start = performance.now();
     const preview = start - run.lastPreview >= PREVIEW_INTERVAL_MS ? previewRgba(image) : null;
     if (preview) run.lastPreview = start;
@@ -210,7 +208,7 @@ export class FrameAnalyser {
     const pieces = formatAuCsvChunks(observed(), auColumns, run.options.precision, CSV_ROWS_PER_PIECE);
     const results = await opfsFolder(RESULTS_DIR);
     const { csv, storedAs } = results ? await csvToOpfs(results, pieces) : { csv: csvBlob(pieces), storedAs: null };
-    const trackingQuality = run.quality.result();
+    const trackingQuality = output.trackingQuality;
     const provenance: Record<string, unknown> = {
       tool: 'splitface (browser)',
       video: run.video,
@@ -246,16 +244,20 @@ export class FrameAnalyser {
     };
   }
 
-  /** Feeds face 0 to the verdict and keeps pictures of what it flags: a jump's before and after, a low-confidence frame, a suspect start. */
-  private watchQuality(run: Run, image: BgrImage, faces: readonly FaceObservation[]): void {
+  /**
+   * Keeps pictures of what the verdict (judged by the core's VideoAnalysis
+   * as the frame went in) flagged on face 0: a jump's before and after, a
+   * low-confidence frame, a suspect start.
+   */
+  private watchQuality(run: Run, image: BgrImage, faces: readonly FaceObservation[], hadSuspect: boolean): void {
     const face = faces.find((f) => f.faceId === 0);
-    const hadSuspect = run.quality.startSuspect !== null;
-    const reasons = face ? run.quality.add(face) : [];
+    const reasons = run.analysis.frameFlags;
     const tracked = !!face?.success && !!face.landmarks;
-    if (!tracked) {
+    if (!tracked) return;
+    // a track survives a short loss (TRACK_GAP, the core's rule): its start and last frame stay
+    if (run.previousThumb && face.frame - run.previousThumb.frame - 1 > TRACK_GAP) {
       run.previousThumb = null;
       run.trackStartThumb = null;
-      return;
     }
     // a picture of every tracked frame is cheap at 160 px, drawn into the buffer the frame before last used;
     // only flagged ones are kept, as copies
@@ -267,7 +269,7 @@ export class FrameAnalyser {
       if (run.qualityFrames.length < QUALITY_FRAMES && !run.qualityFrames.some((q) => q.frame === t.frame)) run.qualityFrames.push({ ...t, rgba: t.rgba.slice() });
     };
     if (reasons.includes('jump')) {
-      if (!hadSuspect && run.quality.startSuspect && run.trackStartThumb.frame !== run.previousThumb?.frame) keep(run.trackStartThumb);
+      if (!hadSuspect && run.analysis.startSuspect && run.trackStartThumb.frame !== run.previousThumb?.frame) keep(run.trackStartThumb);
       if (run.previousThumb) keep({ ...run.previousThumb, label: 'before a jump' });
       keep({ ...thumb, label: 'after a jump' });
     } else if (reasons.includes('low-confidence')) keep({ ...thumb, label: 'low confidence' });

@@ -10,7 +10,8 @@
  *   below LOW_CONFIDENCE; OpenFace 2.2 itself stays above 0.8 on every frame
  *   of the shared test clips with a face in view;
  * - a jump: the landmarks move, on average, more than JUMP_IOD inter-ocular
- *   distances from one tracked frame to the next. A head does not move that
+ *   distances (outer eye corners, of the earlier fit) from one tracked frame
+ *   to the next. A head does not move that
  *   far in 1/25 s; a re-detection or a correction of a wrong fit does, so
  *   either the frames before or the frames after were wrong.
  * - a re-detection that moves the fit: the tracker started afresh from the

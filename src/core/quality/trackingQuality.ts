@@ -101,6 +101,8 @@ export interface TrackingQuality {
     readonly trackGap: number;
     readonly startWindow: number;
     readonly poorShare: number;
+    /** START_EVIDENCE: when a track's start counts as wrong, in words */
+    readonly startEvidence: string;
   };
 }
 
@@ -116,7 +118,7 @@ export const START_WINDOW = 150;
 export const START_EVIDENCE =
   `within ${START_WINDOW} frames of a track's first frame, the face fit jumped by more than ${JUMP_IOD} inter-ocular distances ` +
   `between two consecutive frames, or a re-detection (a fresh fit from the face detector's box) put it more than ${REDETECT_IOD} ` +
-  `inter-ocular distances from the last tracked fit`;
+  `inter-ocular distances from the last tracked fit (a track goes on through up to ${TRACK_GAP} untracked frames)`;
 /** below this share tracked, or above this share flagged, the verdict is poor */
 export const POOR_SHARE = 0.25;
 /** flagged frames this close are one range */
@@ -256,7 +258,7 @@ export class TrackingQualityAccumulator {
       ranges,
       startSuspect,
       recalibration,
-      thresholds: { lowConfidence: LOW_CONFIDENCE, jumpIod: JUMP_IOD, redetectIod: REDETECT_IOD, trackGap: TRACK_GAP, startWindow: START_WINDOW, poorShare: POOR_SHARE },
+      thresholds: { lowConfidence: LOW_CONFIDENCE, jumpIod: JUMP_IOD, redetectIod: REDETECT_IOD, trackGap: TRACK_GAP, startWindow: START_WINDOW, poorShare: POOR_SHARE, startEvidence: START_EVIDENCE },
     };
   }
 }

@@ -131,6 +131,20 @@ export async function createAnalysisPool(models: AnalysisModels, size = defaultW
     }
     waiting.shift()?.();
   };
+  /** Runs `work` on the next free worker; then closes the job's source and frees the worker (replaced if it crashed). */
+  const onFreeWorker = async <T>(source: { close(): Promise<void> }, work: (pw: PoolWorker) => Promise<T>): Promise<T> => {
+    const pw = await acquire();
+    let healthy = true;
+    try {
+      return await work(pw);
+    } catch (error) {
+      healthy = !isWorkerCrash(error);
+      throw error;
+    } finally {
+      await source.close().catch(() => {});
+      void releaseWorker(pw, healthy);
+    }
+  };
   return {
     get computePath() {
       return `${computePath}, ${workers.length} worker${workers.length === 1 ? '' : 's'}`;
@@ -138,31 +152,11 @@ export async function createAnalysisPool(models: AnalysisModels, size = defaultW
     get workers() {
       return workers.length;
     },
-    async run(job: AnalysisJob): Promise<AnalysisResult> {
-      const pw = await acquire();
-      let healthy = true;
-      try {
-        return await runOnWorker(pw, job);
-      } catch (error) {
-        healthy = !isWorkerCrash(error);
-        throw error;
-      } finally {
-        await job.source.close().catch(() => {});
-        void releaseWorker(pw, healthy);
-      }
+    run(job: AnalysisJob): Promise<AnalysisResult> {
+      return onFreeWorker(job.source, (pw) => runOnWorker(pw, job));
     },
-    async runMirror(job: MirrorJob): Promise<MirrorResult> {
-      const pw = await acquire();
-      let healthy = true;
-      try {
-        return await runMirrorOnWorker(pw.api, (p) => Promise.race([p, pw.crashed]), job, framesInFlightLimit);
-      } catch (error) {
-        healthy = !isWorkerCrash(error);
-        throw error;
-      } finally {
-        await job.source.close().catch(() => {});
-        void releaseWorker(pw, healthy);
-      }
+    runMirror(job: MirrorJob): Promise<MirrorResult> {
+      return onFreeWorker(job.source, (pw) => runMirrorOnWorker(pw.api, (p) => Promise.race([p, pw.crashed]), job, framesInFlightLimit));
     },
     dispose() {
       disposed = true;

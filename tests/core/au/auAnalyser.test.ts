@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AuAnalyser, type AuFramePrediction } from '../../../src/core/au/auAnalyser.ts';
 import type { AuModel, AuModelSet } from '../../../src/core/au/auModels.ts';
-import type { Pdm } from '../../../src/core/pdm/pdm.ts';
+import { ONE_POINT_PDM } from '../../helpers/tinyPdm.ts';
 
-// A one-point, one-mode PDM: geometry features = [1p, 2p, 3p, p] (x, y, z offsets, then p).
-const pdm: Pdm = {
-  numPoints: 1,
-  numModes: 1,
-  meanShape: Float64Array.from([0, 0, 0]),
-  princComp: Float64Array.from([1, 2, 3]),
-  eigenValues: Float64Array.from([1]),
-};
+const pdm = ONE_POINT_PDM;
 // Features: 2 HOG values + 4 geometry values.
 const HOG = 2;
 const f = (x: number[]): Float64Array => Float64Array.from(x);

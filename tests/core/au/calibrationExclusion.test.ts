@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { HistogramRunningMedian } from '../../../src/core/au/runningMedian.ts';
 import { AuAnalyser, type AuFrameInput } from '../../../src/core/au/auAnalyser.ts';
 import type { AuModel, AuModelSet } from '../../../src/core/au/auModels.ts';
-import type { Pdm } from '../../../src/core/pdm/pdm.ts';
+import { ONE_POINT_PDM } from '../../helpers/tinyPdm.ts';
 import { rng } from '../pdm/syntheticPdm.ts';
 
 describe('HistogramRunningMedian.remove', () => {
@@ -44,14 +44,8 @@ describe('HistogramRunningMedian.remove', () => {
   });
 });
 
-// A one-point, one-mode PDM: geometry features = [p, 2p, 3p, p]; features are 3 HOG values + 4 geometry values.
-const pdm: Pdm = {
-  numPoints: 1,
-  numModes: 1,
-  meanShape: Float64Array.from([0, 0, 0]),
-  princComp: Float64Array.from([1, 2, 3]),
-  eigenValues: Float64Array.from([1]),
-};
+// features: HOG values, then the one-point PDM's 4 geometry values
+const pdm = ONE_POINT_PDM;
 const HOG = 3;
 
 function model(auName: string, kind: AuModel['kind'], weights: number[], cutoff: number | null = null): AuModel {

@@ -134,8 +134,8 @@ export async function mirrorVideo(options: MirrorOptions): Promise<MirrorSummary
     });
     writeFileSync(summaryPath, summaryJson(summary));
     run.stageMs.outputs = performance.now() - start;
-    const { facesFound, flags, notes } = run.assessment;
-    return { frames: run.track.frames, facesFound, flagged: flags.yaw + flags['face-lost'], outputs: files, notes, seconds: (performance.now() - started) / 1000, stageMs: run.stageMs, summaryPath };
+    const { facesFound, flagged, notes } = run.assessment;
+    return { frames: run.track.frames, facesFound, flagged, outputs: files, notes, seconds: (performance.now() - started) / 1000, stageMs: run.stageMs, summaryPath };
   } finally {
     (progress as ProgressLine | null)?.end();
     run?.dispose();

@@ -115,6 +115,11 @@ function bgrFrame(frame: RawVideoFrame): BgrImage {
   return { width: frame.width, height: frame.height, data };
 }
 
+/** The size of a decoded frame once turned upright (the size rawFrameToBgr's image and `out` have). */
+export function uprightSize(frame: Pick<RawVideoFrame, 'width' | 'height' | 'rotation'>): { width: number; height: number } {
+  return frame.rotation === 90 || frame.rotation === 270 ? { width: frame.height, height: frame.width } : { width: frame.width, height: frame.height };
+}
+
 /**
  * The upright BGR image of a decoded frame, byte-identical to
  * `ffmpeg -i VIDEO -vf scale=in_color_matrix=bt601:in_range=... -pix_fmt bgr24`

@@ -6,7 +6,7 @@
  */
 import type { AnalysisModels, AnalysisOptions, AnalysisResult, FrameUpdate, QualityFrame } from './analysisApi.ts';
 import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
-import { rawFrameToBgr } from '../video/rawFrameToBgr.ts';
+import { rawFrameToBgr, uprightSize } from '../video/rawFrameToBgr.ts';
 import { hdrNote } from '../video/ffprobeInfo.ts';
 import type { InferenceBackend } from '../models/onnx.ts';
 import { loadOpenFaceModels, type OpenFaceModels } from '../core/model/openfaceModels.ts';
@@ -156,7 +156,7 @@ export class FrameAnalyser {
   async pushFrame(frame: RawVideoFrame): Promise<FrameUpdate> {
     const run = this.requireRun();
     let start = performance.now();
-    const upright = frame.rotation === 90 || frame.rotation === 270 ? { width: frame.height, height: frame.width } : frame;
+    const upright = uprightSize(frame);
     if (run.bgr.length !== upright.width * upright.height * 3) run.bgr = new Uint8Array(upright.width * upright.height * 3);
     // the same pixels buffer every frame: nothing keeps a frame's image past this call
     const image = rawFrameToBgr(frame, run.bgr);

@@ -169,10 +169,8 @@ export class MirrorAnalyser {
   async endPass(pass: MirrorPass, stoppedBy: string | null, cancelled: boolean): Promise<void> {
     const run = this.requireRun();
     const channel = run.channels[pass];
-    if (cancelled) {
-      run.channels[1].fail(new SplitFaceError(MIRROR_CANCELLED));
-      run.channels[2].fail(new SplitFaceError(MIRROR_CANCELLED));
-    } else if (stoppedBy) channel.fail(new VideoInputError(stoppedBy));
+    if (cancelled) cancelPasses(run);
+    else if (stoppedBy) channel.fail(new VideoInputError(stoppedBy));
     else channel.end();
   }
 
@@ -201,8 +199,7 @@ export class MirrorAnalyser {
     const run = this.run;
     this.run = null;
     if (!run) return;
-    run.channels[1].fail(new SplitFaceError(MIRROR_CANCELLED));
-    run.channels[2].fail(new SplitFaceError(MIRROR_CANCELLED));
+    cancelPasses(run);
     void run.done.then((r) => r.dispose(), () => {}).finally(() => {
       for (const writer of run.writers) writer.abort();
     });
@@ -259,11 +256,10 @@ export class MirrorAnalyser {
       right: [...sideSeries.right.map((s) => Float32Array.from(s)), ...measureSeries('right')],
       left: [...sideSeries.left.map((s) => Float32Array.from(s)), ...measureSeries('left')],
     };
-    const flagged = assessment.flags.yaw + assessment.flags['face-lost'];
     return {
       frames: track.frames,
       facesFound: assessment.facesFound,
-      flagged,
+      flagged: assessment.flagged,
       notes: assessment.notes,
       outputs,
       summary: JSON.parse(json) as Record<string, unknown>,
@@ -277,4 +273,10 @@ export class MirrorAnalyser {
     if (!this.run) throw new Error('no Face Mirror run started: call mirrorBegin first');
     return this.run;
   }
+}
+
+/** Ends both passes' frame channels with the cancellation: the run stops where it is. */
+function cancelPasses(run: ActiveRun): void {
+  run.channels[1].fail(new SplitFaceError(MIRROR_CANCELLED));
+  run.channels[2].fail(new SplitFaceError(MIRROR_CANCELLED));
 }

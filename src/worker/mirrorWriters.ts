@@ -21,7 +21,7 @@ import { SplitFaceError } from '../core/errors.ts';
 import type { BgrImage } from '../core/image.ts';
 import type { MirrorFrameWriter } from '../core/mirror/faceMirrorRun.ts';
 import { matroskaFrame, matroskaHeader } from '../core/mirror/rawBgrMatroska.ts';
-import { uniqueName } from './opfsFiles.ts';
+import { openSync, uniqueName, writeFully, type SyncHandle } from './opfsFiles.ts';
 
 /** How the browser writes the compressed videos. */
 export interface MirrorVideoFormat {
@@ -53,13 +53,6 @@ export async function chooseVideoFormat(width: number, height: number): Promise<
   throw new SplitFaceError(`this browser cannot encode video at ${width}x${height} (no H.264, VP9 or AV1 encoder): choose the lossless videos instead`);
 }
 
-interface SyncHandle {
-  write(buffer: Uint8Array, options: { at: number }): number;
-  flush(): void;
-  close(): void;
-  truncate(size: number): void;
-}
-
 /** A new file in `folder`, written at any position through a sync access handle. */
 class OpfsFile {
   private constructor(
@@ -71,15 +64,13 @@ class OpfsFile {
 
   static async create(folder: FileSystemDirectoryHandle, extension: string): Promise<OpfsFile> {
     const name = uniqueName(extension);
-    const file = await folder.getFileHandle(name, { create: true });
-    const handle = await (file as FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle();
+    const { file, handle } = await openSync(folder, name);
     handle.truncate(0);
     return new OpfsFile(name, folder, file, handle);
   }
 
   write(bytes: Uint8Array, at: number): void {
-    let done = 0;
-    while (done < bytes.length) done += this.handle.write(bytes.subarray(done), { at: at + done });
+    writeFully(this.handle, bytes, at);
   }
 
   async close(): Promise<File> {

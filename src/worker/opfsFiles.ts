@@ -14,7 +14,7 @@ export const RESULTS_DIR = 'splitface-results';
 /** rows waiting for the end of their video */
 export const SPILL_DIR = 'splitface-spill';
 
-interface SyncHandle {
+export interface SyncHandle {
   read(buffer: Uint8Array, options: { at: number }): number;
   write(buffer: Uint8Array, options: { at: number }): number;
   flush(): void;
@@ -44,7 +44,8 @@ export function uniqueName(extension: string): string {
   return `${Date.now().toString(36)}-${crypto.randomUUID()}${extension}`;
 }
 
-async function openSync(folder: FileSystemDirectoryHandle, name: string): Promise<{ file: SyncFileHandle; handle: SyncHandle }> {
+/** Opens (creates) `name` in `folder` through a synchronous access handle. */
+export async function openSync(folder: FileSystemDirectoryHandle, name: string): Promise<{ file: SyncFileHandle; handle: SyncHandle }> {
   const file = (await folder.getFileHandle(name, { create: true })) as SyncFileHandle;
   return { file, handle: await file.createSyncAccessHandle() };
 }
@@ -93,7 +94,8 @@ export class OpfsRecordStore implements RecordStore {
   }
 }
 
-function writeFully(handle: SyncHandle, bytes: Uint8Array, at: number): void {
+/** Writes all of `bytes` at `at` (a sync handle may write less than asked). */
+export function writeFully(handle: SyncHandle, bytes: Uint8Array, at: number): void {
   let done = 0;
   while (done < bytes.length) done += handle.write(bytes.subarray(done), { at: at + done });
 }

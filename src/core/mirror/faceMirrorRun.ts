@@ -295,7 +295,7 @@ export function faceMirrorSummary(run: FaceMirrorRun, aus: AuAsymmetrySummary | 
     frames: run.track.frames,
     frames_with_face: run.assessment.facesFound,
     flags,
-    flagged_frames: flags.yaw + flags['face-lost'],
+    flagged_frames: run.assessment.flagged,
     frames_in_summaries: usable.reduce((n, u) => n + u, 0),
     notes: run.assessment.notes,
     sides: 'anatomical: right = the patient\'s right = the image\'s left in an unmirrored frontal video',

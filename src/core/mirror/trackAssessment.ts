@@ -15,6 +15,8 @@ export interface TrackAssessment {
   readonly usable: Uint8Array;
   readonly flags: Record<MirrorFlag, number>;
   readonly facesFound: number;
+  /** frames flagged yaw or face-lost (kept and marked, never dropped) */
+  readonly flagged: number;
   readonly notes: string[];
 }
 
@@ -41,5 +43,5 @@ export function assessTrack(track: MirrorTrack, hasPose: boolean): TrackAssessme
   }
   if (flags['face-lost'] > 0 && facesFound > 0) notes.push(`${flags['face-lost']} frames without a face pass through unmirrored (flag face-lost)`);
   if (!hasPose) notes.push('no OpenFace model folder: geometric measures only (no AU CSVs, no head pose; the yaw flag needs the folder)');
-  return { records, usable, flags, facesFound, notes };
+  return { records, usable, flags, facesFound, flagged: flags.yaw + flags['face-lost'], notes };
 }

@@ -142,7 +142,7 @@ function rangeText(r: { first: number; last: number }): string {
 }
 
 function framesText(r: { first: number; last: number }): string {
-  return r.first === r.last ? `frame ${r.first}` : `frames ${r.first}–${r.last}`;
+  return `${r.first === r.last ? 'frame' : 'frames'} ${rangeText(r)}`;
 }
 
 /** The plain-words reason a calibration left a suspect start out (results page, JSON). */

@@ -19,7 +19,16 @@ export interface SplitFaceTestHook {
   /** tests only: videos added from now on start their track from a box moved off the face; null: as normal */
   startShift(shift: StartBoxShift | null): void;
   /** a Face Mirror job's files (name, kind, bytes), notes and summary, by the video's file name; null when none */
-  mirror(name: string): { readonly outputs: { readonly name: string; readonly kind: string; readonly bytes: number }[]; readonly notes: readonly string[]; readonly summary: Record<string, unknown>; readonly stageMs: Record<string, number> } | null;
+  mirror(name: string): {
+    readonly outputs: { readonly name: string; readonly kind: string; readonly bytes: number }[];
+    readonly notes: readonly string[];
+    readonly summary: Record<string, unknown>;
+    readonly stageMs: Record<string, number>;
+    /** step 1's and step 2's frames, and whether the run was stopped early */
+    readonly frames: number;
+    readonly mirroredFrames: number;
+    readonly partial: boolean;
+  } | null;
 }
 
 declare global {
@@ -36,7 +45,8 @@ export function installTestHook(target: Window, batch: BatchController, models: 
     mirror: (name: string) => {
       const result = batch.jobs.find((j) => j.name === name)?.mirrorResult;
       if (!result) return null;
-      return { outputs: result.outputs.map((o) => ({ name: o.name, kind: o.kind, bytes: o.file.size })), notes: [...result.notes], summary: result.summary, stageMs: { ...result.stageMs } };
+      const { frames, mirroredFrames, partial } = result;
+      return { outputs: result.outputs.map((o) => ({ name: o.name, kind: o.kind, bytes: o.file.size })), notes: [...result.notes], summary: result.summary, stageMs: { ...result.stageMs }, frames, mirroredFrames, partial };
     },
     models: () => ({ ...models.status, engine: models.engine, engineError: models.engineError, error: models.error }),
     startShift: (shift: StartBoxShift | null) => {

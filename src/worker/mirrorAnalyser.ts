@@ -36,7 +36,8 @@ const PREVIEW_INTERVAL_MS = 250;
 /** each of the three pictures at most this wide */
 const PREVIEW_MAX_WIDTH = 320;
 
-export const MIRROR_CANCELLED = 'Face Mirror was cancelled: no files were written';
+/** a run cancelled before its first frame was tracked (nothing to keep) */
+export const MIRROR_CANCELLED = 'Face Mirror was cancelled before its first frame: no files were written';
 
 interface ActiveRun {
   readonly video: VideoInfo;
@@ -52,6 +53,8 @@ interface ActiveRun {
   update: MirrorFrameUpdate | null;
   lastPreview: number;
   convertMs: number;
+  /** why the user stopped the run (then it keeps what it computed), or null */
+  stopped: string | null;
 }
 
 /** NAME without its extension, for the output names. */
@@ -110,6 +113,7 @@ export class MirrorAnalyser {
       update: null,
       lastPreview: -Infinity,
       convertMs: 0,
+      stopped: null,
       done: Promise.reject(new Error('not started')),
     };
     run.done.catch(() => {});
@@ -128,6 +132,7 @@ export class MirrorAnalyser {
       onMirrored: (view) => {
         run.update = { pass: 2, index: view.source.index, preview: this.preview(run, view.source.image, view.sourceLandmarks, view, view.line) };
       },
+      stopped: () => run.stopped,
     });
     // a run that fails stops taking frames: the pushes waiting on it return
     run.done.catch(() => {
@@ -169,8 +174,12 @@ export class MirrorAnalyser {
   async endPass(pass: MirrorPass, stoppedBy: string | null, cancelled: boolean): Promise<void> {
     const run = this.requireRun();
     const channel = run.channels[pass];
-    if (cancelled) cancelPasses(run);
-    else if (stoppedBy) channel.fail(new VideoInputError(stoppedBy));
+    if (cancelled) {
+      // like `process`: the run stops here and keeps what it computed (step 1's track; step 2's frames so far)
+      run.stopped = stoppedBy ?? 'cancelled';
+      run.channels[1].end();
+      run.channels[2].end();
+    } else if (stoppedBy) channel.fail(new VideoInputError(stoppedBy));
     else channel.end();
   }
 
@@ -180,6 +189,7 @@ export class MirrorAnalyser {
     let finished: FaceMirrorRun | null = null;
     try {
       finished = await run.done;
+      if (finished.track.frames === 0 && finished.stoppedBy) throw new SplitFaceError(MIRROR_CANCELLED);
       return await this.writeResult(run, finished);
     } catch (error) {
       for (const writer of run.writers) writer.abort();
@@ -208,9 +218,12 @@ export class MirrorAnalyser {
 
   private async writeResult(run: ActiveRun, finished: FaceMirrorRun): Promise<MirrorResult> {
     const stem = stemOf(run.video.name);
+    // a stopped run's files say so in their names (NAME_mirror.partial.csv), like `process`'s NAME.partial.csv
+    const partial = finished.stoppedBy !== null;
+    const named = (file: string) => (partial ? file.replace(/(\.[^.]+)$/, '.partial$1') : file);
     const outputs: MirrorOutputFile[] = run.writers.map((w) => {
       const written = w.written();
-      return { name: written.downloadName, kind: 'video', file: written.file, storedAs: written.storedAs };
+      return { name: named(written.downloadName), kind: 'video', file: written.file, storedAs: written.storedAs };
     });
     const auNames = finished.sides?.right.auColumns?.intensityNames ?? [];
     const sideSeries: Record<FaceSide, number[][]> = { right: auNames.map(() => []), left: auNames.map(() => []) };
@@ -229,8 +242,8 @@ export class MirrorAnalyser {
       }
       outputs.push({ name, kind, file: await writer.close(), storedAs: writer.name });
     };
-    const aus = await faceMirrorTables(finished, run.options.precision, (suffix, pieces) => writeText(`${stem}${suffix}`, pieces, 'csv'), observe);
-    const summaryName = `${stem}_mirror.json`;
+    const aus = await faceMirrorTables(finished, run.options.precision, (suffix, pieces) => writeText(named(`${stem}${suffix}`), pieces, 'csv'), observe);
+    const summaryName = named(`${stem}_mirror.json`);
     const summary = faceMirrorSummary(finished, aus, {
       tool: 'splitface mirror (browser)',
       version: packageJson.version,
@@ -250,14 +263,19 @@ export class MirrorAnalyser {
     for (let f = 0; f < track.frames; f++) timestamps[f] = track.timestamp(f);
     const rest = restPosition(assessment.records, assessment.usable);
     const measureSeries = (side: FaceSide) => ALL_SIDE_MEASURES.map((m) => Float32Array.from({ length: track.frames }, (_, f) => sideValue(assessment.records, f, side, m, rest)));
+    // (a run stopped in step 2 has AUs for its first frames only: NaN after them)
+    const auSeries = (values: number[]) => Float32Array.from({ length: track.frames }, (_, f) => values[f] ?? Number.NaN);
     const series: MirrorSeries = {
       timestamps,
       names: [...auNames, ...ALL_SIDE_MEASURES],
-      right: [...sideSeries.right.map((s) => Float32Array.from(s)), ...measureSeries('right')],
-      left: [...sideSeries.left.map((s) => Float32Array.from(s)), ...measureSeries('left')],
+      right: [...sideSeries.right.map(auSeries), ...measureSeries('right')],
+      left: [...sideSeries.left.map(auSeries), ...measureSeries('left')],
     };
     return {
       frames: track.frames,
+      mirroredFrames: finished.frames,
+      partial,
+      stoppedBy: finished.stoppedBy,
       facesFound: assessment.facesFound,
       flagged: assessment.flagged,
       notes: assessment.notes,

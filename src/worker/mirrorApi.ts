@@ -14,6 +14,8 @@ export interface MirrorRunOptions {
   /** write NAME_debug (the QA video) */
   readonly qaVideo: boolean;
   readonly precision: CsvPrecision;
+  /** track each stream in a nested worker, two at a time (set by the pool when the cores are free; same results) */
+  readonly separateTrackers?: boolean;
 }
 
 export type MirrorPass = 1 | 2;
@@ -62,7 +64,14 @@ export interface MirrorSeries {
 }
 
 export interface MirrorResult {
+  /** frames of step 1 (the source track: NAME_mirror.csv's rows) */
   readonly frames: number;
+  /** frames of step 2 (in the videos and each side's CSV): `frames`, fewer when stopped in step 2, 0 in step 1 */
+  readonly mirroredFrames: number;
+  /** the run was stopped before the end (cancelled): its files are named NAME_….partial.* */
+  readonly partial: boolean;
+  /** why it was stopped, or null */
+  readonly stoppedBy: string | null;
   readonly facesFound: number;
   readonly flagged: number;
   readonly notes: readonly string[];
@@ -81,7 +90,10 @@ export interface MirrorWorkerApi {
   mirrorBegin(video: VideoInfo, options: MirrorRunOptions): Promise<void>;
   /** one frame of a pass (its buffer is transferred); resolves when the run has used it */
   mirrorPushFrame(pass: MirrorPass, frame: RawVideoFrame): Promise<MirrorFrameUpdate>;
-  /** the pass's last frame was pushed; `stoppedBy`: decoding failed (or was cancelled) with this message */
+  /**
+   * the pass's last frame was pushed; `stoppedBy`: decoding failed with this message, or, `cancelled`,
+   * why the user stopped the run (it then ends here and keeps what it computed)
+   */
   mirrorEndPass(pass: MirrorPass, stoppedBy: string | null, cancelled: boolean): Promise<void>;
   /** waits for the run and writes the tables; rejects with the run's error */
   mirrorFinish(): Promise<MirrorResult>;
@@ -91,7 +103,7 @@ export interface MirrorWorkerApi {
 export interface MirrorJob {
   readonly source: VideoSource;
   readonly options: MirrorRunOptions;
-  /** abort = cancel: the run stops, without outputs */
+  /** abort = cancel: the run stops and resolves with what it computed (MirrorResult.partial) */
   readonly signal: AbortSignal;
   onFrame(update: MirrorFrameUpdate): void;
 }

@@ -4,12 +4,13 @@
  * go to the worker as transferables through a queue bounded like `process`'s
  * (framesInFlightLimit), so memory does not grow with the video. A pass that
  * stops early on a damaged stream tells the worker why (the run keeps the
- * frames before it, as the CLI does); cancelling stops the run without
- * outputs.
+ * frames before it, as the CLI does); cancelling stops the run where it is
+ * and keeps what it computed, as `process` does (a partial result).
  */
 import * as Comlink from 'comlink';
 import { SplitFaceError } from '../core/errors.ts';
 import type { AnalysisWorkerApi } from './analysisApi.ts';
+import { CANCELLED_BY_USER } from './pool.ts';
 import type { MirrorFrameUpdate, MirrorJob, MirrorPass, MirrorResult } from './mirrorApi.ts';
 
 /** the same bound as `process`'s queue (pool.ts) */
@@ -38,7 +39,8 @@ export async function runMirrorOnWorker(
       stoppedBy = error instanceof Error ? error.message : String(error);
       await Promise.allSettled(inFlight.splice(0));
     }
-    await call(api.mirrorEndPass(pass, stoppedBy, job.signal.aborted));
+    const cancelled = job.signal.aborted;
+    await call(api.mirrorEndPass(pass, cancelled ? CANCELLED_BY_USER : stoppedBy, cancelled));
   };
   await runPass(1);
   if (!job.signal.aborted) await runPass(2);

@@ -8,15 +8,51 @@
 import { describe, expect, it, vi } from 'vitest';
 import { BatchController } from '../../src/app/batch/controller.svelte.ts';
 import type { AnalysisJob, AnalysisResult } from '../../src/worker/analysisApi.ts';
+import type { MirrorJob, MirrorResult } from '../../src/worker/mirrorApi.ts';
 import { decodeSeries, encodeSeries, type ResultsStore, type SavedJob } from '../../src/app/storage/resultsStore.ts';
 import { FakeRunner, fakeFile, fakeSource, type FakeVideo } from './fakes.ts';
 
 /** The fake pool, with each CSV "stored in OPFS" under its own name, as the worker does. */
 class StoringRunner extends FakeRunner {
   #next = 0;
+  /** Face Mirror frames wait on this (tests open it) */
+  mirrorGate: Promise<void> = Promise.resolve();
   override async run(job: AnalysisJob): Promise<AnalysisResult> {
     const result = await super.run(job);
     return { ...result, storedAs: `run-${this.#next++}.csv` };
+  }
+
+  /** Face Mirror's two passes over the fake video; cancelled, it keeps the frames done, as the worker does. */
+  async runMirror(job: MirrorJob): Promise<MirrorResult> {
+    const done = { 1: 0, 2: 0 };
+    for (const pass of [1, 2] as const) {
+      if (job.signal.aborted) break;
+      for await (const frame of job.source.frames(job.signal)) {
+        await this.mirrorGate;
+        await new Promise((r) => setTimeout(r, 0));
+        if (job.signal.aborted) break;
+        job.onFrame({ pass, index: frame.index, preview: null });
+        done[pass]++;
+      }
+    }
+    const partial = job.signal.aborted;
+    const stem = job.source.info.name.replace(/\.\w+$/, '');
+    const file = (suffix: string) => ({ name: `${stem}${suffix}`, kind: suffix.endsWith('.csv') ? ('csv' as const) : ('video' as const), file: new Blob([suffix]), storedAs: `m-${this.#next++}` });
+    const p = partial ? '.partial' : '';
+    return {
+      frames: done[1],
+      mirroredFrames: done[2],
+      partial,
+      stoppedBy: partial ? 'cancelled by the user' : null,
+      facesFound: done[1],
+      flagged: 0,
+      notes: partial ? [`cancelled in step 2 of 2, after ${done[2]} of ${done[1]} frames`] : [],
+      outputs: done[2] > 0 ? [file(`_right_mirrored${p}.mp4`), file(`_mirror${p}.csv`)] : [file(`_mirror${p}.csv`)],
+      summary: { video_info: { sizeBytes: 1000 } },
+      videoFormat: 'fake',
+      series: { timestamps: Float64Array.from({ length: done[1] }, (_, i) => i / 30), names: ['AU12_r'], right: [new Float32Array(done[1]).fill(1)], left: [new Float32Array(done[1]).fill(2)] },
+      stageMs: {},
+    };
   }
 }
 
@@ -26,8 +62,9 @@ function mapStore(): ResultsStore & { readonly saved: Map<string, SavedJob> } {
   return {
     saved,
     async save(job) {
-      if (!job.result.storedAs) return null;
-      const id = job.result.storedAs.replace(/\.csv$/, '');
+      const storedAs = job.kind === 'mirror' ? job.mirror.outputs[0]!.storedAs : job.result.storedAs;
+      if (!storedAs) return null;
+      const id = storedAs.replace(/\.csv$/, '');
       saved.set(id, { ...job, id, savedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, clock++)).toISOString() });
       return id;
     },
@@ -43,8 +80,7 @@ function mapStore(): ResultsStore & { readonly saved: Map<string, SavedJob> } {
   };
 }
 
-function controller(videos: Record<string, FakeVideo>, store: ResultsStore) {
-  const runner = new StoringRunner(2);
+function controller(videos: Record<string, FakeVideo>, store: ResultsStore, runner = new StoringRunner(2)) {
   return new BatchController({
     openVideo: async (file) => fakeSource(file.name, videos[file.name]!, []),
     openImageSequence: async () => {
@@ -87,6 +123,40 @@ describe('finished results across a reload', () => {
 
     second.clearFinished();
     expect(second.jobs).toEqual([]);
+    await vi.waitFor(() => expect(store.saved.size).toBe(0), { timeout: 2000, interval: 5 });
+  });
+
+  it('keeps a Face Mirror run, done or cancelled mid-way (its partial files), and lists both again after a reload', async () => {
+    const store = mapStore();
+    const videos = { 'whole.mp4': { frames: 6 }, 'stopped.mp4': { frames: 40 } };
+    const runner = new StoringRunner(2);
+    const first = controller(videos, store, runner);
+    await first.restore();
+    first.faceMirror = true;
+    const [whole, stopped] = first.add([{ file: fakeFile('whole.mp4'), path: 'whole.mp4', type: '' }, { file: fakeFile('stopped.mp4'), path: 'stopped.mp4', type: '' }]);
+    await vi.waitFor(() => expect(whole!.state).toBe('done'), { timeout: 5000, interval: 5 });
+    // cancel once step 2 has done a few frames
+    await vi.waitFor(() => expect(stopped!.message).toMatch(/step 2/), { timeout: 5000, interval: 1 });
+    let release = () => {};
+    runner.mirrorGate = new Promise((r) => (release = r));
+    await vi.waitFor(() => expect(stopped!.framesDone).toBeGreaterThan(0), { timeout: 5000, interval: 1 });
+    first.cancel(stopped!.id);
+    release();
+    await settled(first);
+    expect(stopped!.state).toBe('cancelled');
+    expect(stopped!.mirrorResult!.partial).toBe(true);
+    expect(stopped!.mirrorResult!.outputs.map((o) => o.name)).toEqual(['stopped_right_mirrored.partial.mp4', 'stopped_mirror.partial.csv']);
+    expect(stopped!.message).toMatch(/^Cancelled: what Face Mirror computed is kept as a partial result\. cancelled in step 2 of 2/i);
+    await vi.waitFor(() => expect(store.saved.size).toBe(2), { timeout: 2000, interval: 5 });
+
+    const second = controller(videos, store);
+    await second.restore();
+    const rows = second.jobs.map((j) => [j.name, j.state, j.mirrorResult?.partial, j.mirrorResult?.outputs.length, j.result]);
+    expect(rows).toEqual(expect.arrayContaining([['whole.mp4', 'done', false, 2, null], ['stopped.mp4', 'cancelled', true, 2, null]]));
+    const back = second.jobs.find((j) => j.name === 'stopped.mp4')!;
+    expect(await back.mirrorResult!.outputs[0]!.file.text()).toBe('_right_mirrored.partial.mp4');
+    expect(back.framesDone).toBe(40);
+    second.clearFinished();
     await vi.waitFor(() => expect(store.saved.size).toBe(0), { timeout: 2000, interval: 5 });
   });
 

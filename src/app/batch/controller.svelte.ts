@@ -3,7 +3,8 @@
  * a time (as many as it has workers). Each job moves
  * queued -> decoding -> processing -> done | failed | cancelled, and one bad
  * file never stops the others: its error lands in its own row. Cancelling
- * keeps what was computed (a partial result, NAME.partial.csv).
+ * keeps what was computed (a partial result, NAME.partial.csv; Face Mirror's
+ * files NAME_….partial.*).
  *
  * Components read the reactive fields and call the methods; nothing else
  * writes them.
@@ -95,17 +96,18 @@ export class Job implements JobView {
     // the video itself is not kept: an empty stand-in (its size and duration come from the provenance)
     const standIn: InputFile<File> = { file: new File([], saved.name), path: saved.name, type: '' };
     const job = new Job(id, { kind: 'video', name: saved.name, stem: saved.stem, files: [standIn] }, { allFaces: false, precision: 'stock' });
-    const video = saved.result.provenance['video'];
+    const video = saved.kind === 'mirror' ? saved.mirror.summary['video_info'] : saved.result.provenance['video'];
     if (typeof video === 'object' && video !== null) {
       const { sizeBytes, durationSeconds } = video as Record<string, unknown>;
       if (typeof sizeBytes === 'number') job.sizeBytes = sizeBytes;
       if (typeof durationSeconds === 'number') job.durationSeconds = durationSeconds;
     }
-    job.setResult(saved.result);
+    if (saved.kind === 'mirror') job.mirrorResult = saved.mirror;
+    else job.setResult(saved.result);
     job.savedId = saved.id;
     job.state = saved.state;
-    job.framesDone = saved.result.frames;
-    job.framesTotal = saved.result.frames;
+    job.framesDone = saved.kind === 'mirror' ? saved.mirror.frames : saved.result.frames;
+    job.framesTotal = job.framesDone;
     const when = new Date(saved.savedAt);
     const kept = `Kept from an earlier session (${Number.isNaN(when.getTime()) ? saved.savedAt : when.toLocaleString()}).`;
     job.message = saved.message ? `${saved.message} ${kept}` : kept;
@@ -441,11 +443,20 @@ export class BatchController {
       },
     });
     job.mirrorResult = result;
-    job.framesDone = result.frames;
-    job.framesTotal = result.frames;
-    job.state = 'done';
-    job.message = result.notes.length ? result.notes.map((n) => asSentence(n)).join(' ') : null;
+    const notes = result.notes.map((n) => asSentence(n));
+    if (result.partial) {
+      // cancelled: like `process`, what was computed is kept (the files are named NAME_….partial.*)
+      job.state = 'cancelled';
+      job.framesDone = pass === 2 ? result.mirroredFrames : result.frames;
+      job.message = ['Cancelled: what Face Mirror computed is kept as a partial result.', ...notes].join(' ');
+    } else {
+      job.framesDone = result.frames;
+      job.framesTotal = result.frames;
+      job.state = 'done';
+      job.message = notes.length ? notes.join(' ') : null;
+    }
     if (this.selectedId === null || !this.selected?.mirrorResult) this.selectedId = job.id;
+    void this.#keep(job);
   }
 
   #onMirrorFrame(job: Job, update: MirrorFrameUpdate, rate: ProgressRate): void {
@@ -512,11 +523,12 @@ export class BatchController {
 
   /** Saves a finished job's result for later sessions (quietly: a full disk only means it is not kept). */
   async #keep(job: Job): Promise<void> {
-    const result = job.result;
-    if (!result || (job.state !== 'done' && job.state !== 'failed' && job.state !== 'cancelled')) return;
+    const { result, mirrorResult, state } = job;
+    if ((!result && !mirrorResult) || (state !== 'done' && state !== 'failed' && state !== 'cancelled')) return;
     const store = await this.#results();
     if (!store) return;
-    const id = await store.save({ name: job.name, stem: job.stem, state: job.state, message: job.message, result }).catch(() => null);
+    const common = { name: job.name, stem: job.stem, state, message: job.message };
+    const id = await store.save(mirrorResult ? { ...common, kind: 'mirror', mirror: mirrorResult } : { ...common, result: result! }).catch(() => null);
     // cleared meanwhile: the copy goes too
     if (id !== null && !this.jobs.includes(job)) await store.remove(id);
     else job.savedId = id;
@@ -550,7 +562,7 @@ export class BatchController {
       job.message = `Cancelled after ${plural(result.frames, 'frame')}; they are kept as a partial result.`;
       void this.#keep(job);
     } else {
-      job.message = job.mirror && job.framesDone > 0 ? 'Cancelled. Face Mirror needs both of its steps, so no files were written.' : 'Cancelled before any frame was analysed.';
+      job.message = 'Cancelled before any frame was analysed.';
     }
   }
 }

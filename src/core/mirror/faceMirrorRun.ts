@@ -93,6 +93,13 @@ export interface FaceMirrorInput {
   /** pass 1's source face of each frame */
   onTracked?(frame: DecodedFrame, face: FaceObservation): void;
   onMirrored?(view: MirroredFrameView): void;
+  /**
+   * Why the run was stopped early (the browser's cancel), or null: asked when
+   * a pass's frames end. Stopped in step 1, the run keeps the source track
+   * (NAME_mirror.csv, the geometry) and writes no videos; stopped in step 2,
+   * it finishes the videos and each side's rows with the frames done.
+   */
+  stopped?(): string | null;
 }
 
 /** A finished run: the source track, its assessment, each side's rows, the videos. Call `dispose` when the tables are written. */
@@ -103,8 +110,10 @@ export interface FaceMirrorRun {
   readonly frames: number;
   /** each side's rows, or null without the OpenFace folder */
   readonly sides: Record<FaceSide, VideoOutput> | null;
-  /** the videos written, in order right, left, QA */
+  /** the videos written, in order right, left, QA (none when stopped in step 1) */
   readonly videos: readonly string[];
+  /** why the run was stopped early (FaceMirrorInput.stopped), or null */
+  readonly stoppedBy: string | null;
   /** milliseconds summed over frames per stage */
   readonly stageMs: Record<string, number>;
   dispose(): void;
@@ -137,7 +146,8 @@ async function trackSource(input: FaceMirrorInput, stageMs: Record<string, numbe
     if (!(error instanceof VideoInputError) || track.frames === 0) throw error;
     stoppedBy = error.message;
   }
-  if (!stoppedBy && input.frameCountHint !== null && track.frames < input.frameCountHint) {
+  // a cut-off file, unless the run was stopped (cancelled) before its end
+  if (!stoppedBy && !input.stopped?.() && input.frameCountHint !== null && track.frames < input.frameCountHint) {
     // ffmpeg decodes what it can of a cut-off file and still exits 0
     stoppedBy = `only ${track.frames} of the ${input.frameCountHint} frames the file announces could be decoded (is it truncated or damaged?)`;
   }
@@ -225,12 +235,20 @@ export async function runFaceMirror(input: FaceMirrorInput): Promise<FaceMirrorR
     const { track, stoppedBy } = await trackSource(input, stageMs);
     const assessment = assessTrack(track, sides !== null);
     if (stoppedBy) assessment.notes.unshift(`the video ended early after frame ${track.frames}: ${stoppedBy}; the outputs cover the frames decoded`);
+    const stoppedInStep1 = input.stopped?.() ?? null;
+    if (stoppedInStep1) {
+      assessment.notes.unshift(`${stoppedInStep1} in step 1 of 2, after ${track.frames} frames: the per-frame table (_mirror.csv) and the geometric measures cover them; no videos and no AUs were made`);
+      dispose();
+      return { track, assessment, frames: 0, sides: null, videos: [], stoppedBy: stoppedInStep1, stageMs, dispose: () => {} };
+    }
     const { videos, frames } = await mirrorFrames(input, track, analyses, stageMs);
-    if (frames !== track.frames) assessment.notes.push(`the second decoding gave ${frames} frames, the first ${track.frames}: the outputs follow the first`);
+    const stoppedInStep2 = input.stopped?.() ?? null;
+    if (stoppedInStep2) assessment.notes.unshift(`${stoppedInStep2} in step 2 of 2, after ${frames} of ${track.frames} frames: the videos and each side's CSV cover frames 1-${frames}; the per-frame table (_mirror.csv) and the geometric measures cover all ${track.frames}`);
+    else if (frames !== track.frames) assessment.notes.push(`the second decoding gave ${frames} frames, the first ${track.frames}: the outputs follow the first`);
     if (sides) for (const side of FACE_SIDES) addTimings(stageMs, `${side}_`, sides[side].timings());
     if (analyses) for (const side of FACE_SIDES) addTimings(stageMs, `${side}_`, analyses[side].timings());
     const outputs = analyses ? { right: analyses.right.finish(), left: analyses.left.finish() } : null;
-    return { track, assessment, frames, sides: outputs, videos, stageMs, dispose };
+    return { track, assessment, frames, sides: outputs, videos, stoppedBy: stoppedInStep2, stageMs, dispose };
   } catch (error) {
     dispose();
     throw error;

@@ -30,6 +30,11 @@ export interface AnalysisOptions {
   readonly precision: CsvPrecision;
   /** tests only (the app's test hook): start the tracker from a box moved off the face */
   readonly startShift?: StartBoxShift;
+  /**
+   * track in a nested worker while this worker computes the previous frame's AUs (set by the pool
+   * when a core is free for it; the CSV is the same either way)
+   */
+  readonly separateTracker?: boolean;
 }
 
 /** Sent back for every frame: enough to draw the live view and count progress. */
@@ -97,8 +102,13 @@ export interface AnalysisWorkerApi extends MirrorWorkerApi {
   init(models: AnalysisModels): Promise<{ computePath: string }>;
   /** starts a video; any previous one is dropped */
   begin(video: VideoInfo, options: AnalysisOptions): Promise<void>;
-  /** analyses one frame (its buffer is transferred) */
+  /**
+   * analyses one frame (its buffer is transferred); resolves once its AUs are computed, which is
+   * after the next frame was pushed or `endFrames` was called (the tracking looks one frame ahead)
+   */
   pushFrame(frame: RawVideoFrame): Promise<FrameUpdate>;
+  /** the video's last frame was pushed (or the run stops): the frames in flight are analysed */
+  endFrames(): Promise<void>;
   /** ends the video: postprocessing and CSV; `stoppedBy` marks a partial result */
   finish(stoppedBy: string | null): Promise<AnalysisResult>;
 }

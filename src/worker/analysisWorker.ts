@@ -12,6 +12,11 @@ import { MirrorAnalyser } from './mirrorAnalyser.ts';
 import type { MirrorFrameUpdate, MirrorPass, MirrorRunOptions } from './mirrorApi.ts';
 
 let analyser: FrameAnalyser | null = null;
+
+/** A nested tracker worker (trackerWorker.ts), started here so that its bundle is not part of its own. */
+function spawnTrackerWorker(): Worker {
+  return new Worker(new URL('./trackerWorker.ts', import.meta.url), { type: 'module', name: 'splitface-tracker' });
+}
 let mirror: MirrorAnalyser | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -34,18 +39,20 @@ function requireAnalyser(): FrameAnalyser {
 const api: AnalysisWorkerApi = {
   init: (models: AnalysisModels) =>
     inOrder(async () => {
-      analyser = await FrameAnalyser.create(await createWebBackend(), models);
+      analyser = await FrameAnalyser.create(await createWebBackend(), models, spawnTrackerWorker);
       mirror = null;
       return { computePath: analyser.computePath };
     }),
   begin: (video: VideoInfo, options: AnalysisOptions) => inOrder(() => requireAnalyser().begin(video, options)),
-  pushFrame: (frame: RawVideoFrame): Promise<FrameUpdate> =>
-    inOrder(async () => {
-      const update = await requireAnalyser().pushFrame(frame);
-      const moved: Transferable[] = update.frameBuffer ? [update.frameBuffer] : [];
-      if (update.preview) moved.push(update.preview.rgba.buffer);
-      return Comlink.transfer(update, moved);
-    }),
+  // only the hand-over is in order: the next frame goes in while this one's AUs wait for its faces
+  pushFrame: async (frame: RawVideoFrame): Promise<FrameUpdate> => {
+    const { analysed } = await inOrder(() => requireAnalyser().sendFrame(frame));
+    const update = await analysed;
+    const moved: Transferable[] = update.frameBuffer ? [update.frameBuffer] : [];
+    if (update.preview) moved.push(update.preview.rgba.buffer);
+    return Comlink.transfer(update, moved);
+  },
+  endFrames: () => inOrder(() => requireAnalyser().endFrames()),
   finish: (stoppedBy: string | null): Promise<AnalysisResult> => inOrder(() => requireAnalyser().finish(stoppedBy)),
   // Face Mirror (mirrorAnalyser.ts): a push resolves once the run has used the frame, so frames stay in order
   mirrorBegin: (video: VideoInfo, options: MirrorRunOptions) => inOrder(() => requireMirror().begin(video, options)),

@@ -3,6 +3,12 @@
  * the decoder's planes to OpenCV's BGR, landmarks (own tracker, or the
  * detector alone without an OpenFace folder), the AU engine, and the CSV at
  * the end. Free of worker plumbing so that it can be driven directly.
+ *
+ * Frames go through the core's one-frame lookahead (facesAhead): frame
+ * i + 1's faces are asked for before frame i's AUs are computed. With the
+ * tracker in a nested worker (`separateTracker`, trackerThread.ts) the two
+ * overlap on two cores; in the worker itself they simply take turns. Either
+ * way the CSV is the same.
  */
 import type { AnalysisModels, AnalysisOptions, AnalysisResult, FrameUpdate, QualityFrame } from './analysisApi.ts';
 import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
@@ -11,10 +17,17 @@ import { hdrNote } from '../video/ffprobeInfo.ts';
 import type { InferenceBackend } from '../models/onnx.ts';
 import { loadOpenFaceModels, type OpenFaceModels } from '../core/model/openfaceModels.ts';
 import { bytesReader } from '../models/openfaceReader.ts';
+import { normalizeModelPath } from '../models/openfaceLayout.ts';
+import type { ModelFileReader } from '../core/model/openfaceModels.ts';
 import { loadTrackingModels, type TrackingModels } from '../core/track/trackingModels.ts';
-import { describeLandmarkModel } from '../core/model/landmarkModel.ts';
-import { createDetectionStages, createFaceTracker, type DetectionStages } from '../core/analysis/ownTracker.ts';
-import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
+import { createDetectionStages, type DetectionStages } from '../core/analysis/ownTracker.ts';
+import type { FaceSource } from '../core/analysis/faceSource.ts';
+import { facesAhead } from '../core/analysis/facesAhead.ts';
+import type { DecodedFrame } from '../core/analysis/frame.ts';
+import { streamFaceSource, type SourceEngine } from './faceSources.ts';
+import { TrackerThread, threadedFaceSource } from './trackerThread.ts';
+import type { TrackerModels } from './trackerApi.ts';
+import { FrameChannel } from './frameChannel.ts';
 import { VideoAnalysis } from '../core/analysis/videoAnalysis.ts';
 import { ROW_RECORD_BYTES } from '../core/analysis/rowRecord.ts';
 import { AuSummaryAccumulator } from '../core/analysis/auSummary.ts';
@@ -59,12 +72,29 @@ export interface OpenFaceSet {
   readonly au: OpenFaceModels;
   readonly tracking: TrackingModels;
   readonly cenWeights: boolean;
+  /** the folder's files the tracking read (normalised path -> bytes), all a tracker worker needs of it */
+  readonly trackingFiles: ReadonlyMap<string, Uint8Array>;
+}
+
+/** Starts a nested tracker worker (analysisWorker.ts gives one; null where there are no workers, e.g. Node tests). */
+export type TrackerWorkerFactory = () => Worker;
+
+/** A frame handed to the lookahead, waiting for its analysis. */
+interface WaitingFrame {
+  resolve(update: FrameUpdate): void;
+  reject(error: unknown): void;
+  /** the decoder's buffer, handed back with the update */
+  readonly frameBuffer: ArrayBuffer;
+  /** the BGR pixels' buffer, reused once the frame is analysed */
+  readonly bgr: Uint8Array;
 }
 
 interface Run {
   readonly video: VideoInfo;
   readonly options: AnalysisOptions;
   readonly source: FaceSource;
+  /** the source tracks in a nested worker, one frame ahead of the AUs */
+  readonly separateTracker: boolean;
   readonly analysis: VideoAnalysis;
   frames: number;
   convertMs: number;
@@ -76,8 +106,18 @@ interface Run {
   /** two pictures' pixels, drawn into in turn (thumbTurn): this frame's and the previous one's (copied only when kept) */
   readonly thumbPixels: Uint8ClampedArray[];
   thumbTurn: number;
-  /** the upright BGR pixels, one buffer for every frame of the video */
-  bgr: Uint8Array;
+  /** BGR pixel buffers no frame is using: at most two frames are in use at once (facesAhead) */
+  readonly freeBgr: Uint8Array[];
+  /** frames handed over and not analysed yet, in order */
+  readonly waiting: WaitingFrame[];
+  /** the lookahead's input: one frame handed over at a time */
+  readonly input: FrameChannel<DecodedFrame>;
+  /** the analysis loop over `frames`; resolves when it ended */
+  readonly loop: Promise<void>;
+  /** why the loop stopped early, when it did */
+  failure: { error: unknown } | null;
+  /** endFrames was called */
+  ended: boolean;
 }
 
 /**
@@ -102,21 +142,64 @@ function qualityThumb(image: BgrImage, face: FaceObservation | undefined, label:
 export class FrameAnalyser {
   private run: Run | null = null;
 
+  /** nested tracker workers by slot, started when first needed and kept for the next videos */
+  private readonly threads: TrackerThread[] = [];
+
   private constructor(
     readonly backend: InferenceBackend,
     /** the detection sessions and the OpenFace models, shared with Face Mirror (mirrorAnalyser.ts) */
     readonly stages: DetectionStages,
     readonly openface: OpenFaceSet | null,
+    private readonly models: AnalysisModels,
+    private readonly spawnTracker: TrackerWorkerFactory | null,
   ) {}
 
-  static async create(backend: InferenceBackend, models: AnalysisModels): Promise<FrameAnalyser> {
+  static async create(backend: InferenceBackend, models: AnalysisModels, spawnTracker: TrackerWorkerFactory | null = null): Promise<FrameAnalyser> {
     const stages = await createDetectionStages(backend, models);
     let openface: OpenFaceSet | null = null;
     if (models.openface) {
       const read = bytesReader(models.openface);
-      openface = { au: await loadOpenFaceModels(read, OPENFACE_FOLDER_LABEL), tracking: await loadTrackingModels(read, OPENFACE_FOLDER_LABEL), cenWeights: models.openfaceCenWeights };
+      const trackingFiles = new Map<string, Uint8Array>();
+      const readTracking: ModelFileReader = async (path) => {
+        const bytes = await read(path);
+        if (bytes) trackingFiles.set(normalizeModelPath(path), bytes);
+        return bytes;
+      };
+      const au = await loadOpenFaceModels(read, OPENFACE_FOLDER_LABEL);
+      openface = { au, tracking: await loadTrackingModels(readTracking, OPENFACE_FOLDER_LABEL), cenWeights: models.openfaceCenWeights, trackingFiles };
     }
-    return new FrameAnalyser(backend, stages, openface);
+    return new FrameAnalyser(backend, stages, openface, models, spawnTracker);
+  }
+
+  /** What this worker's own face sources are built from. */
+  get sourceEngine(): SourceEngine {
+    return { inference: this.backend.name, tracking: this.openface?.tracking ?? null, cenWeights: this.openface?.cenWeights ?? false };
+  }
+
+  /** Whether streams can be tracked in nested workers here (not in Node, where there are no workers). */
+  get canSeparateTrackers(): boolean {
+    return this.spawnTracker !== null;
+  }
+
+  /**
+   * The nested tracker worker of `slot` (0: a video's tracker or Face
+   * Mirror's first stream, 1: its second), started on first use with the
+   * tracking models (copied once), started again if it crashed.
+   */
+  trackerThread(slot: number): TrackerThread {
+    const current = this.threads[slot];
+    if (current?.alive) return current;
+    if (!this.spawnTracker) throw new Error('this analysis engine cannot start tracker workers');
+    const models: TrackerModels = {
+      blazeFaceBack: this.models.blazeFaceBack,
+      faceApi68: this.models.faceApi68,
+      openfaceTracking: this.openface?.trackingFiles ?? null,
+      openfaceCenWeights: this.models.openfaceCenWeights,
+      inference: this.backend.name,
+    };
+    const thread = new TrackerThread(this.spawnTracker(), models);
+    this.threads[slot] = thread;
+    return thread;
   }
 
   get computePath(): string {
@@ -124,22 +207,20 @@ export class FrameAnalyser {
   }
 
   async begin(video: VideoInfo, options: AnalysisOptions): Promise<void> {
-    this.run?.analysis.dispose();
-    this.run = null;
-    const landmarkModel = describeLandmarkModel(this.openface?.cenWeights ?? false);
-    const description = { inference: this.backend.name, models: ['blazeface_back_256.onnx', 'face_landmark_68.onnx'], landmarkModel };
-    const keepStages = async () => {}; // the sessions outlive the video: the worker reuses them
-    const source = this.openface
-      ? trackerFaceSource(createFaceTracker(this.stages, this.openface.tracking, { allFaces: options.allFaces, startShift: options.startShift }), this.openface.tracking.clnf, options.allFaces, description, keepStages)
-      : landmarkOnlyFaceSource(this.stages.detector, this.stages.initial, options.allFaces, description, keepStages);
+    if (this.run) await this.abandon(this.run);
+    const choice = { allFaces: options.allFaces, startShift: options.startShift };
+    // the tracker on another core only when there is AU analysis to overlap with (the OpenFace folder)
+    const separateTracker = !!(options.separateTracker && this.openface && this.spawnTracker);
+    const source = separateTracker ? threadedFaceSource(this.trackerThread(0), choice) : streamFaceSource(this.sourceEngine, this.stages, choice);
     // the rows wait in OPFS where the browser has it, so a long video's rows are not in the tab's memory
     const spill = await opfsFolder(SPILL_DIR);
     const store: RecordStore | null = spill ? await OpfsRecordStore.create(spill, ROW_RECORD_BYTES).catch(() => null) : null;
     const analysis = new VideoAnalysis(this.openface?.au ?? null, store ? () => store : memoryRecordStore);
-    this.run = {
+    const run: Run = {
       video,
       options,
       source,
+      separateTracker,
       analysis,
       frames: 0,
       convertMs: 0,
@@ -149,24 +230,40 @@ export class FrameAnalyser {
       trackStartThumb: null,
       thumbPixels: [new Uint8ClampedArray(0), new Uint8ClampedArray(0)],
       thumbTurn: 0,
-      bgr: new Uint8Array(0),
+      freeBgr: [],
+      waiting: [],
+      input: new FrameChannel<DecodedFrame>(),
+      loop: Promise.resolve(),
+      failure: null,
+      ended: false,
     };
+    (run as { loop: Promise<void> }).loop = this.analyseFrames(run);
+    this.run = run;
   }
 
-  async pushFrame(frame: RawVideoFrame): Promise<FrameUpdate> {
-    const run = this.requireRun();
-    let start = performance.now();
-    const upright = uprightSize(frame);
-    if (run.bgr.length !== upright.width * upright.height * 3) run.bgr = new Uint8Array(upright.width * upright.height * 3);
-    // the same pixels buffer every frame: nothing keeps a frame's image past this call
-    const image = rawFrameToBgr(frame, run.bgr);
-    run.convertMs += performance.now() - start;
-    const faces = await run.source.facesIn({ index: frame.index, timestamp: frame.timestamp, image });
+  /** The video's frames as the lookahead hands them over, each with its faces: AUs, quality, the update. */
+  private async analyseFrames(run: Run): Promise<void> {
+    try {
+      for await (const { frame, faces } of facesAhead(run.input, run.source)) {
+        const waiting = run.waiting.shift()!;
+        waiting.resolve(this.analyseFrame(run, frame, faces, waiting.frameBuffer));
+        if (run.freeBgr.length < FREE_BGR_BUFFERS) run.freeBgr.push(waiting.bgr);
+      }
+    } catch (error) {
+      run.failure = { error };
+      // later frames are not analysed: their pushes return at once, with this error
+      run.input.stop();
+      for (const waiting of run.waiting.splice(0)) waiting.reject(error);
+    }
+  }
+
+  private analyseFrame(run: Run, frame: DecodedFrame, faces: FaceObservation[], frameBuffer: ArrayBuffer): FrameUpdate {
+    const { image } = frame;
     const hadSuspect = run.analysis.startSuspect !== null;
     run.analysis.addFrame(image, faces);
     run.frames++;
     this.watchQuality(run, image, faces, hadSuspect);
-    start = performance.now();
+    const start = performance.now();
     const preview = start - run.lastPreview >= PREVIEW_INTERVAL_MS ? previewRgba(image) : null;
     if (preview) run.lastPreview = start;
     return {
@@ -174,8 +271,39 @@ export class FrameAnalyser {
       faces: faces.map((f) => ({ faceId: f.faceId, success: f.success, landmarks: f.landmarks })),
       preview,
       // converted: its planes are no longer read, the source may fill the buffer again
-      frameBuffer: frame.data,
+      frameBuffer,
     };
+  }
+
+  /**
+   * Converts one frame and hands it to the lookahead. Resolves once the
+   * lookahead has taken it and asked for the next one (so the next frame can
+   * be sent), with `analysed`: the frame's update, which comes when the
+   * frame after it was handed over (or `endFrames` was called) and the
+   * frame's AUs are computed.
+   */
+  async sendFrame(frame: RawVideoFrame): Promise<{ readonly analysed: Promise<FrameUpdate> }> {
+    const run = this.requireRun();
+    if (run.failure) return { analysed: Promise.reject(run.failure.error) };
+    if (run.ended) return { analysed: Promise.reject(new Error('a frame came after the last one (endFrames)')) };
+    const start = performance.now();
+    const upright = uprightSize(frame);
+    const bytes = upright.width * upright.height * 3;
+    const bgr = takeBgr(run.freeBgr, bytes);
+    // nothing keeps a frame's image past its analysis: its buffer is reused for a later frame
+    const image = rawFrameToBgr(frame, bgr);
+    run.convertMs += performance.now() - start;
+    const analysed = new Promise<FrameUpdate>((resolve, reject) => run.waiting.push({ resolve, reject, frameBuffer: frame.data, bgr }));
+    analysed.catch(() => {}); // the caller awaits it
+    await run.input.push({ index: frame.index, timestamp: frame.timestamp, image });
+    return { analysed };
+  }
+
+  /** No more frames: the last one is analysed. */
+  endFrames(): void {
+    if (!this.run) return;
+    this.run.ended = true;
+    this.run.input.end();
   }
 
   /**
@@ -187,10 +315,23 @@ export class FrameAnalyser {
     const run = this.requireRun();
     this.run = null;
     try {
-      return await this.writeResult(run, stoppedBy);
+      // the frames handed over are analysed first (a cancelled run keeps them)
+      run.input.end();
+      await run.loop;
+      return await this.writeResult(run, stoppedBy ?? (run.failure ? messageOf(run.failure.error) : null));
     } finally {
+      await run.source.release();
       run.analysis.dispose();
     }
+  }
+
+  /** Drops a run that was not finished (a new begin): its frames stop, its tracker goes. */
+  private async abandon(run: Run): Promise<void> {
+    this.run = null;
+    run.input.fail(new Error('the video was dropped for another one'));
+    await run.loop;
+    await run.source.release();
+    run.analysis.dispose();
   }
 
   private async writeResult(run: Run, stoppedBy: string | null): Promise<AnalysisResult> {
@@ -218,6 +359,7 @@ export class FrameAnalyser {
       rows_tracked: tracked,
       faces: run.analysis.faces,
       landmarks: run.source.provenance,
+      tracking_thread: run.separateTracker ? 'a nested tracker worker, one frame ahead of the AU analysis' : 'the analysis worker',
       tracking_quality: trackingQuality,
       openface_models: this.openface ? { folder: OPENFACE_FOLDER_LABEL, files: this.openface.au.files } : null,
       au_models: this.openface ? 'AU_all_best.txt (dynamic models with person-specific running median, offline postprocessing)' : 'none (no OpenFace model folder imported)',
@@ -280,6 +422,25 @@ export class FrameAnalyser {
     if (!this.run) throw new Error('no video started: call begin first');
     return this.run;
   }
+}
+
+/** BGR buffers kept for reuse: the frame analysed, the frame being tracked, one being converted. */
+const FREE_BGR_BUFFERS = 3;
+
+/**
+ * A BGR buffer of `bytes` bytes, a free one when there is one. In shared
+ * memory where the page is cross-origin isolated: a nested tracker worker
+ * then reads the pixels in place instead of receiving a copy.
+ */
+function takeBgr(free: Uint8Array[], bytes: number): Uint8Array {
+  const at = free.findIndex((buffer) => buffer.length === bytes);
+  if (at !== -1) return free.splice(at, 1)[0]!;
+  const shared = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated;
+  return new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The CSV written to a new OPFS file piece by piece; the File handed on reads from disk. */

@@ -6,6 +6,14 @@
  * through a queue bounded in frames and in bytes: decoding waits when the
  * worker falls behind, so memory does not grow with the length of the video,
  * and 4K frames do not pile up.
+ *
+ * Cores: a video whose tracking runs in a nested worker (trackerThread.ts)
+ * keeps two cores busy, tracking one frame while its worker computes the
+ * AUs of the one before. The pool gives a video that nested tracker only
+ * while every video in the batch (running or waiting) can have two cores:
+ * on two cores a lone video gets both, and a batch of several runs one
+ * video per core as before, which uses the cores fully without the nested
+ * workers' second copy of the tracking models.
  */
 import * as Comlink from 'comlink';
 import { SplitFaceError, VideoInputError } from '../core/errors.ts';
@@ -57,10 +65,15 @@ function spawn(): PoolWorker {
   return { worker, api: Comlink.wrap<AnalysisWorkerApi>(worker), crashed, busy: false };
 }
 
+/** Whether a video may track in a nested worker: every video of the batch (running or waiting) still has two cores. */
+export function separateTrackerFits(videosInBatch: number, cores = navigator.hardwareConcurrency || 2): boolean {
+  return videosInBatch * 2 <= cores;
+}
+
 /** Runs `job` on one worker: decode on this thread, analysis there, at most QUEUE_DEPTH frames apart. */
-async function runOnWorker(pw: PoolWorker, job: AnalysisJob): Promise<AnalysisResult> {
+async function runOnWorker(pw: PoolWorker, job: AnalysisJob, separateTracker: boolean): Promise<AnalysisResult> {
   const call = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, pw.crashed]);
-  await call(pw.api.begin(job.source.info, job.options));
+  await call(pw.api.begin(job.source.info, { ...job.options, separateTracker }));
   const inFlight: Promise<FrameUpdate>[] = [];
   const settleOldest = async () => {
     const update = await call(inFlight.shift()!);
@@ -78,12 +91,15 @@ async function runOnWorker(pw: PoolWorker, job: AnalysisJob): Promise<AnalysisRe
       decoded++;
       while (inFlight.length >= limit) await settleOldest();
     }
+    // the worker tracks a frame ahead: the last frame is analysed once it knows none follows
+    await call(pw.api.endFrames());
     while (inFlight.length > 0) await settleOldest();
   } catch (error) {
     // A damaged stream (or a frame the engine could not take) keeps the frames before it;
     // nothing decoded at all, or a dead worker, is a failure of the whole video.
     if (decoded === 0 || isWorkerCrash(error)) throw error;
     stoppedBy = error instanceof Error ? error.message : String(error);
+    await call(pw.api.endFrames()).catch(() => {});
     await Promise.allSettled(inFlight.splice(0));
   }
   if (job.signal.aborted) stoppedBy = CANCELLED_BY_USER;
@@ -105,6 +121,8 @@ export async function createAnalysisPool(models: AnalysisModels, size = defaultW
   }
   const waiting: (() => void)[] = [];
   let disposed = false;
+  /** videos given to run or runMirror and not finished (running or waiting for a worker) */
+  let videosInBatch = 0;
   const acquire = async (): Promise<PoolWorker> => {
     for (;;) {
       if (disposed) throw new SplitFaceError('the analysis engine was restarted (the OpenFace folder changed): add the video again');
@@ -132,15 +150,23 @@ export async function createAnalysisPool(models: AnalysisModels, size = defaultW
     waiting.shift()?.();
   };
   /** Runs `work` on the next free worker; then closes the job's source and frees the worker (replaced if it crashed). */
-  const onFreeWorker = async <T>(source: { close(): Promise<void> }, work: (pw: PoolWorker) => Promise<T>): Promise<T> => {
-    const pw = await acquire();
+  const onFreeWorker = async <T>(source: { close(): Promise<void> }, work: (pw: PoolWorker, separateTrackers: boolean) => Promise<T>): Promise<T> => {
+    videosInBatch++;
+    let pw: PoolWorker;
+    try {
+      pw = await acquire();
+    } catch (error) {
+      videosInBatch--;
+      throw error;
+    }
     let healthy = true;
     try {
-      return await work(pw);
+      return await work(pw, separateTrackerFits(videosInBatch));
     } catch (error) {
       healthy = !isWorkerCrash(error);
       throw error;
     } finally {
+      videosInBatch--;
       await source.close().catch(() => {});
       void releaseWorker(pw, healthy);
     }
@@ -153,10 +179,11 @@ export async function createAnalysisPool(models: AnalysisModels, size = defaultW
       return workers.length;
     },
     run(job: AnalysisJob): Promise<AnalysisResult> {
-      return onFreeWorker(job.source, (pw) => runOnWorker(pw, job));
+      return onFreeWorker(job.source, (pw, separateTracker) => runOnWorker(pw, job, separateTracker));
     },
     runMirror(job: MirrorJob): Promise<MirrorResult> {
-      return onFreeWorker(job.source, (pw) => runMirrorOnWorker(pw.api, (p) => Promise.race([p, pw.crashed]), job, framesInFlightLimit));
+      return onFreeWorker(job.source, (pw, separateTrackers) =>
+        runMirrorOnWorker(pw.api, (p) => Promise.race([p, pw.crashed]), { ...job, options: { ...job.options, separateTrackers } }, framesInFlightLimit));
     },
     dispose() {
       disposed = true;

@@ -15,7 +15,7 @@ import { readModelFile } from '../../src/models/nodeModelStore.ts';
 import { MODEL_FILES } from '../../src/models/manifest.ts';
 import { decodeVideo } from '../../src/cli/ffmpegDecode.ts';
 import type { RawVideoFrame, VideoInfo } from '../../src/video/types.ts';
-import type { AnalysisModels } from '../../src/worker/analysisApi.ts';
+import type { AnalysisModels, FrameUpdate } from '../../src/worker/analysisApi.ts';
 import { createBgrImage } from '../../src/core/image.ts';
 import type { DecodedFrame } from '../../src/core/analysis/frame.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -60,9 +60,12 @@ describe.skipIf(skip)(suiteTitle('FrameAnalyser (the worker engine) against the 
     const analyser = await FrameAnalyser.create(createNodeBackend(), models);
     await analyser.begin(INFO, { allFaces: false, precision: 'stock' });
     let landmarksSeen = 0;
-    for await (const frame of decodeVideo(sharedPath(`videos/${VIDEO}`))) {
-      const update = await analyser.pushFrame(bgrRawFrame(frame));
-      expect(update.index).toBe(frame.index);
+    const updates: Promise<FrameUpdate>[] = [];
+    for await (const frame of decodeVideo(sharedPath(`videos/${VIDEO}`))) updates.push((await analyser.sendFrame(bgrRawFrame(frame))).analysed);
+    analyser.endFrames();
+    for (const [index, update] of (await Promise.all(updates)).entries()) {
+      // each frame's update in order, although its AUs waited for the next frame's hand-over
+      expect(update.index).toBe(index);
       if (update.faces[0]?.landmarks) landmarksSeen++;
     }
     const result = await analyser.finish(null);
@@ -85,8 +88,9 @@ describe.skipIf(skip)(suiteTitle('FrameAnalyser (the worker engine) against the 
     await analyser.begin(INFO, { allFaces: false, precision: 'stock' });
     for await (const frame of decodeVideo(sharedPath(`videos/${VIDEO}`))) {
       if (frame.index >= 5) break;
-      await analyser.pushFrame(bgrRawFrame(frame));
+      await analyser.sendFrame(bgrRawFrame(frame));
     }
+    // a cancelled run keeps the frames handed over, the last one included
     const result = await analyser.finish('cancelled by the user');
     expect(result.partial).toBe(true);
     expect(result.auColumns).toBeNull();

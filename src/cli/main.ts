@@ -6,6 +6,7 @@ import { processVideo, type ProcessOptions, type ProcessSummary } from './proces
 import { CSV_PRECISIONS, type CsvPrecision } from '../core/csv/auCsv.ts';
 import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDERS, type ExecutionProvider } from '../models/node.ts';
 import { MIRROR_USAGE, runMirrorCommand } from './mirrorCommand.ts';
+import { parseThreads } from './threadFaceSource.ts';
 import { checkStartBoxShift, type StartBoxShift } from '../core/track/singleFaceTracker.ts';
 
 
@@ -33,6 +34,8 @@ Usage:
   --aligned-out DIR       also write the 112x112 aligned faces as PNG (frame_det_000000.png...)
   --fps N                 frame rate for a folder of images (default 30)
   --timings               print per-stage milliseconds per frame
+  --threads 1|2           2 (default): track each frame on a second thread while this one computes the
+                          previous frame's AUs; 1: one thread (slower, the same CSV)
   -h, --help              this text
 
 ${MIRROR_USAGE}`;
@@ -56,6 +59,7 @@ function parseCommandLine(argv: string[]): CommandLine | null {
       timings: { type: 'boolean' },
       'all-faces': { type: 'boolean' },
       ep: { type: 'string' },
+      threads: { type: 'string' },
       // tests only, not in the help: FRAMES,DX,DY starts the tracker from a box moved off the face (StartBoxShift)
       'test-start-shift': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -78,6 +82,7 @@ function parseCommandLine(argv: string[]): CommandLine | null {
   if (!(CSV_PRECISIONS as readonly string[]).includes(precision)) {
     throw new SplitFaceError(`--precision takes one of ${CSV_PRECISIONS.join(', ')}, not '${precision}'`);
   }
+  const threads = parseThreads(values.threads);
   const stem = basename(video.replace(/[\\/]+$/, ''), extname(video));
   return {
     video,
@@ -91,6 +96,7 @@ function parseCommandLine(argv: string[]): CommandLine | null {
     timings: values.timings === true,
     allFaces: values['all-faces'] === true,
     executionProvider: ep as ExecutionProvider,
+    threads,
     ...(values['test-start-shift'] === undefined ? {} : { startShift: parseStartShift(values['test-start-shift']) }),
   };
 }

@@ -3,6 +3,7 @@ import { SplitFaceError } from '../core/errors.ts';
 import { CSV_PRECISIONS, type CsvPrecision } from '../core/csv/auCsv.ts';
 import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDERS, type ExecutionProvider } from '../models/node.ts';
 import { mirrorVideo, type MirrorOptions } from './mirrorVideo.ts';
+import { parseThreads } from './threadFaceSource.ts';
 
 export const MIRROR_USAGE = `  splitface mirror VIDEO --out-dir DIR [--openface-models DIR] [--lossless] [--no-qa-video]
 
@@ -14,7 +15,7 @@ export const MIRROR_USAGE = `  splitface mirror VIDEO --out-dir DIR [--openface-
   (summary and provenance). Without --openface-models: geometric measures only.
   --lossless              FFV1 in MKV instead of H.264 in MP4 (exactly the pixels SplitFace measured)
   --no-qa-video           skip NAME_debug
-  --precision, --ep, --timings as for process
+  --precision, --ep, --timings, --threads as for process
 `;
 
 interface MirrorCommandLine extends MirrorOptions {
@@ -33,6 +34,7 @@ function parseMirrorCommandLine(argv: string[]): MirrorCommandLine | null {
       precision: { type: 'string' },
       ep: { type: 'string' },
       timings: { type: 'boolean' },
+      threads: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -55,6 +57,7 @@ function parseMirrorCommandLine(argv: string[]): MirrorCommandLine | null {
     precision: precision as CsvPrecision,
     executionProvider: ep as ExecutionProvider,
     timings: values.timings === true,
+    threads: parseThreads(values.threads),
   };
 }
 

@@ -22,6 +22,7 @@ import { MODEL_FILES } from '../models/manifest.ts';
 import { ProgressLine } from './progress.ts';
 import { MirrorVideoWriter } from './mirrorEncoder.ts';
 import { fileRecordStore } from './fileRecordStore.ts';
+import { DEFAULT_THREADS, threadFaceSource } from './threadFaceSource.ts';
 
 export interface MirrorOptions {
   video: string;
@@ -35,6 +36,13 @@ export interface MirrorOptions {
   executionProvider?: ExecutionProvider;
   /** print progress lines (the CLI); tests pass false */
   quiet?: boolean;
+  /**
+   * 2 (default): with the OpenFace folder, the four trackers (the source and
+   * its flip, the right and left faces) each on a thread of their own, the
+   * two of a frame at the same time; 1: all in this thread, one after the
+   * other (the same outputs)
+   */
+  threads?: number;
 }
 
 export interface MirrorSummary {
@@ -54,11 +62,14 @@ interface Sources {
   readonly source: FaceSource;
   readonly sides: Record<FaceSide, FaceSource> | null;
   readonly models: ModelFolder | null;
+  /** the trackers run on threads of their own (see MirrorFaceSources.concurrent) */
+  readonly concurrent: boolean;
   release(): Promise<void>;
 }
 
 async function createSources(options: MirrorOptions): Promise<Sources> {
   const ep = options.executionProvider ?? DEFAULT_EXECUTION_PROVIDER;
+  if (options.models && (options.threads ?? DEFAULT_THREADS) > 1) return createThreadSources(options.models, ep);
   const backend = createNodeBackend({ executionProvider: ep, onFallback: (m) => console.error(`splitface: ${m}`) });
   const detector = readModelFile(MODEL_FILES.blazeFaceBack);
   const landmarks = readModelFile(MODEL_FILES.faceApiLandmarks68);
@@ -68,12 +79,34 @@ async function createSources(options: MirrorOptions): Promise<Sources> {
   const keep = async () => {};
   if (!folder) {
     const detected = () => landmarkOnlyFaceSource(stages.detector, stages.initial, false, description, keep);
-    return { source: symmetricFaceSource(detected(), detected()), sides: null, models: null, release: () => stages.release() };
+    return { source: symmetricFaceSource(detected(), detected()), sides: null, models: null, concurrent: false, release: () => stages.release() };
   }
   const tracking = await folder.tracking();
   const tracked = () => trackerFaceSource(createFaceTracker(stages, tracking, {}), tracking.clnf, false, description, keep);
   // the source face: each frame tracked as it is and flipped, the fits averaged (flip invariance: docs/mirror.md)
-  return { source: symmetricFaceSource(tracked(), tracked()), sides: { right: tracked(), left: tracked() }, models: folder, release: () => stages.release() };
+  return { source: symmetricFaceSource(tracked(), tracked()), sides: { right: tracked(), left: tracked() }, models: folder, concurrent: false, release: () => stages.release() };
+}
+
+/**
+ * The same four trackers as createSources makes in-thread (`process`'s
+ * single-face tracker from the OpenFace folder), each on a thread of its own.
+ */
+async function createThreadSources(models: string, executionProvider: ExecutionProvider): Promise<Sources> {
+  const folder = await loadModelFolder(models);
+  const setup = { models, choice: { allFaces: false }, executionProvider };
+  const onFallback = (message: string) => console.error(`splitface: ${message}`);
+  const started = await Promise.allSettled([0, 1, 2, 3].map(() => threadFaceSource(setup, onFallback)));
+  const threads = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const release = async () => {
+    await Promise.all(threads.map((thread) => thread.release()));
+  };
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await release();
+    throw failed.reason;
+  }
+  const [direct, ofFlipped, right, left] = threads as [FaceSource, FaceSource, FaceSource, FaceSource];
+  return { source: symmetricFaceSource(direct, ofFlipped, true), sides: { right, left }, models: folder, concurrent: true, release };
 }
 
 /** Runs Face Mirror on one video; writes every output into options.outDir. */

@@ -9,13 +9,15 @@ import type { BgrImage } from '../core/image.ts';
 import { decodeVideo, probeVideo, type VideoInfo } from './ffmpegDecode.ts';
 import type { DecodedFrame } from '../core/analysis/frame.ts';
 import { decodeImageSequence, probeImageSequence } from './imageSequence.ts';
-import { loadModelFolder } from './modelFolder.ts';
-import type { ExecutionProvider } from '../models/node.ts';
+import { loadModelFolder, type ModelFolder } from './modelFolder.ts';
+import { DEFAULT_EXECUTION_PROVIDER, type ExecutionProvider } from '../models/node.ts';
+import { threadFaceSource, DEFAULT_THREADS } from './threadFaceSource.ts';
 import type { OpenFaceModels } from '../core/model/openfaceModels.ts';
 import type { FrameResult } from '../core/result.ts';
 import { ProgressLine } from './progress.ts';
 import { csvFaceSource, trackerFaceSource, type FaceSource } from './faceSources.ts';
 import { fileRecordStore } from './fileRecordStore.ts';
+import { facesAhead } from '../core/analysis/facesAhead.ts';
 import type { StartBoxShift } from '../core/track/singleFaceTracker.ts';
 import type { TrackingQuality } from '../core/quality/trackingQuality.ts';
 
@@ -43,6 +45,12 @@ export interface ProcessOptions {
   faceSource?: FaceSource;
   /** tests only: start the own tracker from a box moved off the face (see StartBoxShift) */
   startShift?: StartBoxShift;
+  /**
+   * threads to use: 2 (default) tracks each frame on a thread of its own while
+   * this one computes the previous frame's AUs; 1 does both here, one after
+   * the other (the same CSV either way)
+   */
+  threads?: number;
 }
 
 /** What one `process` run did, for the CLI's summary and the benchmarks. */
@@ -99,12 +107,20 @@ export async function processVideo(options: ProcessOptions): Promise<ProcessSumm
     ? options.faceSource
     : options.landmarksFrom
     ? csvFaceSource(options.landmarksFrom)
-    : await trackerFaceSource(folder, { allFaces: options.allFaces, startShift: options.startShift }, options.executionProvider, (message) => console.error(`splitface: ${message}`));
+    : await ownTrackerSource(options, folder);
   try {
     return await runFrames(options, folder.au, source);
   } finally {
     await source.release();
   }
+}
+
+/** The own tracker, on a thread of its own unless `threads` is 1. */
+function ownTrackerSource(options: ProcessOptions, folder: ModelFolder): Promise<FaceSource> {
+  const choice = { allFaces: options.allFaces, startShift: options.startShift };
+  const onFallback = (message: string) => console.error(`splitface: ${message}`);
+  if ((options.threads ?? DEFAULT_THREADS) === 1) return trackerFaceSource(folder, choice, options.executionProvider, onFallback);
+  return threadFaceSource({ models: options.models, choice, executionProvider: options.executionProvider ?? DEFAULT_EXECUTION_PROVIDER }, onFallback);
 }
 
 async function runFrames(options: ProcessOptions, models: OpenFaceModels, source: FaceSource): Promise<ProcessSummary> {
@@ -137,14 +153,11 @@ async function analyseAndWrite(
   process.once('SIGINT', onInterrupt);
   options.onStage?.('frames');
   try {
-    for (;;) {
-      const decodeStart = performance.now();
-      const next = await frames.next();
-      decodeMs += performance.now() - decodeStart;
-      if (next.done || stoppedBy) break;
-      const decoded = next.value;
+    // the next frame is tracked (on the tracker's thread) while this one's AUs are computed
+    for await (const { frame: decoded, faces } of facesAhead(timedFrames(frames, (ms) => (decodeMs += ms)), source)) {
+      if (stoppedBy) break;
       // The .hog file and aligned faces follow OpenFace's single face: face 0.
-      const first = analysis.addFrame(decoded.image, await source.facesIn(decoded));
+      const first = analysis.addFrame(decoded.image, faces);
       if (first && hogFd !== null) writeSync(hogFd, encodeHogFrame(first.hog, { success: first.success }));
       if (first?.alignedFace && options.alignedOut) writeAlignedPng(options.alignedOut, decoded.index, first.alignedFace);
       frameCount++;
@@ -207,6 +220,22 @@ async function analyseAndWrite(
     video: info,
     trackingQuality: output.trackingQuality,
   };
+}
+
+/** `frames` as they come, telling `spent` the milliseconds each one took to decode. */
+async function* timedFrames(frames: AsyncIterable<DecodedFrame>, spent: (ms: number) => void): AsyncGenerator<DecodedFrame> {
+  const iterator = frames[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const start = performance.now();
+      const next = await iterator.next();
+      spent(performance.now() - start);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
 }
 
 /** Writes the CSV piece by piece: a long video's CSV is hundreds of MB, never one string. */

@@ -36,34 +36,45 @@ export interface FrameWithFaces {
   readonly faces: FaceObservation[];
 }
 
-/** The faces of `frame`, with a handler attached so a failure waits, unreported, until it is awaited. */
-function facesLater(source: Pick<FaceSource, 'facesIn'>, frame: DecodedFrame): Promise<FaceObservation[]> {
-  const faces = source.facesIn(frame);
-  faces.catch(() => {});
-  return faces;
+/** An item with what `work` made of it. */
+export interface ItemWithResult<T, R> {
+  readonly item: T;
+  readonly result: R;
 }
 
-/** Each frame of `frames` with its faces from `source`, the next frame's faces computed while the caller works (see above). */
-export async function* facesAhead(frames: AsyncIterable<DecodedFrame>, source: Pick<FaceSource, 'facesIn'>): AsyncGenerator<FrameWithFaces> {
-  const iterator = frames[Symbol.asyncIterator]();
-  let inFlight: Promise<FaceObservation[]> | null = null;
+/** `work(item)`, with a handler attached so a failure waits, unreported, until it is awaited. */
+function startWork<T, R>(work: (item: T) => Promise<R>, item: T): Promise<R> {
+  const result = work(item);
+  result.catch(() => {});
+  return result;
+}
+
+/**
+ * The general form of `facesAhead`: each item of `items` with `work(item)`,
+ * the next item's work started before the caller gets this one (one call of
+ * `work` at a time; the same rules for buffers, failures and early stops).
+ */
+export async function* workAhead<T, R>(items: AsyncIterable<T>, work: (item: T) => Promise<R>): AsyncGenerator<ItemWithResult<T, Awaited<R>>> {
+  const iterator = items[Symbol.asyncIterator]();
+  let inFlight: Promise<R> | null = null;
   try {
     let next = await iterator.next();
     if (next.done) return;
     let current = next.value;
-    inFlight = facesLater(source, current);
+    let working = startWork(work, current);
+    inFlight = working;
     for (;;) {
-      const faces = await inFlight;
+      const result = await working;
       inFlight = null;
-      let decodeFailure: { error: unknown } | null = null;
+      let pullFailure: { error: unknown } | null = null;
       try {
         next = await iterator.next();
       } catch (error) {
-        decodeFailure = { error };
+        pullFailure = { error };
       }
-      if (!decodeFailure && !next.done) inFlight = facesLater(source, next.value);
-      yield { frame: current, faces };
-      if (decodeFailure) throw decodeFailure.error;
+      if (!pullFailure && !next.done) inFlight = working = startWork(work, next.value);
+      yield { item: current, result };
+      if (pullFailure) throw pullFailure.error;
       if (next.done) return;
       current = next.value;
     }
@@ -71,4 +82,18 @@ export async function* facesAhead(frames: AsyncIterable<DecodedFrame>, source: P
     if (inFlight) await inFlight.catch(() => {});
     await iterator.return?.();
   }
+}
+
+/**
+ * `workAhead`'s shape without the lookahead: each item's work done before
+ * the next item is pulled (for frame streams that recycle a frame's buffer as
+ * soon as the next one is taken).
+ */
+export async function* workInStep<T, R>(items: AsyncIterable<T>, work: (item: T) => Promise<R>): AsyncGenerator<ItemWithResult<T, Awaited<R>>> {
+  for await (const item of items) yield { item, result: await work(item) };
+}
+
+/** Each frame of `frames` with its faces from `source`, the next frame's faces computed while the caller works (see above). */
+export async function* facesAhead(frames: AsyncIterable<DecodedFrame>, source: Pick<FaceSource, 'facesIn'>): AsyncGenerator<FrameWithFaces> {
+  for await (const { item, result } of workAhead(frames, (frame: DecodedFrame) => source.facesIn(frame))) yield { frame: item, faces: result };
 }

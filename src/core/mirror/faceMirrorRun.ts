@@ -20,6 +20,7 @@ import { VideoInputError } from '../errors.ts';
 import { createBgrImage, type BgrImage } from '../image.ts';
 import type { DecodedFrame } from '../analysis/frame.ts';
 import type { FaceSource } from '../analysis/faceSource.ts';
+import { workAhead, workInStep } from '../analysis/facesAhead.ts';
 import { VideoAnalysis, type VideoOutput } from '../analysis/videoAnalysis.ts';
 import type { RecordStoreFactory } from '../analysis/recordStore.ts';
 import type { OpenFaceModels } from '../model/openfaceModels.ts';
@@ -61,6 +62,15 @@ export interface MirrorWriters {
 export interface MirrorFaceSources {
   readonly source: FaceSource;
   readonly sides: Record<FaceSide, FaceSource> | null;
+  /**
+   * The trackers run on threads of their own (the CLI's worker_threads): the
+   * two sides of a frame are tracked at the same time, and the next frame
+   * while this one's AUs are computed and its videos written (one frame of
+   * lookahead, facesAhead.ts: the decoder must keep a frame's pixels until
+   * the frame after next is pulled). Absent or false: one frame, one
+   * tracker at a time (in-thread trackers sharing inference sessions).
+   */
+  readonly concurrent?: boolean;
 }
 
 /** What a pass-2 frame looked like, for a live view. */
@@ -133,10 +143,12 @@ async function trackSource(input: FaceMirrorInput, stageMs: Record<string, numbe
   const source = input.faces.source;
   let stoppedBy: string | null = null;
   let t = performance.now();
+  const facesOf = (frame: DecodedFrame) => source.facesIn(frame);
+  const tracked = input.faces.concurrent ? workAhead(input.decode(1), facesOf) : workInStep(input.decode(1), facesOf);
   try {
-    for await (const frame of input.decode(1)) {
+    for await (const { item: frame, result: faces } of tracked) {
       stageMs.decode = (stageMs.decode ?? 0) + performance.now() - t;
-      const face = (await source.facesIn(frame))[0];
+      const face = faces[0];
       track.add(face);
       input.onTracked?.(frame, face);
       input.onProgress?.(1, track.frames, input.frameCountHint);
@@ -165,51 +177,43 @@ type SideAnalyses = Record<FaceSide, VideoAnalysis> | null;
  */
 async function mirrorFrames(input: FaceMirrorInput, track: MirrorTrack, analyses: SideAnalyses, stageMs: Record<string, number>): Promise<{ videos: string[]; frames: number }> {
   const sides = input.faces.sides;
-  const { width, height } = input;
   const writers = await input.openWriters();
   const all = [writers.right, writers.left, ...(writers.qa ? [writers.qa] : [])];
   const time = (stage: string, since: number) => (stageMs[stage] = (stageMs[stage] ?? 0) + performance.now() - since);
   const sideFaces: Record<FaceSide, FaceObservation | null> = { right: null, left: null };
-  let frames = 0;
+  const trackSides = async ({ frame, mirrored }: MirroredFrame): Promise<Record<FaceSide, FaceObservation[]> | null> => {
+    if (!analyses || !sides) return null;
+    const sideFrame = (side: FaceSide): DecodedFrame => ({ index: frame.index, timestamp: frame.timestamp, image: mirrored[side] });
+    if (input.faces.concurrent) {
+      const [right, left] = await Promise.all([sides.right.facesIn(sideFrame('right')), sides.left.facesIn(sideFrame('left'))]);
+      return { right, left };
+    }
+    return { right: await sides.right.facesIn(sideFrame('right')), left: await sides.left.facesIn(sideFrame('left')) };
+  };
+  const frames = mirroredFrames(input, track, time);
+  const tracked = input.faces.concurrent ? workAhead(frames, trackSides) : workInStep(frames, trackSides);
+  let done = 0;
   try {
-    let t = performance.now();
-    for await (const frame of input.decode(2)) {
-      time('decode', t);
+    for await (const { item: { frame, line, mirrored }, result: faces } of tracked) {
       const f = frame.index;
-      // the outputs follow the first pass (a damaged file ends there, before the decoder's error)
-      if (f >= track.frames) break;
-      const line = track.midline(f);
-      const mirrored: Record<FaceSide, BgrImage> = { right: frame.image, left: frame.image };
       for (const side of FACE_SIDES) {
-        let start = performance.now();
-        if (line) {
-          mirrored[side] = createBgrImage(width, height);
-          mirrorFace(frame.image, line, side, mirrored[side], DEFAULT_SEAM_PIXELS);
-        } else if (side === 'left') {
-          // no face: the source passes through, the left video flipped like its mirrored frames (one orientation)
-          mirrored.left = createBgrImage(width, height);
-          flipHorizontally(frame.image, mirrored.left);
+        if (analyses && faces) {
+          sideFaces[side] = faces[side][0] ?? null;
+          analyses[side].addFrame(mirrored[side], faces[side]);
         }
-        time('mirror', start);
-        if (analyses && sides) {
-          const faces = await sides[side].facesIn({ index: f, timestamp: frame.timestamp, image: mirrored[side] });
-          sideFaces[side] = faces[0] ?? null;
-          analyses[side].addFrame(mirrored[side], faces);
-        }
-        start = performance.now();
+        const start = performance.now();
         await writers[side].write(mirrored[side], frame.timestamp);
         time('encode', start);
       }
       if (writers.qa) {
         const start = performance.now();
-        const qa: BgrImage = { width, height, data: frame.image.data.slice() };
+        const qa: BgrImage = { width: input.width, height: input.height, data: frame.image.data.slice() };
         drawQaOverlay(qa, track.landmarksAt(f), line, track.quality(f));
         await writers.qa.write(qa, frame.timestamp);
         time('qa', start);
       }
       input.onMirrored?.({ source: frame, line, sourceLandmarks: track.landmarksAt(f), right: mirrored.right, left: mirrored.left, sideFaces });
-      input.onProgress?.(2, ++frames, track.frames);
-      t = performance.now();
+      input.onProgress?.(2, ++done, track.frames);
     }
   } catch (error) {
     for (const writer of all) writer.abort();
@@ -218,7 +222,49 @@ async function mirrorFrames(input: FaceMirrorInput, track: MirrorTrack, analyses
   const start = performance.now();
   for (const writer of all) await writer.close();
   time('encode', start);
-  return { videos: all.map((w) => w.path), frames };
+  return { videos: all.map((w) => w.path), frames: done };
+}
+
+/** A pass-2 frame mirrored both ways (the source itself where no face was found). */
+interface MirroredFrame {
+  readonly frame: DecodedFrame;
+  readonly line: Midline | null;
+  readonly mirrored: Record<FaceSide, BgrImage>;
+}
+
+/**
+ * Pass 2's frames, each mirrored both ways with its smoothed midline, up to
+ * the first pass's frame count (a damaged file ends there, before the
+ * decoder's error). The mirrored pictures take turns in two buffers per
+ * side: a frame's are read (tracked, analysed, written) until the frame
+ * after next is pulled, with or without lookahead.
+ */
+async function* mirroredFrames(input: FaceMirrorInput, track: MirrorTrack, time: (stage: string, since: number) => void): AsyncGenerator<MirroredFrame> {
+  const { width, height } = input;
+  const buffers: Record<FaceSide, BgrImage[]> = { right: [], left: [] };
+  const bufferFor = (side: FaceSide, turn: number): BgrImage => (buffers[side][turn] ??= createBgrImage(width, height));
+  let t = performance.now();
+  for await (const frame of input.decode(2)) {
+    time('decode', t);
+    const f = frame.index;
+    if (f >= track.frames) break;
+    const line = track.midline(f);
+    const mirrored: Record<FaceSide, BgrImage> = { right: frame.image, left: frame.image };
+    const start = performance.now();
+    for (const side of FACE_SIDES) {
+      if (line) {
+        mirrored[side] = bufferFor(side, f % 2);
+        mirrorFace(frame.image, line, side, mirrored[side], DEFAULT_SEAM_PIXELS);
+      } else if (side === 'left') {
+        // no face: the source passes through, the left video flipped like its mirrored frames (one orientation)
+        mirrored.left = bufferFor(side, f % 2);
+        flipHorizontally(frame.image, mirrored.left);
+      }
+    }
+    time('mirror', start);
+    yield { frame, line, mirrored };
+    t = performance.now();
+  }
 }
 
 /** Runs both passes; the tables are then written with `faceMirrorTables`. */

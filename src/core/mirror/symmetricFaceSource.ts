@@ -83,8 +83,11 @@ function average(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
  * confidence averaged as above. Other fields (3D landmarks, gaze, tracker
  * parameters) are `direct`'s: Face Mirror's track uses only the landmarks,
  * pose and confidence. Both sources must be fresh trackers of one video.
+ * `concurrent`: the two sources track on threads of their own, so both
+ * fits of a frame run at the same time (the same fits as one after the
+ * other); in-thread sources that share inference sessions must not.
  */
-export function symmetricFaceSource(direct: FaceSource, ofFlipped: FaceSource): FaceSource {
+export function symmetricFaceSource(direct: FaceSource, ofFlipped: FaceSource, concurrent = false): FaceSource {
   let flipped: BgrImage | null = null;
   let flipMs = 0;
   return {
@@ -94,8 +97,10 @@ export function symmetricFaceSource(direct: FaceSource, ofFlipped: FaceSource): 
       if (!flipped || flipped.width !== width || flipped.height !== height) flipped = createBgrImage(width, height);
       flipHorizontally(frame.image, flipped);
       flipMs += performance.now() - start;
-      const [mine] = await direct.facesIn(frame);
-      const [theirs] = await ofFlipped.facesIn({ ...frame, image: flipped });
+      const flippedFrame = { ...frame, image: flipped };
+      const [[mine], [theirs]] = concurrent
+        ? await Promise.all([direct.facesIn(frame), ofFlipped.facesIn(flippedFrame)])
+        : [await direct.facesIn(frame), await ofFlipped.facesIn(flippedFrame)];
       if (!mine) return [];
       const theirsOk = theirs?.success === true && theirs.landmarks !== null;
       const mineOk = mine.success && mine.landmarks !== null;

@@ -213,7 +213,9 @@ async function mirrorFrames(input: FaceMirrorInput, track: MirrorTrack, analyses
         time('qa', start);
       }
       input.onMirrored?.({ source: frame, line, sourceLandmarks: track.landmarksAt(f), right: mirrored.right, left: mirrored.left, sideFaces });
-      input.onProgress?.(2, ++done, track.frames);
+      // (counted outside the optional call: `f?.(++done)` does not count when there is no `f`)
+      done++;
+      input.onProgress?.(2, done, track.frames);
     }
   } catch (error) {
     for (const writer of all) writer.abort();

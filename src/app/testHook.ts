@@ -3,9 +3,11 @@
  * users in the console): `window.__splitface.jobs()` lists the batch as plain
  * data (without CSV text or chart series), `window.__splitface.csv(name)`
  * gives one job's CSV by its file name or CSV name. Nothing in the app reads
- * it. One thing in it changes what the app does, for tests only:
+ * it. Two things in it change what the app does, for tests only:
  * `startShift({frames, dx, dy})` makes the videos added from then on start
  * their track from a box moved off the face (StartBoxShift); null ends it.
+ * `mirrorFolder(handle)` gives Face Mirror a folder to write into, as the
+ * folder picker does (headless tests cannot click a native picker).
  */
 import type { BatchController, JobSnapshot } from './batch/controller.svelte.ts';
 import type { ModelController } from './batch/models.svelte.ts';
@@ -18,6 +20,8 @@ export interface SplitFaceTestHook {
   models(): ModelStatus & { readonly engine: string; readonly engineError: string; readonly error: string };
   /** tests only: videos added from now on start their track from a box moved off the face; null: as normal */
   startShift(shift: StartBoxShift | null): void;
+  /** tests only: Face Mirror's files of the videos added from now on go into this folder (null: OPFS), as if picked */
+  mirrorFolder(folder: FileSystemDirectoryHandle | null): void;
   /** a Face Mirror job's files (name, kind, bytes), notes and summary, by the video's file name; null when none */
   mirror(name: string): {
     readonly outputs: { readonly name: string; readonly kind: string; readonly bytes: number }[];
@@ -49,6 +53,9 @@ export function installTestHook(target: Window, batch: BatchController, models: 
       return { outputs: result.outputs.map((o) => ({ name: o.name, kind: o.kind, bytes: o.file.size })), notes: [...result.notes], summary: result.summary, stageMs: { ...result.stageMs }, frames, mirroredFrames, partial };
     },
     models: () => ({ ...models.status, engine: models.engine, engineError: models.engineError, error: models.error }),
+    mirrorFolder: (folder: FileSystemDirectoryHandle | null) => {
+      batch.mirrorFolder = folder;
+    },
     startShift: (shift: StartBoxShift | null) => {
       batch.testStartShift = shift ? checkStartBoxShift({ frames: shift.frames, dx: shift.dx, dy: shift.dy }) : null;
     },

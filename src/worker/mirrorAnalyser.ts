@@ -5,7 +5,8 @@
  * turns the pushes into the run's `for await`). The trackers are the ones
  * `process` uses in the app (own CLNF tracker with the OpenFace folder, the
  * detector and landmark net alone without); rows wait in OPFS; the videos
- * and tables are written into OPFS's results folder and handed back as
+ * and tables are written into OPFS's results folder (or into a folder the
+ * user picked: MirrorRunOptions.folder, File System Access) and handed back as
  * disk-backed Files.
  */
 import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
@@ -25,9 +26,9 @@ import { faceMirrorSummary, faceMirrorTables, runFaceMirror, summaryJson, type F
 import { hdrNote } from '../video/ffprobeInfo.ts';
 import { symmetricFaceSource } from '../core/mirror/symmetricFaceSource.ts';
 import { FrameChannel } from './frameChannel.ts';
-import { OpfsRecordStore, OpfsTextWriter, RESULTS_DIR, SPILL_DIR, opfsFolder, uniqueName } from './opfsFiles.ts';
+import { OpfsRecordStore, RESULTS_DIR, SPILL_DIR, opfsFolder } from './opfsFiles.ts';
 import { previewRgba, OPENFACE_FOLDER_LABEL, type FrameAnalyser } from './frameAnalyser.ts';
-import { LOSSLESS_FORMAT, chooseVideoFormat, createVideoWriter, type BrowserVideoWriter, type MirrorVideoFormat } from './mirrorWriters.ts';
+import { LOSSLESS_FORMAT, chooseVideoFormat, createVideoWriter, opfsOutputFolder, pickedOutputFolder, type BrowserVideoWriter, type MirrorVideoFormat, type OutputFolder } from './mirrorWriters.ts';
 import packageJson from '../../package.json';
 import type { MirrorFrameUpdate, MirrorOutputFile, MirrorPass, MirrorPreview, MirrorResult, MirrorRunOptions, MirrorSeries } from './mirrorApi.ts';
 
@@ -44,7 +45,8 @@ interface ActiveRun {
   readonly options: MirrorRunOptions;
   readonly faces: MirrorFaceSources;
   readonly channels: Record<MirrorPass, FrameChannel<DecodedFrame>>;
-  readonly results: FileSystemDirectoryHandle;
+  /** where the files go: OPFS's results folder, or the folder the user picked */
+  readonly output: OutputFolder;
   readonly format: MirrorVideoFormat;
   readonly writers: BrowserVideoWriter[];
   /** the core's run: both passes, then the tables can be written */
@@ -89,8 +91,9 @@ export class MirrorAnalyser {
 
   async begin(video: VideoInfo, options: MirrorRunOptions): Promise<void> {
     this.abandon();
-    const results = await opfsFolder(RESULTS_DIR);
-    if (!results) throw new SplitFaceError('Face Mirror needs the browser\'s private file storage (OPFS) for its videos, and this browser does not offer it here');
+    const results = options.folder ? null : await opfsFolder(RESULTS_DIR);
+    if (!options.folder && !results) throw new SplitFaceError('Face Mirror needs the browser\'s private file storage (OPFS) for its videos, and this browser does not offer it here: choose a folder for the files instead');
+    const output = options.folder ? pickedOutputFolder(options.folder) : opfsOutputFolder(results!);
     const spill = await opfsFolder(SPILL_DIR);
     const recordStore: RecordStoreFactory = (bytes) => {
       if (!spill || bytes !== ROW_RECORD_BYTES) return memoryRecordStore(bytes);
@@ -104,12 +107,12 @@ export class MirrorAnalyser {
     const channels = { 1: new FrameChannel<DecodedFrame>(), 2: new FrameChannel<DecodedFrame>() };
     const stem = stemOf(video.name);
     const writers: BrowserVideoWriter[] = [];
-    const open = (suffix: string) => createVideoWriter(results, `${stem}${suffix}${format.extension}`, format, video.width, video.height).then((w) => {
+    const open = (suffix: string) => createVideoWriter(output, `${stem}${suffix}${format.extension}`, format, video.width, video.height).then((w) => {
       writers.push(w);
       return w;
     });
     const run: ActiveRun = {
-      video, options, faces, channels, results, format, writers,
+      video, options, faces, channels, output, format, writers,
       update: null,
       lastPreview: -Infinity,
       convertMs: 0,
@@ -223,7 +226,8 @@ export class MirrorAnalyser {
     const named = (file: string) => (partial ? file.replace(/(\.[^.]+)$/, '.partial$1') : file);
     const outputs: MirrorOutputFile[] = run.writers.map((w) => {
       const written = w.written();
-      return { name: named(written.downloadName), kind: 'video', file: written.file, storedAs: written.storedAs };
+      // (in a picked folder the file keeps the name it was written under)
+      return { name: run.output.kind === 'picked' ? written.file.name : named(written.downloadName), kind: 'video', file: written.file, storedAs: written.storedAs };
     });
     const auNames = finished.sides?.right.auColumns?.intensityNames ?? [];
     const sideSeries: Record<FaceSide, number[][]> = { right: auNames.map(() => []), left: auNames.map(() => []) };
@@ -232,15 +236,22 @@ export class MirrorAnalyser {
       const series = sideSeries[side];
       for (let i = 0; i < series.length; i++) series[i].push(row.success && row.auIntensity ? row.auIntensity[i] : Number.NaN);
     };
+    const encoder = new TextEncoder();
     const writeText = async (name: string, pieces: Iterable<string>, kind: 'csv' | 'json') => {
-      const writer = await OpfsTextWriter.create(run.results, uniqueName(kind === 'csv' ? '.csv' : '.json'));
+      const file = await run.output.create(name);
+      let size = 0;
       try {
-        for (const piece of pieces) writer.write(piece);
+        for (const piece of pieces) {
+          const bytes = encoder.encode(piece);
+          await file.write(bytes, size);
+          size += bytes.length;
+        }
       } catch (error) {
-        await writer.abandon(run.results);
+        file.abandon();
         throw error;
       }
-      outputs.push({ name, kind, file: await writer.close(), storedAs: writer.name });
+      const written = await file.close();
+      outputs.push({ name: run.output.kind === 'picked' ? written.name : name, kind, file: written, storedAs: run.output.kind === 'opfs' ? file.name : null });
     };
     const aus = await faceMirrorTables(finished, run.options.precision, (suffix, pieces) => writeText(named(`${stem}${suffix}`), pieces, 'csv'), observe);
     const summaryName = named(`${stem}_mirror.json`);

@@ -16,6 +16,11 @@ export interface MirrorRunOptions {
   readonly precision: CsvPrecision;
   /** track each stream in a nested worker, two at a time (set by the pool when the cores are free; same results) */
   readonly separateTrackers?: boolean;
+  /**
+   * a folder the user picked (File System Access API, readwrite): the files are streamed straight into it
+   * under their names; absent: into OPFS, to download from there (and kept across reloads)
+   */
+  readonly folder?: FileSystemDirectoryHandle;
 }
 
 export type MirrorPass = 1 | 2;
@@ -44,12 +49,12 @@ export interface MirrorFrameUpdate {
 
 /** One file Face Mirror wrote. */
 export interface MirrorOutputFile {
-  /** the name it is downloaded as, e.g. NAME_right_mirrored.mp4 */
+  /** the name it is downloaded as, e.g. NAME_right_mirrored.mp4 (in a picked folder: its name there) */
   readonly name: string;
   readonly kind: 'video' | 'csv' | 'json';
-  /** disk-backed (OPFS) where the browser has it */
+  /** disk-backed (OPFS, or the picked folder) */
   readonly file: Blob;
-  /** its name in OPFS's results folder, or null when in memory */
+  /** its name in OPFS's results folder, or null when elsewhere (a folder the user picked) */
   readonly storedAs: string | null;
 }
 

@@ -15,6 +15,11 @@
  *   the pixels SplitFace measured.
  *
  * Every frame keeps its own presentation time (variable frame rates too).
+ *
+ * Where the files go is an OutputFolder: OPFS's results folder (the
+ * default; downloaded from there), or a folder the user picked with the File
+ * System Access API (`showDirectoryPicker`), written through its writable
+ * streams under the download names: nothing to download afterwards.
  */
 import { Output, Mp4OutputFormat, WebMOutputFormat, StreamTarget, VideoSampleSource, VideoSample, canEncodeVideo, QUALITY_HIGH, type VideoCodec, type StreamTargetChunk } from 'mediabunny';
 import { SplitFaceError } from '../core/errors.ts';
@@ -53,8 +58,86 @@ export async function chooseVideoFormat(width: number, height: number): Promise<
   throw new SplitFaceError(`this browser cannot encode video at ${width}x${height} (no H.264, VP9 or AV1 encoder): choose the lossless videos instead`);
 }
 
+/** One output file being written, at any position. */
+export interface OutputFile {
+  /** its name in its folder */
+  readonly name: string;
+  write(bytes: Uint8Array, at: number): void | Promise<void>;
+  /** finishes it; the File reads from disk */
+  close(): Promise<File>;
+  /** stops without a file (removed) */
+  abandon(): void;
+}
+
+/** Where a run's files are written. */
+export interface OutputFolder {
+  /** 'opfs': the browser's private storage (files kept across reloads by the results store); 'picked': a folder of the user's */
+  readonly kind: 'opfs' | 'picked';
+  /** a new file that will be downloaded (or is saved) as `downloadName` */
+  create(downloadName: string): Promise<OutputFile>;
+}
+
+/** The extension of a file name, with its dot ('' when none). */
+function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot) : '';
+}
+
+/** OPFS's folder: each file under a name of its own (several runs, tabs), through sync access handles. */
+export function opfsOutputFolder(folder: FileSystemDirectoryHandle): OutputFolder {
+  return { kind: 'opfs', create: (downloadName) => OpfsFile.create(folder, extensionOf(downloadName)) };
+}
+
+/**
+ * A folder the user picked (File System Access API): each file under its
+ * download name (`NAME (2).mp4` when the name is taken: nothing is
+ * overwritten), streamed through a FileSystemWritableFileStream.
+ */
+export function pickedOutputFolder(folder: FileSystemDirectoryHandle): OutputFolder {
+  return {
+    kind: 'picked',
+    async create(downloadName) {
+      const name = await freeName(folder, downloadName);
+      const file = await folder.getFileHandle(name, { create: true });
+      return new PickedFolderFile(name, folder, file, await file.createWritable({ keepExistingData: false }));
+    },
+  };
+}
+
+async function freeName(folder: FileSystemDirectoryHandle, wanted: string): Promise<string> {
+  const extension = extensionOf(wanted);
+  const stem = wanted.slice(0, wanted.length - extension.length);
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? wanted : `${stem} (${n})${extension}`;
+    const taken = await folder.getFileHandle(name).then(() => true, () => false);
+    if (!taken) return name;
+  }
+}
+
+class PickedFolderFile implements OutputFile {
+  constructor(
+    readonly name: string,
+    private readonly folder: FileSystemDirectoryHandle,
+    private readonly file: FileSystemFileHandle,
+    private readonly stream: FileSystemWritableFileStream,
+  ) {}
+
+  async write(bytes: Uint8Array, at: number): Promise<void> {
+    await this.stream.write({ type: 'write', position: at, data: bytes as Uint8Array<ArrayBuffer> });
+  }
+
+  async close(): Promise<File> {
+    await this.stream.close();
+    return this.file.getFile();
+  }
+
+  abandon(): void {
+    void this.stream.abort().catch(() => {}).finally(() => this.folder.removeEntry(this.name).catch(() => {}));
+  }
+}
+
 /** A new file in `folder`, written at any position through a sync access handle. */
-class OpfsFile {
+class OpfsFile implements OutputFile {
   private constructor(
     readonly name: string,
     private readonly folder: FileSystemDirectoryHandle,
@@ -89,10 +172,11 @@ class OpfsFile {
   }
 }
 
-/** A written video: its file on disk (OPFS) and the name it is downloaded as. */
+/** A written video: its file on disk and the name it is downloaded as. */
 export interface WrittenVideo {
   readonly downloadName: string;
-  readonly storedAs: string;
+  /** its name in OPFS's results folder, or null (in a folder the user picked) */
+  readonly storedAs: string | null;
   readonly file: File;
 }
 
@@ -120,28 +204,32 @@ function toBgrx(image: BgrImage, out: Uint8Array): void {
   }
 }
 
-/** Lossless: raw BGR frames in Matroska, appended to an OPFS file. */
+/** Lossless: raw BGR frames in Matroska, appended to a file. */
 class RawMatroskaWriter implements BrowserVideoWriter {
   private size = 0;
   private lastMicroseconds = -1;
   private result: WrittenVideo | null = null;
 
-  constructor(readonly path: string, private readonly file: OpfsFile, private readonly width: number, private readonly height: number) {
-    this.append(matroskaHeader(width, height));
+  constructor(readonly path: string, private readonly file: OutputFile, private readonly storedAs: string | null, private readonly width: number, private readonly height: number) {}
+
+  async start(): Promise<this> {
+    await this.append(matroskaHeader(this.width, this.height));
+    return this;
   }
 
-  private append(bytes: Uint8Array): void {
-    this.file.write(bytes, this.size);
+  private async append(bytes: Uint8Array): Promise<void> {
+    const at = this.size;
     this.size += bytes.length;
+    await this.file.write(bytes, at);
   }
 
   async write(image: BgrImage, seconds: number): Promise<void> {
     this.lastMicroseconds = risingMicroseconds(seconds, this.lastMicroseconds);
-    this.append(matroskaFrame(image.data, this.width, this.height, this.lastMicroseconds));
+    await this.append(matroskaFrame(image.data, this.width, this.height, this.lastMicroseconds));
   }
 
   async close(): Promise<void> {
-    this.result = { downloadName: this.path, storedAs: this.file.name, file: await this.file.close() };
+    this.result = { downloadName: this.path, storedAs: this.storedAs, file: await this.file.close() };
   }
 
   abort(): void {
@@ -164,7 +252,7 @@ class EncodedVideoWriter implements BrowserVideoWriter {
   private previousSeconds: number | null = null;
   private result: WrittenVideo | null = null;
 
-  constructor(readonly path: string, private readonly file: OpfsFile, format: MirrorVideoFormat, private readonly width: number, private readonly height: number) {
+  constructor(readonly path: string, private readonly file: OutputFile, private readonly storedAs: string | null, format: MirrorVideoFormat, private readonly width: number, private readonly height: number) {
     const sink = new WritableStream<StreamTargetChunk>({ write: (chunk) => file.write(chunk.data, chunk.position) });
     const container = format.extension === '.mp4' ? new Mp4OutputFormat() : new WebMOutputFormat();
     this.output = new Output({ format: container, target: new StreamTarget(sink) });
@@ -194,7 +282,7 @@ class EncodedVideoWriter implements BrowserVideoWriter {
     this.started ??= this.output.start();
     await this.started;
     await this.output.finalize();
-    this.result = { downloadName: this.path, storedAs: this.file.name, file: await this.file.close() };
+    this.result = { downloadName: this.path, storedAs: this.storedAs, file: await this.file.close() };
   }
 
   abort(): void {
@@ -209,7 +297,8 @@ class EncodedVideoWriter implements BrowserVideoWriter {
 }
 
 /** A video writer named `downloadName`, into a new file of `folder`. */
-export async function createVideoWriter(folder: FileSystemDirectoryHandle, downloadName: string, format: MirrorVideoFormat, width: number, height: number): Promise<BrowserVideoWriter> {
-  const file = await OpfsFile.create(folder, format.extension);
-  return format.codec === 'raw-bgr' ? new RawMatroskaWriter(downloadName, file, width, height) : new EncodedVideoWriter(downloadName, file, format, width, height);
+export async function createVideoWriter(folder: OutputFolder, downloadName: string, format: MirrorVideoFormat, width: number, height: number): Promise<BrowserVideoWriter> {
+  const file = await folder.create(downloadName);
+  const storedAs = folder.kind === 'opfs' ? file.name : null;
+  return format.codec === 'raw-bgr' ? new RawMatroskaWriter(downloadName, file, storedAs, width, height).start() : new EncodedVideoWriter(downloadName, file, storedAs, format, width, height);
 }

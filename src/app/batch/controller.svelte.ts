@@ -226,6 +226,8 @@ export class BatchController {
   faceMirror = $state(false);
   /** Face Mirror's videos uncompressed (exactly the measured pixels) instead of H.264/VP9/AV1 */
   mirrorLossless = $state(false);
+  /** the folder Face Mirror's files are streamed into (File System Access, src/app/batch/outputFolder.ts), or null: OPFS */
+  mirrorFolder: FileSystemDirectoryHandle | null = $state.raw(null);
   /** what happened to the last files added that did not become jobs ('' when nothing to say) */
   notice = $state('');
   /** whether the browser agreed to keep saved results under storage pressure; null until asked, or with no results store */
@@ -271,7 +273,8 @@ export class BatchController {
   add(files: readonly InputFile<File>[]): Job[] {
     const { groups, skipped } = groupInputFiles(files);
     const precision = this.fullPrecision ? 'full' : 'stock';
-    const mirror: MirrorRunOptions | null = this.faceMirror ? { lossless: this.mirrorLossless, qaVideo: true, precision } : null;
+    const folder = this.mirrorFolder ? { folder: this.mirrorFolder } : {};
+    const mirror: MirrorRunOptions | null = this.faceMirror ? { lossless: this.mirrorLossless, qaVideo: true, precision, ...folder } : null;
     const shift = this.testStartShift ? { startShift: this.testStartShift } : {};
     const added = groups.map((group) => new Job(this.#nextId++, group, { allFaces: this.allFaces, precision, ...shift }, group.kind === 'video' ? mirror : null));
     this.notice = skipped.length

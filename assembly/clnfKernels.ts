@@ -120,55 +120,96 @@ function ccnfExp(x: f64): f64 {
 }
 
 const MAX_WARP_WIDTH = 64;
-const warpDeltas = memory.data(MAX_WARP_WIDTH * 8, 16);
+// the per-column steps of x and y (OpenCV's adelta, bdelta), two i32 arrays for vector loads
+const warpDeltasX = memory.data(MAX_WARP_WIDTH * 4, 16);
+const warpDeltasY = memory.data(MAX_WARP_WIDTH * 4, 16);
+// 2^-10: an integer below 2^24 times this is exact in float, as its division by 1024 in double is
+const INV_1024: f32 = 0.0009765625;
 
 /**
  * warpAreaOfInterest (see there: OpenCV's fixed-point warpAffine, bilinear
  * with 1/32-pixel weights, border 0): src u8 [srcHeight][srcWidth], out f32
- * [height][width] (exact: each value is an integer / 1024).
+ * [height][width] (exact: each value is an integer / 1024). Four pixels of
+ * a row at a time when all four lie inside the image (the same integer
+ * weights and sums, lane by lane), else pixel by pixel.
  */
 export function warpArea(src: usize, srcWidth: i32, srcHeight: i32, m00: f64, m01: f64, tx: f64, m10: f64, m11: f64, ty: f64, out: usize, width: i32, height: i32): void {
   const w1 = srcWidth - 1, h1 = srcHeight - 1;
   // the per-column steps, once (as OpenCV's adelta/bdelta)
   const columns = min(width, MAX_WARP_WIDTH);
   for (let x = 0; x < columns; x++) {
-    store<i32>(warpDeltas + <usize>x * 8, cvRound(m00 * <f64>x * 1024));
-    store<i32>(warpDeltas + <usize>x * 8 + 4, cvRound(m10 * <f64>x * 1024));
+    store<i32>(warpDeltasX + <usize>x * 4, cvRound(m00 * <f64>x * 1024));
+    store<i32>(warpDeltasY + <usize>x * 4, cvRound(m10 * <f64>x * 1024));
   }
+  const vectorColumns = columns & ~3;
+  const lastX = i32x4.splat(w1), lastY = i32x4.splat(h1), zero = i32x4.splat(0);
+  const short = i32x4.splat(32767), minShort = i32x4.splat(-32768), mask = i32x4.splat(31), full = i32x4.splat(32);
+  const stride = i32x4.splat(srcWidth);
   let o = out;
   for (let y = 0; y < height; y++) {
     const X0 = cvRound((m01 * <f64>y + tx) * 1024) + 16;
     const Y0 = cvRound((m11 * <f64>y + ty) * 1024) + 16;
-    for (let x = 0; x < width; x++, o += 4) {
-      const ax = x < MAX_WARP_WIDTH ? load<i32>(warpDeltas + <usize>x * 8) : cvRound(m00 * <f64>x * 1024);
-      const bx = x < MAX_WARP_WIDTH ? load<i32>(warpDeltas + <usize>x * 8 + 4) : cvRound(m10 * <f64>x * 1024);
-      const X = (X0 + ax) >> 5;
-      const Y = (Y0 + bx) >> 5;
-      const ix = toShort(X >> 5), iy = toShort(Y >> 5);
-      const fx = X & 31, fy = Y & 31;
-      const w00 = (32 - fx) * (32 - fy), w01 = fx * (32 - fy), w10 = (32 - fx) * fy, w11 = fx * fy;
-      if (ix >= 0 && iy >= 0 && ix < w1 && iy < h1) {
-        const p = src + <usize>(iy * srcWidth + ix);
-        const s = <i32>load<u8>(p) * w00 + <i32>load<u8>(p + 1) * w01 + <i32>load<u8>(p + <usize>srcWidth) * w10 + <i32>load<u8>(p + <usize>srcWidth + 1) * w11;
-        store<f32>(o, <f32>(<f64>s / 1024));
+    const X0v = i32x4.splat(X0), Y0v = i32x4.splat(Y0);
+    let x = 0;
+    for (; x < vectorColumns; x += 4, o += 16) {
+      const X = i32x4.shr_s(i32x4.add(X0v, v128.load(warpDeltasX + <usize>x * 4)), 5);
+      const Y = i32x4.shr_s(i32x4.add(Y0v, v128.load(warpDeltasY + <usize>x * 4)), 5);
+      const ix = i32x4.max_s(i32x4.min_s(i32x4.shr_s(X, 5), short), minShort);
+      const iy = i32x4.max_s(i32x4.min_s(i32x4.shr_s(Y, 5), short), minShort);
+      const inside = v128.and(v128.and(i32x4.ge_s(ix, zero), i32x4.ge_s(iy, zero)), v128.and(i32x4.lt_s(ix, lastX), i32x4.lt_s(iy, lastY)));
+      if (!i32x4.all_true(inside)) {
+        for (let t = 0; t < 4; t++) store<f32>(o + <usize>t * 4, warpPixel(src, srcWidth, w1, h1, m00, m10, X0, Y0, x + t));
         continue;
       }
-      // border: each neighbour outside the image is the constant 0
-      let s = 0;
-      const inX0 = ix >= 0 && ix <= w1, inX1 = ix + 1 >= 0 && ix + 1 <= w1;
-      if (iy >= 0 && iy <= h1) {
-        const row = src + <usize>(iy * srcWidth);
-        if (inX0) s += <i32>load<u8>(row + <usize>ix) * w00;
-        if (inX1) s += <i32>load<u8>(row + <usize>(ix + 1)) * w01;
-      }
-      if (iy + 1 >= 0 && iy + 1 <= h1) {
-        const row = src + <usize>((iy + 1) * srcWidth);
-        if (inX0) s += <i32>load<u8>(row + <usize>ix) * w10;
-        if (inX1) s += <i32>load<u8>(row + <usize>(ix + 1)) * w11;
-      }
-      store<f32>(o, <f32>(<f64>s / 1024));
+      const fx = v128.and(X, mask), fy = v128.and(Y, mask);
+      const gx = i32x4.sub(full, fx), gy = i32x4.sub(full, fy);
+      const at = i32x4.add(i32x4.mul(iy, stride), ix);
+      // the four neighbours of each lane: two bytes side by side in this row and in the next
+      const a0 = src + <usize>i32x4.extract_lane(at, 0), a1 = src + <usize>i32x4.extract_lane(at, 1);
+      const a2 = src + <usize>i32x4.extract_lane(at, 2), a3 = src + <usize>i32x4.extract_lane(at, 3);
+      const down = <usize>srcWidth;
+      const p00 = i32x4(<i32>load<u8>(a0), <i32>load<u8>(a1), <i32>load<u8>(a2), <i32>load<u8>(a3));
+      const p01 = i32x4(<i32>load<u8>(a0 + 1), <i32>load<u8>(a1 + 1), <i32>load<u8>(a2 + 1), <i32>load<u8>(a3 + 1));
+      const p10 = i32x4(<i32>load<u8>(a0 + down), <i32>load<u8>(a1 + down), <i32>load<u8>(a2 + down), <i32>load<u8>(a3 + down));
+      const p11 = i32x4(<i32>load<u8>(a0 + down + 1), <i32>load<u8>(a1 + down + 1), <i32>load<u8>(a2 + down + 1), <i32>load<u8>(a3 + down + 1));
+      const s = i32x4.add(
+        i32x4.add(i32x4.mul(p00, i32x4.mul(gx, gy)), i32x4.mul(p01, i32x4.mul(fx, gy))),
+        i32x4.add(i32x4.mul(p10, i32x4.mul(gx, fy)), i32x4.mul(p11, i32x4.mul(fx, fy))),
+      );
+      v128.store(o, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(INV_1024)));
     }
+    for (; x < width; x++, o += 4) store<f32>(o, warpPixel(src, srcWidth, w1, h1, m00, m10, X0, Y0, x));
   }
+}
+
+/** One pixel of warpArea's row (X0, Y0), column x. */
+@inline function warpPixel(src: usize, srcWidth: i32, w1: i32, h1: i32, m00: f64, m10: f64, X0: i32, Y0: i32, x: i32): f32 {
+  const ax = x < MAX_WARP_WIDTH ? load<i32>(warpDeltasX + <usize>x * 4) : cvRound(m00 * <f64>x * 1024);
+  const bx = x < MAX_WARP_WIDTH ? load<i32>(warpDeltasY + <usize>x * 4) : cvRound(m10 * <f64>x * 1024);
+  const X = (X0 + ax) >> 5;
+  const Y = (Y0 + bx) >> 5;
+  const ix = toShort(X >> 5), iy = toShort(Y >> 5);
+  const fx = X & 31, fy = Y & 31;
+  const w00 = (32 - fx) * (32 - fy), w01 = fx * (32 - fy), w10 = (32 - fx) * fy, w11 = fx * fy;
+  if (ix >= 0 && iy >= 0 && ix < w1 && iy < h1) {
+    const p = src + <usize>(iy * srcWidth + ix);
+    const s = <i32>load<u8>(p) * w00 + <i32>load<u8>(p + 1) * w01 + <i32>load<u8>(p + <usize>srcWidth) * w10 + <i32>load<u8>(p + <usize>srcWidth + 1) * w11;
+    return <f32>(<f64>s / 1024);
+  }
+  // border: each neighbour outside the image is the constant 0
+  let s = 0;
+  const inX0 = ix >= 0 && ix <= w1, inX1 = ix + 1 >= 0 && ix + 1 <= w1;
+  if (iy >= 0 && iy <= h1) {
+    const row = src + <usize>(iy * srcWidth);
+    if (inX0) s += <i32>load<u8>(row + <usize>ix) * w00;
+    if (inX1) s += <i32>load<u8>(row + <usize>(ix + 1)) * w01;
+  }
+  if (iy + 1 >= 0 && iy + 1 <= h1) {
+    const row = src + <usize>((iy + 1) * srcWidth);
+    if (inX0) s += <i32>load<u8>(row + <usize>ix) * w10;
+    if (inX1) s += <i32>load<u8>(row + <usize>(ix + 1)) * w11;
+  }
+  return <f32>(<f64>s / 1024);
 }
 
 // --- CCNF response (src/core/clnf/ccnfResponse.ts) -------------------------

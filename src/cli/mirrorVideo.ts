@@ -22,7 +22,7 @@ import { MODEL_FILES } from '../models/manifest.ts';
 import { ProgressLine } from './progress.ts';
 import { MirrorVideoWriter } from './mirrorEncoder.ts';
 import { fileRecordStore } from './fileRecordStore.ts';
-import { DEFAULT_THREADS, threadFaceSource } from './threadFaceSource.ts';
+import { DEFAULT_THREADS, threadFaceSources } from './threadFaceSource.ts';
 
 export interface MirrorOptions {
   video: string;
@@ -89,23 +89,25 @@ async function createSources(options: MirrorOptions): Promise<Sources> {
 
 /**
  * The same four trackers as createSources makes in-thread (`process`'s
- * single-face tracker from the OpenFace folder), each on a thread of its own.
+ * single-face tracker from the OpenFace folder) on two threads: one tracks
+ * the source and then the right face, the other the flipped source and then
+ * the left face, so the two trackers of each pass run at the same time.
  */
 async function createThreadSources(models: string, executionProvider: ExecutionProvider): Promise<Sources> {
   const folder = await loadModelFolder(models);
   const setup = { models, choice: { allFaces: false }, executionProvider };
   const onFallback = (message: string) => console.error(`splitface: ${message}`);
-  const started = await Promise.allSettled([0, 1, 2, 3].map(() => threadFaceSource(setup, onFallback)));
-  const threads = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const started = await Promise.allSettled([threadFaceSources(setup, 2, onFallback), threadFaceSources(setup, 2, onFallback)]);
+  const trackers = started.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
   const release = async () => {
-    await Promise.all(threads.map((thread) => thread.release()));
+    await Promise.all(trackers.map((tracker) => tracker.release()));
   };
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
     await release();
     throw failed.reason;
   }
-  const [direct, ofFlipped, right, left] = threads as [FaceSource, FaceSource, FaceSource, FaceSource];
+  const [direct, right, ofFlipped, left] = trackers as [FaceSource, FaceSource, FaceSource, FaceSource];
   return { source: symmetricFaceSource(direct, ofFlipped, true), sides: { right, left }, models: folder, concurrent: true, release };
 }
 

@@ -47,20 +47,38 @@ interface Waiting {
   reject(error: Error): void;
 }
 
+/** One hosted tracker's side of the conversation. */
+interface TrackerState {
+  readonly waiting: Waiting[];
+  timings: Record<string, number>;
+  note: string | null;
+  copyMs: number;
+  released: boolean;
+}
+
 /**
  * The tracker `process` would create in-thread (faceSources.ts
  * trackerFaceSource with the same folder and options), on its own thread.
  * Resolves when the thread has loaded its models.
  */
 export async function threadFaceSource(setup: TrackerThreadSetup, onFallback?: (message: string) => void): Promise<FaceSource> {
-  const data: TrackerThreadData = { entry: new URL('./threadFaceWorker.ts', import.meta.url).href, setup };
+  const [source] = await threadFaceSources(setup, 1, onFallback);
+  return source!;
+}
+
+/**
+ * `count` such trackers on one new thread, each following its own video;
+ * their frames are tracked one at a time on that thread, in the order they
+ * were given (Face Mirror: one thread tracks the source and later the right
+ * face, the other the flipped source and later the left face). The thread
+ * ends when every one of them is released, or at the first failure.
+ */
+export async function threadFaceSources(setup: TrackerThreadSetup, count: number, onFallback?: (message: string) => void): Promise<FaceSource[]> {
+  const data: TrackerThreadData = { entry: new URL('./threadFaceWorker.ts', import.meta.url).href, setup, trackers: count };
   const worker = new Worker(new URL('./threadBoot.mjs', import.meta.url), { workerData: data });
-  const buffers = new FrameBufferPool(4);
-  const waiting: Waiting[] = [];
+  const buffers = new FrameBufferPool(2 * count + 2);
+  const states: TrackerState[] = Array.from({ length: count }, () => ({ waiting: [], timings: {}, note: null, copyMs: 0, released: false }));
   let failure: Error | null = null;
-  let timings: Record<string, number> = {};
-  let note: string | null = null;
-  let copyMs = 0;
   let exited = false;
   let ready: { resolve(provenance: Record<string, unknown>): void; reject(error: Error): void } | null = null;
   let released: (() => void) | null = null;
@@ -70,12 +88,12 @@ export async function threadFaceSource(setup: TrackerThreadSetup, onFallback?: (
     failure ??= error;
     ready?.reject(failure);
     ready = null;
-    for (const frame of waiting.splice(0)) frame.reject(failure);
+    for (const state of states) for (const frame of state.waiting.splice(0)) frame.reject(failure);
     if (!exited) void worker.terminate();
   };
   // the thread keeps the process alive only while frames wait for it
   const idle = () => {
-    if (waiting.length === 0) worker.unref();
+    if (states.every((state) => state.waiting.length === 0)) worker.unref();
   };
 
   worker.on('message', (message: FromTrackerThread) => {
@@ -88,13 +106,15 @@ export async function threadFaceSource(setup: TrackerThreadSetup, onFallback?: (
       case 'log':
         onFallback?.(message.message);
         return;
-      case 'faces':
+      case 'faces': {
         buffers.give(message.pixels);
-        timings = message.timings;
-        note = message.note;
-        waiting.shift()?.resolve(message.faces);
+        const state = states[message.tracker]!;
+        state.timings = message.timings;
+        state.note = message.note;
+        state.waiting.shift()?.resolve(message.faces);
         idle();
         return;
+      }
       case 'failed':
         fail(rebuildError(message.error));
         return;
@@ -111,31 +131,36 @@ export async function threadFaceSource(setup: TrackerThreadSetup, onFallback?: (
   });
 
   const send = (message: ToTrackerThread, transfer: ArrayBuffer[] = []) => worker.postMessage(message, transfer);
-  const threadProvenance = await provenance;
+  const threadProvenance = { ...(await provenance), tracking_thread: 'its own (worker_threads)' };
 
-  return {
+  const releaseThread = async () => {
+    if (exited) return;
+    const done = new Promise<void>((resolve) => (released = resolve));
+    worker.ref();
+    send({ type: 'release' });
+    await done;
+    await worker.terminate();
+  };
+
+  return states.map((state, tracker): FaceSource => ({
     facesIn(frame: DecodedFrame): Promise<FaceObservation[]> {
       if (failure) return Promise.reject(failure);
       const start = performance.now();
       const { width, height, data } = frame.image;
       const pixels = buffers.take(data.byteLength);
       new Uint8Array(pixels).set(data);
-      copyMs += performance.now() - start;
-      const faces = new Promise<FaceObservation[]>((resolve, reject) => waiting.push({ resolve, reject }));
+      state.copyMs += performance.now() - start;
+      const faces = new Promise<FaceObservation[]>((resolve, reject) => state.waiting.push({ resolve, reject }));
       worker.ref();
-      send({ type: 'frame', index: frame.index, timestamp: frame.timestamp, width, height, pixels }, [pixels]);
+      send({ type: 'frame', tracker, index: frame.index, timestamp: frame.timestamp, width, height, pixels }, [pixels]);
       return faces;
     },
-    timings: () => ({ ...timings, thread_copy: copyMs }),
-    provenance: { ...threadProvenance, tracking_thread: 'its own (worker_threads)' },
-    note: () => note,
+    timings: () => ({ ...state.timings, thread_copy: state.copyMs }),
+    provenance: threadProvenance,
+    note: () => state.note,
     async release() {
-      if (exited) return;
-      const done = new Promise<void>((resolve) => (released = resolve));
-      worker.ref();
-      send({ type: 'release' });
-      await done;
-      await worker.terminate();
+      state.released = true;
+      if (states.every((s) => s.released)) await releaseThread();
     },
-  };
+  }));
 }

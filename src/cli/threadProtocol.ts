@@ -18,10 +18,12 @@ export interface TrackerThreadSetup {
 export interface TrackerThreadData {
   readonly entry: string;
   readonly setup: TrackerThreadSetup;
+  /** how many trackers the thread hosts (each follows its own video; they take turns on the thread) */
+  readonly trackers: number;
 }
 
 export type ToTrackerThread =
-  | { readonly type: 'frame'; readonly index: number; readonly timestamp: number; readonly width: number; readonly height: number; readonly pixels: ArrayBuffer }
+  | { readonly type: 'frame'; readonly tracker: number; readonly index: number; readonly timestamp: number; readonly width: number; readonly height: number; readonly pixels: ArrayBuffer }
   | { readonly type: 'release' };
 
 /** An error as it crosses the threads: its class name, message and stack. */
@@ -36,6 +38,7 @@ export type FromTrackerThread =
   | { readonly type: 'log'; readonly message: string }
   | {
       readonly type: 'faces';
+      readonly tracker: number;
       readonly faces: FaceObservation[];
       /** the frame's buffer, given back to be filled again */
       readonly pixels: ArrayBuffer;

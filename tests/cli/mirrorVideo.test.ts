@@ -106,7 +106,9 @@ interface Run {
 }
 
 async function runMirror(video: string, dir: string): Promise<Run> {
-  const result = await mirrorVideo({ video, models: openfaceModelsPath(), outDir: dir, lossless: true, qaVideo: false, precision: 'full', quiet: true });
+  // one thread (here and below): on a 30-frame clip the tracking threads' start-up costs more than they save;
+  // the threaded trackers' equality is checked in threadFaceSource.test.ts
+  const result = await mirrorVideo({ video, models: openfaceModelsPath(), outDir: dir, lossless: true, qaVideo: false, precision: 'full', quiet: true, threads: 1 });
   return { dir, summary: JSON.parse(readFileSync(result.summaryPath, 'utf8')) };
 }
 
@@ -212,7 +214,7 @@ describe.skipIf(skip !== null)(suiteTitle('Face Mirror on real frames', skip), (
   it('self-consistency: process on the lossless right-mirrored video reproduces NAME_right_mirrored.csv (1e-4)', async () => {
     const mirrored = join(original.dir, 'clip_right_mirrored.mkv');
     const out = join(tmp, 'reprocessed.csv');
-    await processVideo({ video: mirrored, models: openfaceModelsPath(), landmarksFrom: undefined, out, precision: 'full', hogOut: undefined, alignedOut: undefined, fps: 30, allFaces: false });
+    await processVideo({ video: mirrored, models: openfaceModelsPath(), landmarksFrom: undefined, out, precision: 'full', hogOut: undefined, alignedOut: undefined, fps: 30, allFaces: false, threads: 1 });
     const again = readCsv(out);
     const mine = readCsv(join(original.dir, 'clip_right_mirrored.csv'));
     expect(again.header).toEqual(mine.header);
@@ -229,7 +231,7 @@ describe.skipIf(skip !== null)(suiteTitle('Face Mirror on a video without a face
     const clip = join(tmp, 'noface.mkv');
     const made = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-frames:v', '8', '-c:v', 'ffv1', '-pix_fmt', 'bgr0', '-y', clip]);
     expect(made.status).toBe(0);
-    const result = await mirrorVideo({ video: clip, models: openfaceModelsPath(), outDir: tmp, lossless: true, qaVideo: true, quiet: true });
+    const result = await mirrorVideo({ video: clip, models: openfaceModelsPath(), outDir: tmp, lossless: true, qaVideo: true, quiet: true, threads: 1 });
     expect(result.frames).toBe(8);
     expect(result.facesFound).toBe(0);
     expect(result.flagged).toBe(8);

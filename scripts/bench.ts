@@ -50,6 +50,7 @@ const hardware = `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, Node $
 const EXECUTION_PROVIDER_LABEL = `onnxruntime-web ${DEFAULT_EXECUTION_PROVIDER} in Node (the CLI's default --ep)`;
 const results = [];
 for (const run of RUNS) {
+  const cpuBefore = process.cpuUsage();
   const summary = await processVideo({
     video: join(SHARED, 'videos', run.video),
     models: OPENFACE_MODELS,
@@ -61,6 +62,8 @@ for (const run of RUNS) {
     allFaces: false,
     executionProvider: DEFAULT_EXECUTION_PROVIDER,
   });
+  // user + system time of this process, its tracking thread included (ffmpeg's decoding is a child process: not included)
+  const cpu = process.cpuUsage(cpuBefore);
   const perFrame: Record<string, number> = {};
   for (const stage of STAGE_ORDER) if (stage in summary.stageMs) perFrame[stage] = Number((summary.stageMs[stage] / summary.frames).toFixed(2));
   results.push({
@@ -71,6 +74,7 @@ for (const run of RUNS) {
     seconds: Number(summary.seconds.toFixed(2)),
     fps: Number((summary.frames / summary.seconds).toFixed(1)),
     ms_per_frame: perFrame,
+    cpu_ms_per_frame: Number(((cpu.user + cpu.system) / 1000 / summary.frames).toFixed(2)),
     // OpenFace 2.2 always runs its own tracker: its figure stands beside ours
     openface_2_2_fps: run.own ? openFaceFps(run.video) : null,
   });
@@ -155,13 +159,14 @@ if (json) {
   const faceMirrorBrowser = await mirrorBrowserSection();
   console.log(JSON.stringify({ hardware, execution_provider: EXECUTION_PROVIDER_LABEL, peak_rss_mb: peakRssMb, results, face_mirror: faceMirror, ...cliMemoryLong, browser: browserFigures, phone_video: phoneVideo, face_mirror_browser: faceMirrorBrowser }, null, 2));
 } else {
-  console.log(`${hardware}, ${EXECUTION_PROVIDER_LABEL}; ms per frame by stage (whole run, model loading included in fps)`);
+  console.log(`${hardware}, ${EXECUTION_PROVIDER_LABEL}; ms per frame by stage (whole run, model loading included in fps; own tracker on a thread of its own, the default --threads 2)`);
   console.log(`| video | landmarks | size | frames | fps | OpenFace 2.2 fps | ${STAGE_ORDER.join(' | ')} |`);
   console.log(`|---|---|---|---|---|---|${STAGE_ORDER.map(() => '---').join('|')}|`);
   for (const r of results) {
     const cells = STAGE_ORDER.map((s) => (s in r.ms_per_frame ? String(r.ms_per_frame[s]) : '–'));
     console.log(`| ${r.video} | ${r.landmarks} | ${r.size} | ${r.frames} | ${r.fps} | ${r.openface_2_2_fps ?? '–'} | ${cells.join(' | ')} |`);
   }
+  console.log(`CPU ms per frame (user + system, the tracking thread included, ffmpeg not): ${results.map((r) => `${r.video} ${r.landmarks} ${r.cpu_ms_per_frame}`).join(', ')}`);
   console.log(`peak RSS ${peakRssMb} MB`);
   console.log('');
   for (const line of mirrorBenchLines(faceMirror)) console.log(line);

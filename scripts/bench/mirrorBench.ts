@@ -20,6 +20,8 @@ export interface MirrorBenchFigures {
   readonly fps: number;
   /** ms per source frame by stage (source_*, right_*, left_*: the three trackers and AU engines) */
   readonly ms_per_frame: Record<string, number>;
+  /** user + system time per frame of this process and its tracking threads (the ffmpeg decoders and encoders not included) */
+  readonly cpu_ms_per_frame: number;
   readonly rss_mb: { readonly start: number; readonly peak: number; readonly end: number };
 }
 
@@ -31,6 +33,7 @@ export async function runMirrorBench(shared: string, models: string): Promise<Mi
   const start = rss();
   let peak = start;
   const sampler = setInterval(() => (peak = Math.max(peak, rss())), 250);
+  const cpuBefore = process.cpuUsage();
   try {
     const summary = await mirrorVideo({ video: join(shared, 'videos', MIRROR_BENCH_VIDEO), models, outDir: out, lossless: false, qaVideo: true, quiet: true });
     const ms: Record<string, number> = {};
@@ -41,12 +44,17 @@ export async function runMirrorBench(shared: string, models: string): Promise<Mi
       seconds: Number(summary.seconds.toFixed(2)),
       fps: Number((summary.frames / summary.seconds).toFixed(1)),
       ms_per_frame: ms,
+      cpu_ms_per_frame: cpuMsPerFrame(process.cpuUsage(cpuBefore), summary.frames),
       rss_mb: { start, peak: Math.max(peak, rss()), end: rss() },
     };
   } finally {
     clearInterval(sampler);
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+function cpuMsPerFrame(cpu: NodeJS.CpuUsage, frames: number): number {
+  return Number(((cpu.user + cpu.system) / 1000 / frames).toFixed(2));
 }
 
 export function mirrorBenchLines(figures: MirrorBenchFigures): string[] {
@@ -57,6 +65,7 @@ export function mirrorBenchLines(figures: MirrorBenchFigures): string[] {
     '|---|---|---|---|---|',
     `| ${figures.video} | ${figures.frames} | ${figures.seconds} | ${figures.fps} | ${figures.rss_mb.start} / ${figures.rss_mb.peak} / ${figures.rss_mb.end} |`,
     `ms per source frame: ${stages}`,
+    `CPU ms per source frame (user + system of the CLI and its tracking threads; ffmpeg not included): ${figures.cpu_ms_per_frame}`,
   ];
 }
 

@@ -20,6 +20,7 @@ const builds = [
   { source: 'assembly/clnfKernels.ts', output: 'src/core/clnf/generated/clnfKernelsWasm.ts', name: 'CLNF_KERNELS_WASM', features: 'simd' },
   { source: 'assembly/clnfKernels.ts', output: 'src/core/clnf/generated/clnfKernelsFusedWasm.ts', name: 'CLNF_KERNELS_FUSED_WASM', features: 'simd,relaxed-simd' },
   { source: 'assembly/cnnKernels.ts', output: 'src/core/wasm/generated/cnnKernelsWasm.ts', name: 'CNN_KERNELS_WASM', features: 'simd' },
+  { source: 'assembly/mirrorKernels.ts', output: 'src/core/wasm/generated/mirrorKernelsWasm.ts', name: 'MIRROR_KERNELS_WASM', features: 'simd' },
 ];
 
 for (const { source, output, name, features } of builds) {

@@ -6,6 +6,13 @@
  * H.264 (libx264, yuv420p; 4:4:4 where a dimension is odd) in MP4 by
  * default, or FFV1 in MKV (lossless RGB: decoding gives back exactly the
  * bytes written).
+ *
+ * Three of these run beside the trackers on the same cores, so the H.264
+ * settings are chosen for CPU time: preset ultrafast and one thread (x264's
+ * frame threads only add overhead when three encoders already share two
+ * cores). At CRF 18 that costs less than half the CPU of veryfast, with an
+ * SSIM to the written frames as high or higher, for files about 4 times as
+ * large (docs/mirror.md, "Speed").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,10 +26,17 @@ export function encoderArguments(codec: VideoCodecChoice, width: number, height:
   const input = ['-v', 'error', '-nostdin', '-f', 'matroska', '-i', 'pipe:0', '-map', '0:v:0', '-fps_mode', 'passthrough'];
   if (codec === 'ffv1') return [...input, '-c:v', 'ffv1', '-level', '3', '-pix_fmt', 'bgr0', '-y', out];
   const chroma = width % 2 || height % 2 ? 'yuv444p' : 'yuv420p';
-  return [...input, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', chroma,
+  return [...input, '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-threads', '1', '-pix_fmt', chroma,
     '-colorspace', 'smpte170m', '-color_primaries', 'smpte170m', '-color_trc', 'smpte170m', '-color_range', 'tv',
     '-movflags', '+faststart', '-y', out];
 }
+
+/**
+ * Frames that may wait in the pipe's queue before `write` waits for ffmpeg:
+ * the loop goes on while ffmpeg encodes, and only a run that is ahead of an
+ * encoder by more than this many frames is held back (bounded memory).
+ */
+const QUEUED_FRAMES = 2;
 
 export class MirrorVideoWriter {
   private readonly child: ChildProcess;
@@ -45,7 +59,7 @@ export class MirrorVideoWriter {
     this.child.stdin?.write(matroskaHeader(width, height));
   }
 
-  /** Queues one frame at `seconds` from the start; waits when ffmpeg is behind. */
+  /** Queues one frame (copied) at `seconds` from the start; waits only when ffmpeg is more than QUEUED_FRAMES behind. */
   async write(image: BgrImage, seconds: number): Promise<void> {
     // timestamps must rise: a frame without a usable time gets the next microsecond
     let us = Number.isFinite(seconds) ? Math.round(seconds * 1e6) : this.lastMicroseconds + 1;
@@ -53,7 +67,9 @@ export class MirrorVideoWriter {
     this.lastMicroseconds = us;
     const stdin = this.child.stdin;
     if (!stdin || stdin.destroyed) return;
-    if (!stdin.write(matroskaFrame(image.data, this.width, this.height, us))) {
+    const packet = matroskaFrame(image.data, this.width, this.height, us);
+    // write() says false as soon as more than 16 kB wait, i.e. after every frame: wait only for a longer queue
+    if (!stdin.write(packet) && stdin.writableLength > QUEUED_FRAMES * packet.length) {
       const start = performance.now();
       await Promise.race([once(stdin, 'drain'), this.exited]);
       this.waitMs += performance.now() - start;

@@ -10,7 +10,7 @@
  * disk-backed Files.
  */
 import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
-import { rawFrameToBgr } from '../video/rawFrameToBgr.ts';
+import { rawFrameToBgr, uprightSize } from '../video/rawFrameToBgr.ts';
 import { SplitFaceError, VideoInputError } from '../core/errors.ts';
 import type { DecodedFrame } from '../core/analysis/frame.ts';
 import { createFaceTracker } from '../core/analysis/ownTracker.ts';
@@ -55,6 +55,13 @@ interface ActiveRun {
   update: MirrorFrameUpdate | null;
   lastPreview: number;
   convertMs: number;
+  /**
+   * Two BGR buffers taken in turn by the frames of both passes (a push
+   * resolves once the run has pulled the next frame, and a frame is read
+   * until the frame after next is pulled: facesAhead.ts)
+   */
+  readonly bgr: Uint8Array[];
+  bgrTurn: number;
   /** why the user stopped the run (then it keeps what it computed), or null */
   stopped: string | null;
 }
@@ -116,6 +123,8 @@ export class MirrorAnalyser {
       update: null,
       lastPreview: -Infinity,
       convertMs: 0,
+      bgr: [],
+      bgrTurn: 0,
       stopped: null,
       done: Promise.reject(new Error('not started')),
     };
@@ -167,7 +176,10 @@ export class MirrorAnalyser {
   async pushFrame(pass: MirrorPass, frame: RawVideoFrame): Promise<MirrorFrameUpdate> {
     const run = this.requireRun();
     const start = performance.now();
-    const image = rawFrameToBgr(frame);
+    const { width, height } = uprightSize(frame);
+    const turn = run.bgrTurn++ % 2;
+    if (run.bgr[turn]?.length !== width * height * 3) run.bgr[turn] = new Uint8Array(width * height * 3);
+    const image = rawFrameToBgr(frame, run.bgr[turn]);
     run.convertMs += performance.now() - start;
     run.update = null;
     await run.channels[pass].push({ index: frame.index, timestamp: frame.timestamp, image });

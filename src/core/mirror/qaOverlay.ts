@@ -53,7 +53,16 @@ function setPixel(image: BgrImage, x: number, y: number, colour: Bgr): void {
 }
 
 function fillRect(image: BgrImage, x0: number, y0: number, w: number, h: number, colour: Bgr): void {
-  for (let y = Math.max(0, y0); y < Math.min(image.height, y0 + h); y++) for (let x = Math.max(0, x0); x < Math.min(image.width, x0 + w); x++) setPixel(image, x, y, colour);
+  const left = Math.max(0, x0), right = Math.min(image.width, x0 + w);
+  const [b, g, r] = colour;
+  const data = image.data;
+  for (let y = Math.max(0, y0); y < Math.min(image.height, y0 + h); y++) {
+    for (let o = (y * image.width + left) * 3, end = (y * image.width + right) * 3; o < end; o += 3) {
+      data[o] = b;
+      data[o + 1] = g;
+      data[o + 2] = r;
+    }
+  }
 }
 
 /** Text in the 5x7 font at `scale` pixels per font pixel; characters it lacks are drawn as spaces. */
@@ -71,15 +80,48 @@ function drawLine(image: BgrImage, line: Midline, colour: Bgr, thickness: number
   const reach = image.width + image.height;
   const steps = Math.ceil(2 * reach);
   const half = (thickness - 1) / 2;
-  for (let s = 0; s <= steps; s++) {
+  // only the steps whose pixels can fall inside the frame (a margin of the thickness around it)
+  const [from, to] = stepsInside(line, image.width, image.height, reach, half + 1);
+  for (let s = Math.max(0, from); s <= Math.min(steps, to); s++) {
     const t = -reach + s;
     const px = line.x + t * line.dx, py = line.y + t * line.dy;
     for (let k = -half; k <= half; k++) setPixel(image, Math.round(px + k * line.dy), Math.round(py - k * line.dx), colour);
   }
 }
 
+/**
+ * The steps s (t = s - reach along the line) whose point lies within
+ * `margin` pixels of the frame [0, width - 1] x [0, height - 1], as an
+ * inclusive range (empty when from > to); every other step would only set
+ * pixels outside the frame.
+ */
+function stepsInside(line: Midline, width: number, height: number, reach: number, margin: number): [number, number] {
+  let lo = -Infinity, hi = Infinity;
+  for (const [p, d, size] of [[line.x, line.dx, width], [line.y, line.dy, height]]) {
+    if (Math.abs(d) < 1e-12) {
+      if (p < -margin || p > size - 1 + margin) return [1, 0];
+      continue;
+    }
+    const a = (-margin - p) / d, b = (size - 1 + margin - p) / d;
+    lo = Math.max(lo, Math.min(a, b));
+    hi = Math.min(hi, Math.max(a, b));
+  }
+  return [Math.floor(lo + reach), Math.ceil(hi + reach)];
+}
+
 function signed(v: number): string {
   return Number.isNaN(v) ? '--' : `${v >= 0 ? '+' : '-'}${Math.abs(v).toFixed(1)}`;
+}
+
+/**
+ * The QA frame in `into` (a buffer the caller reuses, the source's size):
+ * the source's pixels with the overlay drawn on them. Returns `into`.
+ */
+export function drawQaFrame(source: BgrImage, into: BgrImage, landmarks: ArrayLike<number> | null, line: Midline | null, quality: MirrorQuality): BgrImage {
+  if (into.width !== source.width || into.height !== source.height) throw new Error('drawQaFrame: the buffer\'s size differs from the source');
+  into.data.set(source.data);
+  drawQaOverlay(into, landmarks, line, quality);
+  return into;
 }
 
 /** Draws the overlay onto `image` in place. `landmarks` null or `line` null: nothing drawn for them. */

@@ -82,14 +82,24 @@ export function matroskaHeader(width: number, height: number): Uint8Array {
   return concat([ebml, Uint8Array.from([0x18, 0x53, 0x80, 0x67]), UNKNOWN_SIZE, info, tracks]);
 }
 
-/** One frame (tightly packed BGR24 rows) as a cluster at `microseconds`. */
+/**
+ * One frame (tightly packed BGR24 rows) as a cluster at `microseconds`: the
+ * cluster's head, its timestamp and the SimpleBlock's head, then the rows,
+ * written into one buffer (the frame is copied once).
+ */
 export function matroskaFrame(bgr: Uint8Array, width: number, height: number, microseconds: number): Uint8Array {
   const stride = vfwRowBytes(width);
-  const blockHead = 4; // track number 1 as a 1-byte vint, int16 relative time 0, flags: keyframe
-  const block = new Uint8Array(blockHead + stride * height);
-  block.set([0x81, 0x00, 0x00, 0x80]);
+  const pixels = stride * height;
+  const blockHead = [0x81, 0x00, 0x00, 0x80]; // track number 1 as a 1-byte vint, int16 relative time 0, flags: keyframe
+  const timestamp = uint(0xe7, microseconds);
+  const blockSize = blockHead.length + pixels;
+  const blockElementHead = [...idBytes(0xa3), ...sizeBytes(blockSize)];
+  const clusterSize = timestamp.length + blockElementHead.length + blockSize;
+  const head = Uint8Array.from([...idBytes(0x1f43b675), ...sizeBytes(clusterSize), ...timestamp, ...blockElementHead, ...blockHead]);
+  const out = new Uint8Array(head.length + pixels);
+  out.set(head);
   const packed = width * 3;
-  if (stride === packed) block.set(bgr.subarray(0, packed * height), blockHead);
-  else for (let y = 0; y < height; y++) block.set(bgr.subarray(y * packed, (y + 1) * packed), blockHead + y * stride);
-  return element(0x1f43b675, concat([uint(0xe7, microseconds), element(0xa3, block)]));
+  if (stride === packed) out.set(bgr.subarray(0, packed * height), head.length);
+  else for (let y = 0; y < height; y++) out.set(bgr.subarray(y * packed, (y + 1) * packed), head.length + y * stride);
+  return out;
 }

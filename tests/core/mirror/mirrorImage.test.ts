@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mirrorFace } from '../../../src/core/mirror/mirrorImage.ts';
+import { mirrorFace, mirrorFaceInTypeScript, mirrorUsesWebAssembly } from '../../../src/core/mirror/mirrorImage.ts';
 import { lineThrough } from '../../../src/core/mirror/midline.ts';
 import { createBgrImage, type BgrImage } from '../../../src/core/image.ts';
 
@@ -77,5 +77,31 @@ describe('mirrorFace', () => {
     const rx = px - 2 * u * tilted.dy, ry = py + 2 * u * tilted.dx;
     // the left face is written flipped: source column px is output column 79 - px
     expect(Math.abs(at(out, 79 - px, py, 0) - at(smooth, Math.round(rx), Math.round(ry), 0))).toBeLessThanOrEqual(4);
+  });
+
+  it('WebAssembly and TypeScript give the same bytes: random images and lines (tilted, off-centre, crossing the frame\'s corner, outside it), both sides, several seams', () => {
+    expect(mirrorUsesWebAssembly()).toBe(true);
+    let seed = 17;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    let compared = 0;
+    for (const [w, h] of [[64, 48], [97, 31], [40, 80]]) {
+      const image = randomImage(w, h, 5 + w);
+      for (let k = 0; k < 12; k++) {
+        const line = k === 0 ? lineThrough(w / 2, 0, w / 2, h - 1)! // vertical
+          : k === 1 ? lineThrough(0, h / 2, w - 1, h / 2 + 0.3)! // almost horizontal
+          : k === 2 ? lineThrough(-20, -5, -18, h + 5)! // left of the frame
+          : lineThrough(random() * w * 1.2 - 0.1 * w, random() * h, random() * w * 1.2 - 0.1 * w, random() * h)!;
+        for (const side of ['right', 'left'] as const) {
+          for (const seam of [6, 0, 3.5, 40]) {
+            const wasm = createBgrImage(w, h), ts = createBgrImage(w, h);
+            mirrorFace(image, line, side, wasm, seam);
+            mirrorFaceInTypeScript(image, line, side, ts, seam);
+            expect(Buffer.from(wasm.data).equals(Buffer.from(ts.data)), `${w}x${h} line ${k} ${side} seam ${seam}`).toBe(true);
+            compared++;
+          }
+        }
+      }
+    }
+    expect(compared).toBe(3 * 12 * 2 * 4);
   });
 });

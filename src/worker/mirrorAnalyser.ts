@@ -145,12 +145,15 @@ export class MirrorAnalyser {
         run.update = { pass: 2, index: view.source.index, preview: this.preview(run, view.source.image, view.sourceLandmarks, view, view.line) };
       },
       stopped: () => run.stopped,
+      // like `process`: a frame whose work fails ends the run there, with what was computed before it
+      keepPartialOnError: true,
     });
-    // a run that fails stops taking frames: the pushes waiting on it return
-    run.done.catch(() => {
+    // a run that ends (failed, or stopped by a failure before the video's end) takes no more frames: the pushes return
+    const stopTaking = () => {
       channels[1].stop();
       channels[2].stop();
-    });
+    };
+    run.done.then(stopTaking, stopTaking);
     this.run = run;
   }
 

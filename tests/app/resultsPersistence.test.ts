@@ -146,7 +146,7 @@ describe('finished results across a reload', () => {
     expect(stopped!.state).toBe('cancelled');
     expect(stopped!.mirrorResult!.partial).toBe(true);
     expect(stopped!.mirrorResult!.outputs.map((o) => o.name)).toEqual(['stopped_right_mirrored.partial.mp4', 'stopped_mirror.partial.csv']);
-    expect(stopped!.message).toMatch(/^Cancelled: what Face Mirror computed is kept as a partial result\. cancelled in step 2 of 2/i);
+    expect(stopped!.message).toMatch(/^Cancelled: what it computed is kept as a partial result\. cancelled in step 2 of 2/i);
     await vi.waitFor(() => expect(store.saved.size).toBe(2), { timeout: 2000, interval: 5 });
 
     const second = controller(videos, store);

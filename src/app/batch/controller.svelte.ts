@@ -448,10 +448,11 @@ export class BatchController {
     job.mirrorResult = result;
     const notes = result.notes.map((n) => asSentence(n));
     if (result.partial) {
-      // cancelled: like `process`, what was computed is kept (the files are named NAME_….partial.*)
-      job.state = 'cancelled';
+      // cancelled, or failed midway: like `process`, what was computed is kept (the files are named NAME_….partial.*)
+      const cancelled = job.abort.signal.aborted;
+      job.state = cancelled ? 'cancelled' : 'failed';
       job.framesDone = pass === 2 ? result.mirroredFrames : result.frames;
-      job.message = ['Cancelled: what Face Mirror computed is kept as a partial result.', ...notes].join(' ');
+      job.message = [`${cancelled ? 'Cancelled' : 'Face Mirror stopped on an error'}: what it computed is kept as a partial result.`, ...notes].join(' ');
     } else {
       job.framesDone = result.frames;
       job.framesTotal = result.frames;

@@ -110,6 +110,13 @@ export interface FaceMirrorInput {
    * it finishes the videos and each side's rows with the frames done.
    */
   stopped?(): string | null;
+  /**
+   * Keep what was computed when the work on a frame fails (the browser, as
+   * `process` keeps a partial CSV): the run ends at that frame as if it had
+   * been stopped there, with the error's words as FaceMirrorRun.stoppedBy.
+   * Absent (the CLI): the error is thrown.
+   */
+  readonly keepPartialOnError?: boolean;
 }
 
 /** A finished run: the source track, its assessment, each side's rows, the videos. Call `dispose` when the tables are written. */
@@ -138,10 +145,11 @@ function addTimings(into: Record<string, number>, prefix: string, timings: Recor
  * A video that cannot be decoded to its end (truncated, damaged) keeps the
  * frames decoded so far: `stoppedBy` says why it ended early.
  */
-async function trackSource(input: FaceMirrorInput, stageMs: Record<string, number>): Promise<{ track: MirrorTrack; stoppedBy: string | null }> {
+async function trackSource(input: FaceMirrorInput, stageMs: Record<string, number>): Promise<{ track: MirrorTrack; stoppedBy: string | null; failure: string | null }> {
   const track = new MirrorTrack();
   const source = input.faces.source;
   let stoppedBy: string | null = null;
+  let failure: string | null = null;
   let t = performance.now();
   const facesOf = (frame: DecodedFrame) => source.facesIn(frame);
   const tracked = input.faces.concurrent ? workAhead(input.decode(1), facesOf) : workInStep(input.decode(1), facesOf);
@@ -155,17 +163,23 @@ async function trackSource(input: FaceMirrorInput, stageMs: Record<string, numbe
       t = performance.now();
     }
   } catch (error) {
-    if (!(error instanceof VideoInputError) || track.frames === 0) throw error;
-    stoppedBy = error.message;
+    if (track.frames === 0) throw error;
+    if (error instanceof VideoInputError) stoppedBy = error.message;
+    else if (input.keepPartialOnError) failure = errorWords(error);
+    else throw error;
   }
   // a cut-off file, unless the run was stopped (cancelled) before its end
-  if (!stoppedBy && !input.stopped?.() && input.frameCountHint !== null && track.frames < input.frameCountHint) {
+  if (!stoppedBy && !failure && !input.stopped?.() && input.frameCountHint !== null && track.frames < input.frameCountHint) {
     // ffmpeg decodes what it can of a cut-off file and still exits 0
     stoppedBy = `only ${track.frames} of the ${input.frameCountHint} frames the file announces could be decoded (is it truncated or damaged?)`;
   }
   addTimings(stageMs, 'source_', source.timings());
   track.smooth();
-  return { track, stoppedBy };
+  return { track, stoppedBy, failure };
+}
+
+function errorWords(error: unknown): string {
+  return error instanceof Error && error.message ? error.message : String(error);
 }
 
 type SideAnalyses = Record<FaceSide, VideoAnalysis> | null;
@@ -175,7 +189,7 @@ type SideAnalyses = Record<FaceSide, VideoAnalysis> | null;
  * synthetic face tracked and fed to its side's AU engine, and written; the
  * QA frame drawn and written. Returns the videos written and the frames seen.
  */
-async function mirrorFrames(input: FaceMirrorInput, track: MirrorTrack, analyses: SideAnalyses, stageMs: Record<string, number>): Promise<{ videos: string[]; frames: number }> {
+async function mirrorFrames(input: FaceMirrorInput, track: MirrorTrack, analyses: SideAnalyses, stageMs: Record<string, number>): Promise<{ videos: string[]; frames: number; failure: string | null }> {
   const sides = input.faces.sides;
   const writers = await input.openWriters();
   const all = [writers.right, writers.left, ...(writers.qa ? [writers.qa] : [])];
@@ -193,6 +207,7 @@ async function mirrorFrames(input: FaceMirrorInput, track: MirrorTrack, analyses
   const frames = mirroredFrames(input, track, time);
   const tracked = input.faces.concurrent ? workAhead(frames, trackSides) : workInStep(frames, trackSides);
   let done = 0;
+  let failure: string | null = null;
   try {
     for await (const { item: { frame, line, mirrored }, result: faces } of tracked) {
       const f = frame.index;
@@ -218,13 +233,26 @@ async function mirrorFrames(input: FaceMirrorInput, track: MirrorTrack, analyses
       input.onProgress?.(2, done, track.frames);
     }
   } catch (error) {
-    for (const writer of all) writer.abort();
-    throw error;
+    if (!input.keepPartialOnError || done === 0) {
+      for (const writer of all) writer.abort();
+      throw error;
+    }
+    failure = errorWords(error);
   }
   const start = performance.now();
-  for (const writer of all) await writer.close();
+  const closed: MirrorFrameWriter[] = [];
+  for (const writer of all) {
+    try {
+      await writer.close();
+      closed.push(writer);
+    } catch (error) {
+      // after a failure a broken writer goes (the others keep their frames); otherwise the run fails
+      if (!failure) throw error;
+      writer.abort();
+    }
+  }
   time('encode', start);
-  return { videos: all.map((w) => w.path), frames: done };
+  return { videos: closed.map((w) => w.path), frames: done, failure };
 }
 
 /** A pass-2 frame mirrored both ways (the source itself where no face was found). */
@@ -280,18 +308,19 @@ export async function runFaceMirror(input: FaceMirrorInput): Promise<FaceMirrorR
     analyses?.left.dispose();
   };
   try {
-    const { track, stoppedBy } = await trackSource(input, stageMs);
+    const { track, stoppedBy, failure: failureInStep1 } = await trackSource(input, stageMs);
     const assessment = assessTrack(track, sides !== null);
     if (stoppedBy) assessment.notes.unshift(`the video ended early after frame ${track.frames}: ${stoppedBy}; the outputs cover the frames decoded`);
-    const stoppedInStep1 = input.stopped?.() ?? null;
+    const stoppedInStep1 = input.stopped?.() ?? failureInStep1;
     if (stoppedInStep1) {
-      assessment.notes.unshift(`${stoppedInStep1} in step 1 of 2, after ${track.frames} frames: the per-frame table (_mirror.csv) and the geometric measures cover them; no videos and no AUs were made`);
+      const why = failureInStep1 ? `the analysis failed (${failureInStep1})` : stoppedInStep1;
+      assessment.notes.unshift(`${why} in step 1 of 2, after ${track.frames} frames: the per-frame table (_mirror.csv) and the geometric measures cover them; no videos and no AUs were made`);
       dispose();
       return { track, assessment, frames: 0, sides: null, videos: [], stoppedBy: stoppedInStep1, stageMs, dispose: () => {} };
     }
-    const { videos, frames } = await mirrorFrames(input, track, analyses, stageMs);
-    const stoppedInStep2 = input.stopped?.() ?? null;
-    if (stoppedInStep2) assessment.notes.unshift(`${stoppedInStep2} in step 2 of 2, after ${frames} of ${track.frames} frames: the videos and each side's CSV cover frames 1-${frames}; the per-frame table (_mirror.csv) and the geometric measures cover all ${track.frames}`);
+    const { videos, frames, failure } = await mirrorFrames(input, track, analyses, stageMs);
+    const stoppedInStep2 = failure ?? input.stopped?.() ?? null;
+    if (stoppedInStep2) assessment.notes.unshift(`${failure ? `the analysis failed (${failure})` : stoppedInStep2} in step 2 of 2, after ${frames} of ${track.frames} frames: the videos and each side's CSV cover frames 1-${frames}; the per-frame table (_mirror.csv) and the geometric measures cover all ${track.frames}`);
     else if (frames !== track.frames) assessment.notes.push(`the second decoding gave ${frames} frames, the first ${track.frames}: the outputs follow the first`);
     if (sides) for (const side of FACE_SIDES) addTimings(stageMs, `${side}_`, sides[side].timings());
     if (analyses) for (const side of FACE_SIDES) addTimings(stageMs, `${side}_`, analyses[side].timings());

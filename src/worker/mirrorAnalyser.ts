@@ -13,9 +13,9 @@ import type { RawVideoFrame, VideoInfo } from '../video/types.ts';
 import { rawFrameToBgr, uprightSize } from '../video/rawFrameToBgr.ts';
 import { SplitFaceError, VideoInputError } from '../core/errors.ts';
 import type { DecodedFrame } from '../core/analysis/frame.ts';
-import { createFaceTracker } from '../core/analysis/ownTracker.ts';
-import { landmarkOnlyFaceSource, trackerFaceSource, type FaceSource } from '../core/analysis/faceSource.ts';
-import { describeLandmarkModel } from '../core/model/landmarkModel.ts';
+import type { FaceSource } from '../core/analysis/faceSource.ts';
+import { streamFaceSource } from './faceSources.ts';
+import { threadedFaceSource } from './trackerThread.ts';
 import { memoryRecordStore, type RecordStoreFactory } from '../core/analysis/recordStore.ts';
 import { ROW_RECORD_BYTES } from '../core/analysis/rowRecord.ts';
 import type { BgrImage } from '../core/image.ts';
@@ -84,16 +84,16 @@ export class MirrorAnalyser {
 
   constructor(private readonly engine: FrameAnalyser) {}
 
-  private faceSources(): MirrorFaceSources {
-    const { stages, openface, backend } = this.engine;
-    const description = { inference: backend.name, models: ['blazeface_back_256.onnx', 'face_landmark_68.onnx'], landmarkModel: describeLandmarkModel(openface?.cenWeights ?? false) };
-    const keepStages = async () => {}; // the sessions outlive the video: the worker reuses them
+  private faceSources(separateTrackers: boolean): MirrorFaceSources {
+    const engine = this.engine;
+    // with the cores free (the pool says), two nested tracker workers: each step's two streams track at once
+    const concurrent = separateTrackers && engine.canSeparateTrackers;
+    // the source of `process` in the app (one face), one per stream: each keeps its own track
+    const stream = (slot: number): FaceSource =>
+      concurrent ? threadedFaceSource(engine.trackerThread(slot), { allFaces: false }) : streamFaceSource(engine.sourceEngine, engine.stages, { allFaces: false });
     // the source face: each frame tracked as it is and flipped, the fits averaged (flip invariance), as in the CLI
-    const detected = () => landmarkOnlyFaceSource(stages.detector, stages.initial, false, description, keepStages);
-    if (!openface) return { source: symmetricFaceSource(detected(), detected()), sides: null };
-    // the tracker of `process` in the app (one face), one per stream: each keeps its own track
-    const tracked = (): FaceSource => trackerFaceSource(createFaceTracker(stages, openface.tracking, { allFaces: false }), openface.tracking.clnf, false, description, keepStages);
-    return { source: symmetricFaceSource(tracked(), tracked()), sides: { right: tracked(), left: tracked() } };
+    const source = symmetricFaceSource(stream(0), stream(1), concurrent);
+    return { source, sides: engine.openface ? { right: stream(0), left: stream(1) } : null, concurrent };
   }
 
   async begin(video: VideoInfo, options: MirrorRunOptions): Promise<void> {
@@ -110,7 +110,7 @@ export class MirrorAnalyser {
     };
     this.spillStores = spill ? await Promise.all([OpfsRecordStore.create(spill, ROW_RECORD_BYTES), OpfsRecordStore.create(spill, ROW_RECORD_BYTES)]).catch(() => []) : [];
     const format = options.lossless ? LOSSLESS_FORMAT : await chooseVideoFormat(video.width, video.height);
-    const faces = this.faceSources();
+    const faces = this.faceSources(options.separateTrackers ?? false);
     const channels = { 1: new FrameChannel<DecodedFrame>(), 2: new FrameChannel<DecodedFrame>() };
     const stem = stemOf(video.name);
     const writers: BrowserVideoWriter[] = [];
@@ -215,6 +215,7 @@ export class MirrorAnalyser {
     } finally {
       finished?.dispose();
       this.releaseSpill();
+      void releaseFaces(run.faces);
     }
   }
 
@@ -230,6 +231,7 @@ export class MirrorAnalyser {
     cancelPasses(run);
     void run.done.then((r) => r.dispose(), () => {}).finally(() => {
       for (const writer of run.writers) writer.abort();
+      void releaseFaces(run.faces);
     });
     this.releaseSpill();
   }
@@ -317,6 +319,11 @@ export class MirrorAnalyser {
     if (!this.run) throw new Error('no Face Mirror run started: call mirrorBegin first');
     return this.run;
   }
+}
+
+/** The run's trackers go (in a nested tracker worker: its streams are closed; in-thread: nothing to free). */
+async function releaseFaces(faces: MirrorFaceSources): Promise<void> {
+  await Promise.allSettled([faces.source.release(), faces.sides?.right.release(), faces.sides?.left.release()]);
 }
 
 /** Ends both passes' frame channels with the cancellation: the run stops where it is. */

@@ -3,13 +3,17 @@
  * one frame ahead of its AU analysis: the CSV is still the CLI's, byte for
  * byte. A tracker worker that dies mid-video ends that video with a clear
  * message and the frames before it; the next video gets a new tracker worker
- * and the same CSV as before.
+ * and the same CSV as before. Face Mirror on a lone video tracks its two
+ * streams of each step in two nested workers at once: its tables are still
+ * the CLI's.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Worker as PageWorker } from 'playwright-core';
+import type { Download, Worker as PageWorker } from 'playwright-core';
 import { launchBrowser, type E2EBrowser, type RecordedPage } from './helpers/browser.ts';
 import { addVideos, importOpenFaceFolder, jobCsv } from './helpers/appDriver.ts';
 import { clipFolder } from './helpers/clips.ts';
@@ -22,6 +26,7 @@ const baseUrl = inject('baseUrl');
 const skip = sharedSkipReason(true);
 const SHORT_FRAMES = 20;
 const LONG_FRAMES = 200;
+const MIRROR_FRAMES = 8;
 
 async function jobEnded(page: RecordedPage['page'], name: string): Promise<JobSnapshot> {
   await page.waitForFunction((n) => ['done', 'failed', 'cancelled'].includes(window.__splitface?.jobs().find((j) => j.name === n)?.state ?? ''), name, { timeout: 120_000, polling: 100 });
@@ -85,5 +90,34 @@ describe.skipIf(skip !== null)(suiteTitle('tracking in a nested worker', skip), 
     expect(job.state, job.message ?? '').toBe('done');
     expect(String(job.result?.provenance.tracking_thread)).toMatch(/nested tracker worker/);
     expect(await jobCsv(page, 'again.mp4')).toBe(shortCsv);
+  });
+
+  it(`Face Mirror on a lone video (${MIRROR_FRAMES} frames, lossless) tracks in two nested workers and writes the CLI's tables byte for byte`, async () => {
+    const page = recorded.page;
+    const clip = clips.cut('mirror8.mp4', lab, MIRROR_FRAMES);
+    const work = mkdtempSync(join(tmpdir(), 'splitface-e2e-tracker-mirror-'));
+    const cli = promisify(execFile)('npx', ['tsx', 'src/cli/main.ts', 'mirror', clip, '--openface-models', openfaceModelsPath(), '--out-dir', join(work, 'cli'), '--lossless']);
+    await page.getByTestId('face-mirror').check();
+    await page.getByTestId('mirror-lossless').check();
+    await addVideos(page, [clip]);
+    const job = await jobEnded(page, 'mirror8.mp4');
+    expect(job.state, job.message ?? '').toBe('done');
+    expect(page.workers().filter((w) => w.url().includes('trackerWorker')), 'tracker workers in the page').toHaveLength(2);
+    await page.locator('[data-testid="job-row"]', { hasText: 'mirror8.mp4' }).getByTestId('show-results').click();
+    const links = page.getByTestId('mirror-results').getByTestId('mirror-file');
+    await links.first().waitFor();
+    const appDir = join(work, 'app');
+    mkdirSync(appDir, { recursive: true });
+    for (let i = 0; i < (await links.count()); i++) {
+      const [download] = await Promise.all([page.waitForEvent('download') as Promise<Download>, links.nth(i).click()]);
+      await download.saveAs(join(appDir, download.suggestedFilename()));
+    }
+    await cli;
+    for (const table of ['mirror8_right_mirrored.csv', 'mirror8_left_mirrored.csv', 'mirror8_mirror.csv']) {
+      expect(readFileSync(join(appDir, table), 'utf8') === readFileSync(join(work, 'cli', table), 'utf8'), `${table}: app byte-identical to the CLI`).toBe(true);
+    }
+    for (const video of ['mirror8_right_mirrored.mkv', 'mirror8_left_mirrored.mkv']) {
+      expect(readFileSync(join(appDir, video)).length, video).toBeGreaterThan(MIRROR_FRAMES * 640 * 480 * 3);
+    }
   });
 });

@@ -299,19 +299,67 @@ const COL_BYTES: usize = ASC_FEATURE_RELAXED_SIMD ? 4 : 8;
 }
 
 /**
+ * Each position's patch sum when the float loop of normaliseTwoGroups would
+ * compute it exactly, so that it can be taken from running sums instead:
+ * when every area value is a non-negative multiple of 2^-10 below 2^16
+ * (warpArea's values are integers / 1024, at most 255) and the total is below 2^14, every partial
+ * sum of the loop is such a multiple below 2^14, which a float holds
+ * exactly, whatever the order. sums f32 [M] (position order j·yB + i):
+ * the sum, or -1 where the total reaches 2^14 (the loop runs there).
+ * Returns false (no sums) when some value is not such a multiple.
+ * aoiT: the area transposed, f32 [aw][ah]; colSums: f64 [aw][yB] scratch
+ * (doubles: exact sums of these values in any order).
+ */
+function patchSums(aoiT: usize, aw: i32, ah: i32, pw: i32, ph: i32, sums: usize, colSums: usize): bool {
+  const yB = ah - ph + 1;
+  for (let x = 0; x < aw; x++) {
+    const column = aoiT + <usize>(x * ah) * 4;
+    const out = colSums + <usize>(x * yB) * 8;
+    let s: f64 = 0;
+    for (let y = 0; y < ah; y++) {
+      const v = <f64>load<f32>(column + <usize>y * 4);
+      const scaled = v * 1024;
+      if (!(v >= 0 && v < 65536) || scaled != nearest(scaled)) return false;
+      s += v;
+      if (y >= ph) s -= <f64>load<f32>(column + <usize>(y - ph) * 4);
+      if (y >= ph - 1) store<f64>(out + <usize>(y - ph + 1) * 8, s);
+    }
+  }
+  const LIMIT: f64 = 16384;
+  for (let i = 0; i < yB; i++) {
+    let s: f64 = 0;
+    for (let x = 0; x < aw; x++) {
+      s += load<f64>(colSums + <usize>(x * yB + i) * 8);
+      if (x >= pw) s -= load<f64>(colSums + <usize>((x - pw) * yB + i) * 8);
+      if (x >= pw - 1) store<f32>(sums + <usize>((x - pw + 1) * yB + i) * 4, s < LIMIT ? <f32>s : -1);
+    }
+  }
+  return true;
+}
+
+/**
  * The contrast-normalised patches of two groups of four positions (f32x4
  * lanes: per position the float operations of ccnfResponse.ts in the same
  * order), at pa..pa+3 and pb..pb+3. The patch value (xx, yy) of the group at
  * `a` is at a + xx·xStep + yy·yStep, four lanes side by side. Two groups at
  * once: two independent chains of float adds hide their latency.
  */
-function normaliseTwoGroups(xStep: usize, yStep: usize, pw: i32, ph: i32, M: i32, cols: usize, area: f32, a: usize, pa: i32, b: usize, pb: i32): void {
+function normaliseTwoGroups(xStep: usize, yStep: usize, pw: i32, ph: i32, M: i32, cols: usize, area: f32, a: usize, pa: i32, b: usize, pb: i32, sums: usize): void {
   let sumA = f32x4.splat(0), sumB = f32x4.splat(0);
-  for (let yy = 0; yy < ph; yy++) {
-    let off = <usize>yy * yStep;
-    for (let xx = 0; xx < pw; xx++, off += xStep) {
-      sumA = f32x4.add(sumA, v128.load(a + off));
-      sumB = f32x4.add(sumB, v128.load(b + off));
+  // the sums known exactly (patchSums) where every lane has one, else the float loop
+  const knownA = sums != 0 ? v128.load(sums + <usize>pa * 4) : f32x4.splat(-1);
+  const knownB = sums != 0 ? v128.load(sums + <usize>pb * 4) : f32x4.splat(-1);
+  const zero = f32x4.splat(0);
+  if (i32x4.all_true(f32x4.ge(knownA, zero)) && i32x4.all_true(f32x4.ge(knownB, zero))) {
+    sumA = knownA;
+    sumB = knownB;
+  } else {
+    for (let yy = 0; yy < ph; yy++) {
+      let off = <usize>yy * yStep;
+      for (let xx = 0; xx < pw; xx++, off += xStep) {
+        sumA = f32x4.add(sumA, v128.load(a + off));
+        sumB = f32x4.add(sumB, v128.load(b + off));
+      }
     }
   }
   const areaV = f32x4.splat(area);
@@ -370,7 +418,8 @@ function neuronInputExact(cols: usize, M: i32, K: i32, w: usize, q: i32, isSplit
  * the used ones transposed (transposeWeights; fused build); used: i32
  * [usedCount] neuron indices; twoAlpha: f64 [usedCount]; sigmaT: f32 Sigma
  * transposed [k][r]; split: u8 mask [p + n·M] (openblasGemm.ts); out: f32
- * [M] rows = y; scratch: f64 [K·M] + f64 [M] + f32 [M] + f32 [aw·ah] + f32 [ph·aw·yB].
+ * [M] rows = y; scratch: f64 [K·M] + f64 [M] + f32 [M] + f32 [aw·ah] + f32 [ph·aw·yB]
+ * + f32 [M] + f64 [aw·yB] (patchSums).
  * At least 4 positions (M ≥ 4).
  */
 export function ccnfResponse(
@@ -409,11 +458,13 @@ export function ccnfResponse(
       for (; i < yB; i++) store<f32>(dst + <usize>i * 4, load<f32>(src + <usize>i * 4));
     }
   }
+  const sumsAt = planes + <usize>(ph * aw) * run;
+  const sums = patchSums(aoiT, aw, ah, pw, ph, sumsAt, (sumsAt + <usize>M * 4 + 7) & ~7) ? sumsAt : 0;
   const xStep = <usize>yB * 4, yStep = <usize>(aw * yB) * 4;
   const groups = (M + 3) >> 2;
   for (let g = 0; g < groups; g += 2) {
     const pa = min(4 * g, M - 4), pb = min(4 * (g + 1 < groups ? g + 1 : g), M - 4);
-    normaliseTwoGroups(xStep, yStep, pw, ph, M, cols, area, planes + <usize>pa * 4, pa, planes + <usize>pb * 4, pb);
+    normaliseTwoGroups(xStep, yStep, pw, ph, M, cols, area, planes + <usize>pa * 4, pa, planes + <usize>pb * 4, pb, sums);
   }
   // 2-3. neuron inputs (sgemm order) and activations
   memory.fill(acc, 0, <usize>M * 8);

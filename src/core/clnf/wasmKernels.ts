@@ -214,8 +214,8 @@ export class WasmKernels {
     const yB = aoiHeight - ph + 1;
     const M = (aoiWidth - pw + 1) * yB;
     const K = pw * ph + 1;
-    // scratch: the patches, the activations, the map, the area transposed, its shifted planes
-    return M >= 4 && K * M * 8 + M * 12 + aoiWidth * aoiHeight * 4 + ph * aoiWidth * yB * 4 + 16 <= SCRATCH_BYTES && aoiWidth * aoiHeight * 4 + M * 4 <= IO_BYTES;
+    // scratch: the patches, the activations, the map, the area transposed, its shifted planes, the patch sums and column sums
+    return M >= 4 && K * M * 8 + M * 12 + aoiWidth * aoiHeight * 4 + ph * aoiWidth * yB * 4 + M * 4 + aoiWidth * yB * 8 + 32 <= SCRATCH_BYTES && aoiWidth * aoiHeight * 4 + M * 4 <= IO_BYTES;
   }
 
   /**

@@ -326,11 +326,13 @@ export interface CalcParamsF {
  * The 3D shape M + V·p as an OpenCV float matrix expression computes it:
  * with 100 rows or more OpenCV hands the product to BLAS (the sgemm chain of
  * shape3dF), below that its own gemm sums each row in four interleaved
- * double sums and adds the mean in double.
+ * double sums and adds the mean in double. `wasm` computes the BLAS chain
+ * (same bits) for a PDM it may keep (a long-lived one: it stores each PDM
+ * object it is given).
  */
-function shape3dOpenCv(pdm: Pdm, loc: Float64Array, out: Float64Array): Float64Array {
+function shape3dOpenCv(pdm: Pdm, loc: Float64Array, out: Float64Array, wasm: WasmKernels | null): Float64Array {
   const rows = 3 * pdm.numPoints, m = pdm.numModes;
-  if (rows >= 100) return shape3dF(pdm, loc, out);
+  if (rows >= 100) return wasm ? wasm.shape3d(pdm, loc, out) : shape3dF(pdm, loc, out);
   for (let r = 0; r < rows; r++) out[r] = fr(gemvDot(pdm.princComp, r * m, loc, 0, m) + pdm.meanShape[r]);
   return out;
 }
@@ -399,13 +401,15 @@ export function calcParamsF(pdm: Pdm, landmarks: ArrayLike<number>, rotation: Ar
   const reg = new Float64Array(m);
   for (let j = 0; j < m; j++) reg[j] = fr(1 / pdm.eigenValues[j]);
 
-  shape3dOpenCv(sub, loc, shape);
+  // the wasm kernels keep every PDM they are given: only the caller's own, not a per-call subset
+  const shapeWasm = sub === pdm ? wasm : null;
+  shape3dOpenCv(sub, loc, shape, shapeWasm);
   projectF(shape, glob, proj);
   let currError = fr(normOfDifference(proj, target, rows));
   let notImproved = 0;
   let it = 0;
   for (; it < 1000; it++) {
-    shape3dOpenCv(sub, loc, shape);
+    shape3dOpenCv(sub, loc, shape, shapeWasm);
     projectOpenCv(shape, n, glob[0], R, glob[4], glob[5], proj);
     for (let r = 0; r < rows; r++) resid[r] = fr(target[r] - proj[r]);
     // the Jacobian's own CalcShape3D is the BLAS chain: the same shape when OpenCV used BLAS above

@@ -59,6 +59,31 @@ for (const kind of ['fused', 'emulated'] as const satisfies readonly FmaKind[]) 
       }
     });
 
+    it('give the TypeScript CCNF responses bit for bit whichever way the patch sums go (exact running sums or the float loop)', () => {
+      const random = rng(23);
+      const patch = 11, win = 9, aw = win + patch - 1;
+      const neurons = Array.from({ length: 6 }, (_, k) => ({
+        neuronType: 0, normWeights: 3 + k, bias: -1 + k / 4, alpha: 0.2 + k / 9, width: patch, height: patch,
+        weights: Float32Array.from({ length: patch * patch }, () => random() - 0.5),
+      }));
+      const expert = new CcnfExpertRuntime({ width: patch, height: patch, neurons, betas: Float64Array.of(), confidence: 1 });
+      const areas: [string, (i: number) => number][] = [
+        // bright: patch sums on both sides of 2^14 (the running sums stop being exact there)
+        ['bright, integer / 1024', () => Math.round((75 + random() * 120) * 1024) / 1024],
+        // not multiples of 2^-10: the float loop everywhere
+        ['arbitrary floats', () => fr(random() * 255)],
+        // one negative value
+        ['a negative value', (i) => (i === 40 ? -1 : Math.round(random() * 100 * 1024) / 1024)],
+      ];
+      for (const [what, value] of areas) {
+        const area = Float64Array.from({ length: aw * aw }, (_, i) => value(i));
+        const js = new Float32Array(win * win), wa = new Float32Array(win * win);
+        expert.response(area, aw, aw, expert.sigma(win, []), js, new Float64Array(expert.scratchSize(win)));
+        expect(expert.responseWasm(wasm!, area, aw, aw, win, [], wa)).toBe(true);
+        expect(sameBits(wa, js), what).toBe(true);
+      }
+    });
+
     it('give the TypeScript Hessians bit for bit (lower triangle; rigid and full, with and without regularisation)', () => {
       const random = rng(5);
       for (const [P, rows] of [[6, 136], [40, 136], [38, 102], [16, 12], [40, 12], [45, 57]]) {

@@ -18,7 +18,7 @@
  *   tsx scripts/bench/cliMemory.ts VIDEO own|replay REFERENCE_CSV   (prints one JSON line)
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,7 @@ import { processVideo } from '../../src/cli/processVideo.ts';
 import { csvFaceSource, type FaceSource } from '../../src/cli/faceSources.ts';
 import { parseLandmarkCsv } from '../../src/core/csv/landmarkCsv.ts';
 import { DEFAULT_EXECUTION_PROVIDER } from '../../src/models/node.ts';
+import { ROW_RECORD_BYTES } from '../../src/core/analysis/rowRecord.ts';
 import { OPENFACE_MODELS } from '../sharedData.ts';
 
 export type LandmarkMode = 'own' | 'replay';
@@ -63,7 +64,7 @@ export async function csvRowCount(path: string): Promise<number> {
 }
 
 /** OpenFace's landmarks of the looped clip, replayed cyclically (its rows parsed once: constant memory). */
-function replaySource(referenceCsv: string): FaceSource {
+export function replaySource(referenceCsv: string): FaceSource {
   const rows = parseLandmarkCsv(readFileSync(referenceCsv, 'utf8'), referenceCsv).length;
   const inner = csvFaceSource(referenceCsv);
   return {
@@ -80,6 +81,41 @@ function replaySource(referenceCsv: string): FaceSource {
   };
 }
 
+/** seconds between two progress lines on stderr */
+const PROGRESS_SECONDS = 60;
+
+/**
+ * The rows spilled so far (frames analysed, to within one write batch), from
+ * the size of the record store's file in the temp dir (fileRecordStore.ts);
+ * null unless exactly one such file is there (runs sharing TMPDIR).
+ */
+function spilledRows(): number | null {
+  const dirs = readdirSync(tmpdir()).filter((name) => name.startsWith('splitface-rows-'));
+  if (dirs.length !== 1) return null;
+  try {
+    return Math.floor(statSync(join(tmpdir(), dirs[0]!, 'rows.bin')).size / ROW_RECORD_BYTES);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Every PROGRESS_SECONDS: frames so far, resident memory and its high-water
+ * mark, to stderr, so a run of hours shows its slope as it goes (and what it
+ * reached should it be stopped). The high-water mark counts from idle.
+ */
+function progressLines(video: string): () => void {
+  const started = performance.now();
+  const mb = (kb: number) => (kb / 1024).toFixed(1);
+  const timer = setInterval(() => {
+    const rows = spilledRows();
+    const seconds = Math.round((performance.now() - started) / 1000);
+    console.error(`cli memory ${basename(video)}: ${seconds} s, frames ${rows ?? '?'}, resident ${mb(statusKb('VmRSS'))} MB, peak ${mb(statusKb('VmHWM'))} MB`);
+  }, PROGRESS_SECONDS * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 async function measureHere(video: string, mode: LandmarkMode, referenceCsv: string): Promise<CliMemoryFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'splitface-bench-cli-'));
   try {
@@ -87,6 +123,7 @@ async function measureHere(video: string, mode: LandmarkMode, referenceCsv: stri
     let idleKb = 0;
     let peakKb = 0;
     let framesPeakKb = 0;
+    let stopProgress = () => {};
     const summary = await processVideo({
       video,
       models: OPENFACE_MODELS,
@@ -105,10 +142,13 @@ async function measureHere(video: string, mode: LandmarkMode, referenceCsv: stri
           idleKb = statusKb('VmRSS');
           // from here on, VmHWM is the peak of this run
           writeFileSync('/proc/self/clear_refs', '5');
+          console.error(`cli memory ${basename(video)}: idle ${(idleKb / 1024).toFixed(1)} MB`);
+          stopProgress = progressLines(video);
         } else if (stage === 'postprocess') {
           framesPeakKb = statusKb('VmHWM');
         } else {
           peakKb = statusKb('VmHWM');
+          stopProgress();
         }
       },
     });

@@ -17,7 +17,7 @@ import type { Box } from '../pdm/shape.ts';
 import * as pm from '../math/portableMath.ts';
 import { fmaf } from './floatOps.ts';
 import { openblasDot, openblasSplitMask } from './openblasGemm.ts';
-import { svdJacobi } from './smallLinalg.ts';
+import { svdJacobi, svdWorkspace } from './smallLinalg.ts';
 import type { WasmKernels } from './wasmKernels.ts';
 
 const fr = Math.fround;
@@ -149,6 +149,10 @@ const upd = {
   UW: new Float64Array(9),
   aa: new Float64Array(3),
   Ra: new Float64Array(9),
+  /** the SVDs' arrays (each result is used before the next SVD) */
+  svd: svdWorkspace(3),
+  /** rotationToAxisAngle's orthogonal matrix */
+  R: new Float64Array(9),
 };
 
 /**
@@ -156,7 +160,7 @@ const upd = {
  * OpenCV's float SVD, the determinant in double stored as float.
  */
 export function orthonormaliseF(r: Float64Array, out: Float64Array): Float64Array {
-  const { u, vt } = svdJacobi(r, 3, true);
+  const { u, vt } = svdJacobi(r, 3, true, upd.svd);
   const x = mat3MulF32(u, vt, upd.X);
   const det = fr(
     x[0] * (x[4] * x[8] - x[5] * x[7]) - x[1] * (x[3] * x[8] - x[5] * x[6]) + x[2] * (x[3] * x[7] - x[4] * x[6]),
@@ -180,8 +184,8 @@ const eulerOut = new Float64Array(3);
  * of 1e-5 a zero vector (cosine > 0) or the half-turn axis from the diagonal.
  */
 export function rotationToAxisAngle(m: ArrayLike<number>, out: Float64Array = new Float64Array(3)): Float64Array {
-  const { u, vt } = svdJacobi(m, 3, false);
-  const R = new Float64Array(9);
+  const { u, vt } = svdJacobi(m, 3, false, upd.svd);
+  const R = upd.R;
   for (let i = 0; i < 3; i++) {
     for (let j = 0; j < 3; j++) {
       let s = 0;

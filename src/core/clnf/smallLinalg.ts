@@ -46,9 +46,11 @@ function round(single: boolean, v: number): number {
  * sorted decreasing (rows of Aᵀ and Vᵀ swapped alongside); the left vectors
  * normalised by 1/σ (σ of 0, which OpenCV completes with random vectors,
  * does not occur for the rotations and 2x2 cross-covariances this is used on).
+ * `work` (from svdWorkspace(n)): its arrays are used and returned instead
+ * of new ones (the PDM update calls this twice per step: no garbage).
  */
-export function svdJacobi(a: ArrayLike<number>, n: number, single: boolean): SvdResult {
-  const At = new Float64Array(n * n), Vt = new Float64Array(n * n), W = new Float64Array(n);
+export function svdJacobi(a: ArrayLike<number>, n: number, single: boolean, work?: SvdWorkspace): SvdResult {
+  const At = work ? work.At : new Float64Array(n * n), Vt = work ? work.vt.fill(0) : new Float64Array(n * n), W = work ? work.W : new Float64Array(n);
   for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) At[i * n + k] = a[k * n + i];
   for (let i = 0; i < n; i++) {
     let sd = 0;
@@ -123,13 +125,23 @@ export function svdJacobi(a: ArrayLike<number>, n: number, single: boolean): Svd
       }
     }
   }
-  const w = new Float64Array(n), u = new Float64Array(n * n);
+  const w = work ? work.w : new Float64Array(n), u = work ? work.u : new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     w[i] = round(single, W[i]);
     const scale = round(single, W[i] > minval ? 1 / W[i] : 0);
     for (let k = 0; k < n; k++) u[k * n + i] = round(single, At[i * n + k] * scale);
   }
-  return { u, w, vt: Vt };
+  return work ?? { u, w, vt: Vt };
+}
+
+/** Reusable arrays for svdJacobi of an n x n matrix (its result lives in u, w, vt until the next call). */
+export interface SvdWorkspace extends SvdResult {
+  readonly At: Float64Array;
+  readonly W: Float64Array;
+}
+
+export function svdWorkspace(n: number): SvdWorkspace {
+  return { u: new Float64Array(n * n), w: new Float64Array(n), vt: new Float64Array(n * n), At: new Float64Array(n * n), W: new Float64Array(n) };
 }
 
 /**

@@ -253,7 +253,7 @@ export class WasmKernels {
     if (aoi) this.f32.set(aoi, aoiAt >> 2);
     this.x.ccnfResponse(aoiAt, aoiWidth, aoiHeight, pw, ph, expert.weights, expert.weightsT, expert.numNeurons, expert.used, expert.twoAlpha, expert.usedCount, sigmaT, maskAt, outAt, this.scratch);
     const o = outAt >> 2;
-    for (let r = 0; r < M; r++) out[r] = this.f32[o + r];
+    out.set(this.f32.subarray(o, o + M));
   }
 
   /**
@@ -296,7 +296,7 @@ export class WasmKernels {
     for (let k = 0; k < m; k++) this.f32[(locAt >> 2) + k] = loc[k];
     this.x.shape3d(stored[0], stored[1], rows, m, locAt, outAt);
     const o = outAt >> 2;
-    for (let r = 0; r < rows; r++) out[r] = this.f32[o + r];
+    out.set(this.f32.subarray(o, o + rows));
     return out;
   }
 

@@ -10,10 +10,15 @@
  * Cores: a video whose tracking runs in a nested worker (trackerThread.ts)
  * keeps two cores busy, tracking one frame while its worker computes the
  * AUs of the one before. The pool gives a video that nested tracker only
- * while every video in the batch (running or waiting) can have two cores:
- * on two cores a lone video gets both, and a batch of several runs one
- * video per core as before, which uses the cores fully without the nested
- * workers' second copy of the tracking models.
+ * while every video it has been given (running or waiting for a worker)
+ * can have two cores: on two cores a lone video gets both, and a batch of
+ * several runs one video per core as before, which uses the cores fully
+ * without the nested workers' second copy of the tracking models. The
+ * choice is made when a video starts: the page starts the first two videos
+ * of a batch one after the other, so the first may still get the nested
+ * tracker (three busy threads on two cores until it ends: the same work,
+ * shared), and the last video of a batch does not get it back when the
+ * others end.
  */
 import * as Comlink from 'comlink';
 import { SplitFaceError, VideoInputError } from '../core/errors.ts';

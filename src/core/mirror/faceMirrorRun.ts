@@ -30,7 +30,7 @@ import type { FrameResult } from '../result.ts';
 import { MirrorTrack } from './mirrorTrack.ts';
 import { flipHorizontally, mirrorFace, DEFAULT_SEAM_PIXELS, type FaceSide } from './mirrorImage.ts';
 import type { Midline } from './midline.ts';
-import { drawQaOverlay } from './qaOverlay.ts';
+import { drawQaFrame } from './qaOverlay.ts';
 import { summariseGeometry } from './faceGeometry.ts';
 import { assessTrack, type TrackAssessment } from './trackAssessment.ts';
 import { OFFLINE_SIGMA_FRAMES } from './midlineSmoothing.ts';
@@ -208,6 +208,8 @@ async function mirrorFrames(input: FaceMirrorInput, track: MirrorTrack, analyses
   const tracked = input.faces.concurrent ? workAhead(frames, trackSides) : workInStep(frames, trackSides);
   let done = 0;
   let failure: string | null = null;
+  // the QA frame is drawn into one buffer: each write is awaited before the next frame is drawn
+  let qaBuffer: BgrImage | null = null;
   try {
     for await (const { item: { frame, line, mirrored }, result: faces } of tracked) {
       const f = frame.index;
@@ -222,8 +224,8 @@ async function mirrorFrames(input: FaceMirrorInput, track: MirrorTrack, analyses
       }
       if (writers.qa) {
         const start = performance.now();
-        const qa: BgrImage = { width: input.width, height: input.height, data: frame.image.data.slice() };
-        drawQaOverlay(qa, track.landmarksAt(f), line, track.quality(f));
+        qaBuffer ??= createBgrImage(input.width, input.height);
+        const qa = drawQaFrame(frame.image, qaBuffer, track.landmarksAt(f), line, track.quality(f));
         await writers.qa.write(qa, frame.timestamp);
         time('qa', start);
       }

@@ -86,14 +86,15 @@ export class MirrorAnalyser {
 
   private faceSources(separateTrackers: boolean): MirrorFaceSources {
     const engine = this.engine;
-    // with the cores free (the pool says), two nested tracker workers: each step's two streams track at once
+    // with the cores free (the pool says), each step's two streams track at once: the first in a nested
+    // tracker worker, the second here (two busy threads for two cores; two nested workers measured slower)
     const concurrent = separateTrackers && engine.canSeparateTrackers;
     // the source of `process` in the app (one face), one per stream: each keeps its own track
-    const stream = (slot: number): FaceSource =>
-      concurrent ? threadedFaceSource(engine.trackerThread(slot), { allFaces: false }) : streamFaceSource(engine.sourceEngine, engine.stages, { allFaces: false });
+    const local = (): FaceSource => streamFaceSource(engine.sourceEngine, engine.stages, { allFaces: false });
+    const nested = (): FaceSource => (concurrent ? threadedFaceSource(engine.trackerThread(0), { allFaces: false }) : local());
     // the source face: each frame tracked as it is and flipped, the fits averaged (flip invariance), as in the CLI
-    const source = symmetricFaceSource(stream(0), stream(1), concurrent);
-    return { source, sides: engine.openface ? { right: stream(0), left: stream(1) } : null, concurrent };
+    const source = symmetricFaceSource(nested(), local(), concurrent);
+    return { source, sides: engine.openface ? { right: nested(), left: local() } : null, concurrent };
   }
 
   async begin(video: VideoInfo, options: MirrorRunOptions): Promise<void> {

@@ -296,7 +296,12 @@ export class FaceTracker {
     return match.id;
   }
 
-  /** Ends the tracks that failed `maxFailures` frames in a row; their ids wait in `lost` for their faces. */
+  /**
+   * Ends the tracks that failed `maxFailures` frames in a row; their ids wait
+   * in `lost` for their faces, for `reuseIdWithin` frames and no longer (an
+   * older one can never be taken back, and over a long video with people
+   * coming and going the list would otherwise grow with every lost face).
+   */
   private retireFailedTracks(): void {
     const keep: Track[] = [];
     for (const track of this.tracks) {
@@ -304,5 +309,12 @@ export class FaceTracker {
       else this.lost.push({ id: track.id, box: track.lastBox, frame: this.frameIndex });
     }
     this.tracks = keep;
+    const within = this.options.reuseIdWithin;
+    if (this.lost.some((l) => this.frameIndex - l.frame > within)) this.lost = this.lost.filter((l) => this.frameIndex - l.frame <= within);
+  }
+
+  /** How many ended tracks' ids can still come back (at most those that ended within `reuseIdWithin` frames). */
+  get idsWaiting(): number {
+    return this.lost.length;
   }
 }

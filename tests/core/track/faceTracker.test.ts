@@ -329,6 +329,25 @@ describe('FaceTracker, all faces', () => {
     expect(idMap(log, scene).slice(20)).toEqual(repeat({ 0: 'A', 1: 'B', 2: 'C' }, 5));
   });
 
+  it('forgets an ended track once its id can no longer come back (a long video with faces coming and going stays flat)', async () => {
+    // B shows for 12 frames of every 30, alternately at two places: each time its track ends and the
+    // next time it is found it is elsewhere, more than reuseIdWithin frames later, so it takes a new id
+    const places = [face('B', 60, 40), face('B', 20, 48)];
+    const scene: Scene = (f) => [face('A', 10, 10, 14), ...(f % 30 < 12 ? [places[Math.floor(f / 30) % 2]] : [])];
+    const world = new FakeWorld();
+    const tracker = new FaceTracker(world.detector, world.initial, world.clnf, { ...ALL, maxFailures: 5, reuseIdWithin: 12 });
+    let mostWaiting = 0;
+    for (let f = 0; f < 300; f++) {
+      world.end(await tracker.next(world.begin(scene(f))));
+      mostWaiting = Math.max(mostWaiting, tracker.idsWaiting);
+    }
+    checkFrameInvariants(world.log);
+    const idsOfB = new Set(idMap(world.log, scene).flatMap((ids) => Object.entries(ids).filter(([, key]) => key === 'B').map(([id]) => id)));
+    expect(idsOfB.size).toBeGreaterThanOrEqual(9);
+    // one track ends per 30 frames and may come back for 12: never more than one id waiting
+    expect(mostWaiting).toBe(1);
+  });
+
   it('a face coming back somewhere else within reuseIdWithin gets a new id', async () => {
     const scene: Scene = (f) => [
       face('A', 10, 10, 14),

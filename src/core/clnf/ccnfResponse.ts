@@ -43,8 +43,10 @@ export class CcnfExpertRuntime {
   readonly numNeurons: number;
   /** K = width·height + 1: bias input then the patch */
   readonly inputs: number;
-  /** numNeurons x inputs float weights: bias, then weights·norm_weights in column-major patch order */
-  readonly weights: Float64Array;
+  /** the expert as read from the model file (the weights are rebuilt from it when needed) */
+  private readonly source: CcnfPatchExpert;
+  /** `weights` once built; null again once the WebAssembly kernels hold their own copy */
+  private builtWeights: Float64Array | null = null;
   /** indices of the neurons with alpha > 1e-4, and their 2α (double) */
   readonly used: Int32Array;
   readonly twoAlpha: Float64Array;
@@ -61,13 +63,9 @@ export class CcnfExpertRuntime {
     const w = expert.width, h = expert.height;
     this.numNeurons = expert.neurons.length;
     this.inputs = w * h + 1;
-    this.weights = new Float64Array(this.numNeurons * this.inputs);
+    this.source = expert;
     const used: number[] = [], twoAlpha: number[] = [];
     expert.neurons.forEach((n, i) => {
-      const row = i * this.inputs;
-      this.weights[row] = fr(n.bias);
-      const nw = fr(n.normWeights);
-      for (let xx = 0; xx < w; xx++) for (let yy = 0; yy < h; yy++) this.weights[row + 1 + xx * h + yy] = fr(n.weights[yy * w + xx] * nw);
       if (n.alpha > 1e-4) {
         used.push(i);
         twoAlpha.push(2 * n.alpha);
@@ -80,6 +78,27 @@ export class CcnfExpertRuntime {
     for (const n of expert.neurons) sumAlphas = fr(sumAlphas + n.alpha);
     this.sumAlphas = sumAlphas;
     this.betas = expert.betas;
+  }
+
+  /**
+   * numNeurons x inputs float weights: bias, then weights·norm_weights in
+   * column-major patch order. Built on first use, not kept while the
+   * WebAssembly kernels hold the expert (they have their own float copy;
+   * a double copy of every expert in use would stay resident beside it for
+   * nothing: about 7 MB after 300 frames of a frontal face).
+   */
+  get weights(): Float64Array {
+    if (this.builtWeights) return this.builtWeights;
+    const { width: w, height: h, neurons } = this.source;
+    const weights = new Float64Array(this.numNeurons * this.inputs);
+    neurons.forEach((n, i) => {
+      const row = i * this.inputs;
+      weights[row] = fr(n.bias);
+      const nw = fr(n.normWeights);
+      for (let xx = 0; xx < w; xx++) for (let yy = 0; yy < h; yy++) weights[row + 1 + xx * h + yy] = fr(n.weights[yy * w + xx] * nw);
+    });
+    this.builtWeights = weights;
+    return weights;
   }
 
   /**
@@ -129,6 +148,7 @@ export class CcnfExpertRuntime {
     if (!wasm.fitsResponse(aoiWidth, aoiHeight, this.width, this.height)) return false;
     if (!this.resident || this.resident.wasm !== wasm) {
       this.resident = { wasm, expert: wasm.storeExpert(this.weights, this.numNeurons, this.used, this.twoAlpha), sigmas: new Map() };
+      this.builtWeights = null;
     }
     let sigmaAt = this.resident.sigmas.get(window);
     if (sigmaAt === undefined) {
@@ -187,11 +207,12 @@ export class CcnfExpertRuntime {
     // 2-3. neuron activations summed per position (sgemm: M = positions, N = neurons)
     const split = openblasSplitMask(positions, this.numNeurons);
     acc.fill(0);
+    const weights = this.weights;
     for (let u = 0; u < this.used.length; u++) {
       const neuron = this.used[u], twoAlpha = this.twoAlpha[u];
       const wo = neuron * K;
       for (let p = 0; p < positions; p++) {
-        const q = openblasDot(cols, p * K, 1, this.weights, wo, 1, K, split[p + neuron * positions] === 1);
+        const q = openblasDot(cols, p * K, 1, weights, wo, 1, K, split[p + neuron * positions] === 1);
         acc[p] = fr(acc[p] + twoAlpha / (1 + pm.exp(-q)));
       }
     }

@@ -25,6 +25,7 @@ import { SplitFaceError, VideoInputError } from '../core/errors.ts';
 import type { AnalysisJob, AnalysisModels, AnalysisResult, AnalysisRunner, AnalysisWorkerApi, FrameUpdate } from './analysisApi.ts';
 import type { MirrorJob, MirrorResult } from './mirrorApi.ts';
 import { runMirrorOnWorker } from './mirrorOnWorker.ts';
+import { CrashWatch } from './crashWatch.ts';
 
 /** frames in flight per worker (decoded, not yet analysed) */
 export const QUEUE_DEPTH = 10;
@@ -50,8 +51,8 @@ export function defaultWorkerCount(): number {
 interface PoolWorker {
   readonly worker: Worker;
   readonly api: Comlink.Remote<AnalysisWorkerApi>;
-  /** rejects when the worker dies (uncaught error, out of memory) */
-  readonly crashed: Promise<never>;
+  /** fails the calls made to the worker when it dies (uncaught error, out of memory) */
+  readonly crash: CrashWatch;
   busy: boolean;
 }
 
@@ -63,11 +64,9 @@ function isWorkerCrash(error: unknown): boolean {
 
 function spawn(): PoolWorker {
   const worker = new Worker(new URL('./analysisWorker.ts', import.meta.url), { type: 'module', name: 'splitface-analysis' });
-  const crashed = new Promise<never>((_, reject) => {
-    worker.addEventListener('error', (event) => reject(new SplitFaceError(`${CRASH_PREFIX}: ${event.message || 'it crashed (out of memory?)'}`)));
-  });
-  crashed.catch(() => {}); // observed by the run that is using the worker
-  return { worker, api: Comlink.wrap<AnalysisWorkerApi>(worker), crashed, busy: false };
+  const crash = new CrashWatch();
+  worker.addEventListener('error', (event) => crash.crash(new SplitFaceError(`${CRASH_PREFIX}: ${event.message || 'it crashed (out of memory?)'}`)));
+  return { worker, api: Comlink.wrap<AnalysisWorkerApi>(worker), crash, busy: false };
 }
 
 /** Whether a video may track in a nested worker: every video of the batch (running or waiting) still has two cores. */
@@ -77,7 +76,7 @@ export function separateTrackerFits(videosInBatch: number, cores = navigator.har
 
 /** Runs `job` on one worker: decode on this thread, analysis there, at most QUEUE_DEPTH frames apart. */
 async function runOnWorker(pw: PoolWorker, job: AnalysisJob, separateTracker: boolean): Promise<AnalysisResult> {
-  const call = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, pw.crashed]);
+  const call = <T>(promise: Promise<T>): Promise<T> => pw.crash.race(promise);
   await call(pw.api.begin(job.source.info, { ...job.options, separateTracker }));
   const inFlight: Promise<FrameUpdate>[] = [];
   const settleOldest = async () => {
@@ -116,7 +115,7 @@ export async function createAnalysisPool(models: AnalysisModels, size = defaultW
   const workers: PoolWorker[] = [];
   const init = async (): Promise<{ pw: PoolWorker; computePath: string }> => {
     const pw = spawn();
-    const { computePath } = await Promise.race([pw.api.init(models), pw.crashed]);
+    const { computePath } = await pw.crash.race(pw.api.init(models));
     return { pw, computePath };
   };
   let computePath = '';
@@ -188,7 +187,7 @@ export async function createAnalysisPool(models: AnalysisModels, size = defaultW
     },
     runMirror(job: MirrorJob): Promise<MirrorResult> {
       return onFreeWorker(job.source, (pw, separateTrackers) =>
-        runMirrorOnWorker(pw.api, (p) => Promise.race([p, pw.crashed]), { ...job, options: { ...job.options, separateTrackers } }, framesInFlightLimit));
+        runMirrorOnWorker(pw.api, (p) => pw.crash.race(p), { ...job, options: { ...job.options, separateTrackers } }, framesInFlightLimit));
     },
     dispose() {
       disposed = true;

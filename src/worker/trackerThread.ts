@@ -18,6 +18,7 @@ import { SplitFaceError } from '../core/errors.ts';
 import type { FaceSource } from '../core/analysis/faceSource.ts';
 import type { SourceChoice } from './faceSources.ts';
 import type { TrackerModels, TrackerWorkerApi } from './trackerApi.ts';
+import { CrashWatch } from './crashWatch.ts';
 
 /** The message of a thread that stopped; the video it was tracking ends there, with the rows before it. */
 export const TRACKER_CRASH = 'the tracker worker stopped';
@@ -25,24 +26,21 @@ export const TRACKER_CRASH = 'the tracker worker stopped';
 export class TrackerThread {
   readonly #worker: Worker;
   readonly #api: Comlink.Remote<TrackerWorkerApi>;
-  readonly #crashed: Promise<never>;
+  readonly #crash = new CrashWatch();
   readonly ready: Promise<void>;
   #alive = true;
 
   constructor(worker: Worker, models: TrackerModels) {
     this.#worker = worker;
     this.#api = Comlink.wrap<TrackerWorkerApi>(worker);
-    this.#crashed = new Promise<never>((_, reject) => {
-      worker.addEventListener('error', (event) => {
-        // handled here: not passed on to the analysis worker's own scope, which the pool watches for its crashes
-        event.preventDefault();
-        this.#alive = false;
-        // a worker may go on after an uncaught error: what it holds can no longer be trusted
-        worker.terminate();
-        reject(new SplitFaceError(`${TRACKER_CRASH}: ${event.message || 'it crashed (out of memory?)'}`));
-      });
+    worker.addEventListener('error', (event) => {
+      // handled here: not passed on to the analysis worker's own scope, which the pool watches for its crashes
+      event.preventDefault();
+      this.#alive = false;
+      // a worker may go on after an uncaught error: what it holds can no longer be trusted
+      worker.terminate();
+      this.#crash.crash(new SplitFaceError(`${TRACKER_CRASH}: ${event.message || 'it crashed (out of memory?)'}`));
     });
-    this.#crashed.catch(() => {}); // observed by the calls in flight
     this.ready = this.call(this.#api.init(models));
     this.ready.catch(() => {});
   }
@@ -54,7 +52,7 @@ export class TrackerThread {
 
   /** `promise` or the thread's crash, whichever comes first. */
   call<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.#crashed]);
+    return this.#crash.race(promise);
   }
 
   get api(): Comlink.Remote<TrackerWorkerApi> {
